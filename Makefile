@@ -1,0 +1,63 @@
+# Parley — the two commands: `make dev` (run everything locally) and `make test` (every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_FLAGS := --quiet --disable-pip-version-check
+export PIP_NO_WARN_SCRIPT_LOCATION := 1
+
+.PHONY: dev test install system-deps frontend lint unit integration e2e bench clean
+
+dev: install frontend ## Start the whole stack on 127.0.0.1:8080
+	$(PY) -m services.devstack
+
+test: install system-deps frontend lint ## Install everything and run every test
+	cd frontend && npm test --silent
+	$(PY) -m pytest -q -p no:cacheprovider
+
+install: $(VENV)/.installed frontend/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev,infra]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import services, moto, aioboto3, pulumi_aws, playwright"
+	touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: frontend/node_modules/.installed ## Build the SPA into frontend/dist
+	cd frontend && npm run build --silent
+
+# Headless Chromium and coturn for the browser tests (Debian packages; needs root or sudo).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v turnserver >/dev/null || missing="$$missing coturn"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy services infra
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+integration: install
+	$(PY) -m pytest -q tests/integration
+
+e2e: install system-deps frontend
+	$(PY) -m pytest -q tests/e2e
+
+bench: install ## Print the benchmarks' figures
+	$(PY) -m pytest -q tests/load -m benchmark -s
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist .mypy_cache .ruff_cache .pytest_cache

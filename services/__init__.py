@@ -1,0 +1,1 @@
+"""Parley's four services and the code they share (`wire`, `runtime`)."""

@@ -1,0 +1,128 @@
+"""`python -m services.devstack`: the whole of Parley on one machine.
+
+An embedded AWS (moto server on 127.0.0.1) provisioned from the wire module, a Cognito user
+pool with the demo people, and the four services as separate processes. Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from services.devstack.cognito import DEMO_PASSWORD, DEMO_PEOPLE, UserPool, provision_user_pool
+from services.devstack.embedded_aws import DUMMY_CREDENTIALS, MotoServer, PortBusy, ensure_port_free
+from services.devstack.processes import Child, base_env, python_module, stop_all
+from services.devstack.provision import provision
+
+SERVICES = ("ledger", "matcher", "notifier", "gateway")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isdigit():
+        sys.exit(f"parley: {name} must be a port number, got {raw!r}")
+    return int(raw)
+
+
+def service_env(moto_url: str, prefix: str, http_port: int, pool: UserPool) -> dict[str, str]:
+    defaults = {
+        "PARLEY_NAME_PREFIX": prefix,
+        "PARLEY_AWS_ENDPOINT_URL": moto_url,
+        "PARLEY_AWS_REGION": pool.region,
+        "PARLEY_HTTP_PORT": str(http_port),
+        "PARLEY_POLL_WAIT_S": "5",
+        "PARLEY_AUTH_MODE": "local",
+        "PARLEY_COGNITO_USER_POOL_ID": pool.pool_id,
+        "PARLEY_COGNITO_CLIENT_ID": pool.client_id,
+        "PARLEY_COGNITO_ISSUER": pool.issuer,
+        "PARLEY_COGNITO_JWKS_URL": pool.jwks_url,
+        "PARLEY_COGNITO_ENDPOINT_URL": moto_url,
+        "PARLEY_WEBSOCKET_URL": f"ws://127.0.0.1:{http_port}/v1/ws",
+        "PARLEY_CONNECTIONS_ENDPOINT_URL": f"http://127.0.0.1:{http_port}",
+        "PARLEY_MEDIA_MODE": "direct",
+        "PARLEY_STATIC_DIR": str(Path("frontend/dist").resolve()),
+    }
+    # Anything the person set explicitly (short timeouts for tests, say) wins.
+    env = {k: os.environ.get(k, v) for k, v in defaults.items()}
+    env |= {k: v for k, v in os.environ.items() if k.startswith("PARLEY_")}
+    env |= {**DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": pool.region}
+    return base_env(env)
+
+
+def wait_healthy(url: str, children: list[Child], timeout_s: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(not c.alive() for c in children):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def banner(http_port: int, moto_url: str, started_in: float) -> str:
+    people = ", ".join(DEMO_PEOPLE)
+    return (
+        "\n"
+        f"  Parley is running (ready in {started_in:.1f} s)\n"
+        f"    open        http://127.0.0.1:{http_port}/\n"
+        f"    sign in as  {people} — password {DEMO_PASSWORD}\n"
+        f"    API docs    http://127.0.0.1:{http_port}/v1/openapi.json\n"
+        f"    local AWS   {moto_url}\n"
+        "  Ctrl-C stops everything.\n"
+    )
+
+
+def main() -> int:
+    started = time.monotonic()
+    http_port = _env_int("PARLEY_HTTP_PORT", 8080)
+    moto_port = _env_int("PARLEY_MOTO_PORT", 4566)
+    prefix = os.environ.get("PARLEY_NAME_PREFIX", "parley-dev")
+    try:
+        ensure_port_free(http_port, "gateway")
+        moto = MotoServer(moto_port).start()
+    except PortBusy as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 1
+    children: list[Child] = []
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        provision(moto.url, prefix)
+        pool = provision_user_pool(moto.url, prefix)
+        env = service_env(moto.url, prefix, http_port, pool)
+        for name in SERVICES:
+            children.append(Child(name, python_module(f"services.{name}"), env).start())
+        if not wait_healthy(f"http://127.0.0.1:{http_port}/healthz", children):
+            gone = [c.name for c in children if not c.alive()]
+            print(f"parley: the stack did not become healthy (stopped: {gone})", file=sys.stderr)
+            return 1
+        print(banner(http_port, moto.url, time.monotonic() - started), flush=True)
+        while not stopping:
+            dead = [c for c in children if not c.alive()]
+            if dead:
+                print(f"parley: {dead[0].name} stopped unexpectedly; stopping", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        print("\nparley: stopping…", flush=True)
+        return 0
+    finally:
+        stop_all(children)
+        moto.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The gateway's settings (on top of the shared ones)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from services.runtime.settings import BaseServiceSettings
+
+
+class GatewaySettings(BaseServiceSettings):
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=1, le=65535)
+    # Public URL of the SPA (OAuth redirect); empty locally.
+    public_url: str = ""
+    websocket_url: str = "ws://127.0.0.1:8080/v1/ws"
+    static_dir: Path = Path("frontend/dist")
+
+    auth_mode: Literal["local", "hosted"] = "local"
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    # The token's `iss`; derived from region + pool when empty.
+    cognito_issuer: str = ""
+    # Where the JWKS is fetched; derived from the issuer when empty (moto serves it elsewhere).
+    cognito_jwks_url: str = ""
+    # Locally: the embedded Cognito URL the SPA signs in against.
+    cognito_endpoint_url: str = ""
+    cognito_hosted_ui_domain: str = ""
+
+    media_mode: Literal["direct", "livekit"] = "direct"
+    livekit_url: str = ""
+    livekit_api_key: str = ""
+    livekit_api_secret: str = ""
+    stun_urls: str = ""
+    turn_urls: str = ""
+    turn_secret: str = ""
+    turn_ttl_s: int = Field(3600, ge=60, le=86400)
+
+    @property
+    def issuer(self) -> str:
+        return self.cognito_issuer or (
+            f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.cognito_user_pool_id}"
+        )
+
+    @property
+    def jwks_url(self) -> str:
+        return self.cognito_jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+    @model_validator(mode="after")
+    def _complete(self) -> GatewaySettings:
+        if self.media_mode == "livekit" and not (
+            self.livekit_url and self.livekit_api_key and len(self.livekit_api_secret) >= 32
+        ):
+            raise ValueError(
+                "media_mode=livekit needs PARLEY_LIVEKIT_URL, PARLEY_LIVEKIT_API_KEY and a "
+                "PARLEY_LIVEKIT_API_SECRET of at least 32 characters"
+            )
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError("PARLEY_TURN_URLS needs PARLEY_TURN_SECRET")
+        return self

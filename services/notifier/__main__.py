@@ -1,0 +1,26 @@
+"""`python -m services.notifier`: consume the notifier inbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.runtime import service
+from services.runtime.aws import Aws
+from services.runtime.bus import inbox_consumer
+from services.runtime.settings import BaseServiceSettings, load
+from services.wire.names import Service
+
+
+def main() -> None:
+    settings = load(BaseServiceSettings)
+
+    async def consume(stop: asyncio.Event) -> None:
+        async with Aws(settings) as aws:
+            consumer = await inbox_consumer(aws, Service.NOTIFIER, {})
+            await consumer.run(stop)
+
+    service.run("notifier", settings, consume)
+
+
+if __name__ == "__main__":
+    main()

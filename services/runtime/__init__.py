@@ -1,0 +1,1 @@
+"""Plumbing every service shares: settings, AWS clients, the bus, idempotency, logs+metrics."""

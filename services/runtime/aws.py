@@ -1,0 +1,78 @@
+"""AWS clients for one service: one aioboto3 session, endpoints from settings.
+
+Locally every client points at the embedded AWS (moto server on 127.0.0.1); in AWS the
+endpoint is left to botocore.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+
+from services.runtime.settings import BaseServiceSettings
+from services.wire.names import Service
+from services.wire.topology import Topology, topology
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_sns import SNSClient
+    from types_aiobotocore_sqs import SQSClient
+
+_CONFIG = AioConfig(
+    retries={"max_attempts": 5, "mode": "adaptive"},
+    max_pool_connections=64,
+    connect_timeout=5,
+    read_timeout=30,
+)
+
+
+class Aws:
+    """Opened clients plus the names of this deployment's resources."""
+
+    def __init__(self, settings: BaseServiceSettings) -> None:
+        self.settings = settings
+        self.topology: Topology = topology(settings.name_prefix)
+        self._session = aioboto3.Session(region_name=settings.aws_region)
+        self._stack = AsyncExitStack()
+        self._queue_urls: dict[str, str] = {}
+        self.sqs: SQSClient
+        self.sns: SNSClient
+        self.dynamodb: DynamoDBClient
+
+    def client_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"config": _CONFIG, "region_name": self.settings.aws_region}
+        if self.settings.aws_endpoint_url:
+            kwargs["endpoint_url"] = self.settings.aws_endpoint_url
+        return kwargs
+
+    async def client(self, name: str) -> Any:
+        """Open another client (closed with the others)."""
+        return await self._stack.enter_async_context(
+            self._session.client(name, **self.client_kwargs())  # type: ignore[call-overload]
+        )
+
+    async def __aenter__(self) -> Aws:
+        self.sqs = await self.client("sqs")
+        self.sns = await self.client("sns")
+        self.dynamodb = await self.client("dynamodb")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    def topic_arn(self, publisher: Service) -> str:
+        s = self.settings
+        name = self.topology.topic(publisher).name
+        return f"arn:aws:sns:{s.aws_region}:{s.aws_account_id}:{name}"
+
+    def table(self, logical: str) -> str:
+        return f"{self.settings.name_prefix}-{logical}"
+
+    async def queue_url(self, name: str) -> str:
+        if name not in self._queue_urls:
+            resp = await self.sqs.get_queue_url(QueueName=name)
+            self._queue_urls[name] = resp["QueueUrl"]
+        return self._queue_urls[name]

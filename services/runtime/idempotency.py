@@ -1,0 +1,77 @@
+"""Exactly-once effects over at-least-once delivery.
+
+The strongest form is `transact`: the handler's own writes and a marker keyed by the event id
+commit in one DynamoDB transaction, so a redelivered event finds the marker and changes
+nothing. For effects that are idempotent on their own but worth skipping (publishing, pushing
+to a socket), `seen` / `mark` bracket the work: a crash in between repeats the effect, never
+loses it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from services.runtime.dynamo import TransactionConflict, is_condition_failure, transact
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+DEFAULT_TTL_S = 7 * 24 * 3600
+
+
+class Idempotency:
+    def __init__(self, dynamodb: DynamoDBClient, table: str, ttl_s: int = DEFAULT_TTL_S) -> None:
+        self._db = dynamodb
+        self._table = table
+        self._ttl_s = ttl_s
+
+    def _item(self, key: str) -> dict[str, Any]:
+        return {
+            "eventId": {"S": key},
+            "expiresAt": {"N": str(int(time.time()) + self._ttl_s)},
+        }
+
+    def marker(self, key: str) -> dict[str, Any]:
+        """A TransactWriteItems entry that fails if `key` was already handled."""
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": self._item(key),
+                "ConditionExpression": "attribute_not_exists(eventId)",
+            }
+        }
+
+    async def transact(self, key: str, items: Sequence[Mapping[str, Any]]) -> bool:
+        """Commit `items` and the marker together. False if `key` was handled before.
+
+        Any other failed condition raises TransactionConflict (indexes match `items`).
+        """
+        try:
+            await transact(self._db, [*items, self.marker(key)])
+        except TransactionConflict as exc:
+            if exc.failed(len(items)):
+                return False
+            raise
+        return True
+
+    async def seen(self, key: str) -> bool:
+        resp = await self._db.get_item(
+            TableName=self._table, Key={"eventId": {"S": key}}, ConsistentRead=True
+        )
+        return "Item" in resp
+
+    async def mark(self, key: str) -> bool:
+        """Record `key` as handled; False if it already was."""
+        try:
+            await self._db.put_item(
+                TableName=self._table,
+                Item=self._item(key),
+                ConditionExpression="attribute_not_exists(eventId)",
+            )
+        except Exception as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True

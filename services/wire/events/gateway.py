@@ -1,0 +1,224 @@
+"""Intents the gateway publishes on behalf of signed-in people (topic: gateway)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from services.wire.events.base import Event
+from services.wire.events.common import (
+    EntityId,
+    Languages,
+    Profile,
+    UserId,
+    session_group,
+    user_group,
+)
+from services.wire.names import Service
+
+G, M, L, N = Service.GATEWAY, Service.MATCHER, Service.LEDGER, Service.NOTIFIER
+
+
+class TicketRequested(Event):
+    """Press Join: the ledger funds it, the matcher records it."""
+
+    TYPE: ClassVar[str] = "ticket.requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L, M})
+    ticket_id: EntityId
+    user_id: UserId
+    speaks: Languages = ()
+    learns: Languages = ()
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class TicketCancelRequested(Event):
+    TYPE: ClassVar[str] = "ticket.cancel_requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    ticket_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class InviteRequested(Event):
+    """Invite someone online: the ledger holds the inviter's points first."""
+
+    TYPE: ClassVar[str] = "invite.requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L})
+    invite_id: EntityId
+    from_user_id: UserId
+    to_user_id: UserId
+    from_profile: Profile
+
+    def group(self) -> str:
+        return user_group(self.from_user_id)
+
+
+class InviteAcceptRequested(Event):
+    """The invitee pressed Accept: the ledger holds the invitee's points first."""
+
+    TYPE: ClassVar[str] = "invite.accept_requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L})
+    invite_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class InviteDeclineRequested(Event):
+    TYPE: ClassVar[str] = "invite.decline_requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    invite_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class InviteCancelRequested(Event):
+    """The inviter withdrew the invite."""
+
+    TYPE: ClassVar[str] = "invite.cancel_requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    invite_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class SessionStopRequested(Event):
+    TYPE: ClassVar[str] = "session.stop_requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    session_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+SignalKind = Literal["offer", "answer", "candidate", "bye"]
+
+
+class SignalRelayed(Event):
+    """Direct mode: an SDP offer/answer or ICE candidate for the other participant."""
+
+    TYPE: ClassVar[str] = "signal.relayed"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    session_id: EntityId
+    from_user_id: UserId
+    to_user_id: UserId
+    kind: SignalKind
+    # The SDP or candidate object exactly as the browser produced it (bounded by the gateway).
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    def group(self) -> str:
+        # Per recipient, so candidates never overtake the offer they belong to.
+        return user_group(self.to_user_id)
+
+
+class UserBlocked(Event):
+    TYPE: ClassVar[str] = "user.blocked"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    user_id: UserId
+    blocked_user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class UserReported(Event):
+    """A report also blocks the pair: nobody is matched again with someone they reported."""
+
+    TYPE: ClassVar[str] = "user.reported"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    report_id: EntityId
+    user_id: UserId
+    reported_user_id: UserId
+    reason: Literal["abuse", "spam", "inappropriate", "other"]
+    session_id: EntityId | None = None
+    note: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class MediaParticipantJoined(Event):
+    """From a verified LiveKit webhook: someone entered a session's room."""
+
+    TYPE: ClassVar[str] = "media.participant_joined"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    session_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+class MediaParticipantLeft(Event):
+    TYPE: ClassVar[str] = "media.participant_left"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    session_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+class ConnectionOpened(Event):
+    """A browser tab connected to the WebSocket edge (the notifier keeps its own copy)."""
+
+    TYPE: ClassVar[str] = "connection.opened"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    connection_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class ConnectionClosed(Event):
+    TYPE: ClassVar[str] = "connection.closed"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    connection_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+EVENTS: tuple[type[Event], ...] = (
+    TicketRequested,
+    TicketCancelRequested,
+    InviteRequested,
+    InviteAcceptRequested,
+    InviteDeclineRequested,
+    InviteCancelRequested,
+    SessionStopRequested,
+    SignalRelayed,
+    UserBlocked,
+    UserReported,
+    MediaParticipantJoined,
+    MediaParticipantLeft,
+    ConnectionOpened,
+    ConnectionClosed,
+)

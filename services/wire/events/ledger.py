@@ -1,0 +1,140 @@
+"""What the ledger decides about points (topic: ledger)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from services.wire.events.base import Event
+from services.wire.events.common import (
+    EntityId,
+    Languages,
+    Profile,
+    RejectReason,
+    UserId,
+    invite_group,
+    pool_group,
+    pool_key,
+    user_group,
+)
+from services.wire.names import Service
+
+L, M, N = Service.LEDGER, Service.MATCHER, Service.NOTIFIER
+Minutes = Annotated[int, Field(ge=1, le=600)]
+
+
+class TicketFunded(Event):
+    """Points are held for a ticket (hold id = ticket id); it may now be matched."""
+
+    TYPE: ClassVar[str] = "ticket.funded"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    ticket_id: EntityId
+    user_id: UserId
+    minutes: Minutes
+    speaks: Languages = ()
+    learns: Languages = ()
+
+    def group(self) -> str:
+        return pool_group(pool_key(self.speaks, self.learns))
+
+
+class TicketRejected(Event):
+    TYPE: ClassVar[str] = "ticket.rejected"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M, N})
+    ticket_id: EntityId
+    user_id: UserId
+    reason: RejectReason
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class InviteFunded(Event):
+    """The inviter's points are held (hold id = invite id); the matcher opens the invite."""
+
+    TYPE: ClassVar[str] = "invite.funded"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    invite_id: EntityId
+    from_user_id: UserId
+    to_user_id: UserId
+    from_profile: Profile
+    minutes: Minutes
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+class InviteRejected(Event):
+    """The inviter cannot invite now (no points, waiting, or talking)."""
+
+    TYPE: ClassVar[str] = "invite.rejected"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M, N})
+    invite_id: EntityId
+    from_user_id: UserId
+    to_user_id: UserId
+    reason: RejectReason
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+class InviteAcceptFunded(Event):
+    """The invitee's points are held (hold id = accept_hold_id(invite id))."""
+
+    TYPE: ClassVar[str] = "invite.accept_funded"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    invite_id: EntityId
+    user_id: UserId
+    minutes: Minutes
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+class InviteAcceptRejected(Event):
+    """The invitee cannot accept now (no points, waiting, or talking)."""
+
+    TYPE: ClassVar[str] = "invite.accept_rejected"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M, N})
+    invite_id: EntityId
+    user_id: UserId
+    reason: RejectReason
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+class PointsChanged(Event):
+    """A person's balance for a day moved (hold, charge or release)."""
+
+    TYPE: ClassVar[str] = "points.changed"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    user_id: UserId
+    day: date
+    left: Annotated[int, Field(ge=0)]
+    used: Annotated[int, Field(ge=0)]
+    held: Annotated[int, Field(ge=0)]
+    resets_at: AwareDatetime
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+EVENTS: tuple[type[Event], ...] = (
+    TicketFunded,
+    TicketRejected,
+    InviteFunded,
+    InviteRejected,
+    InviteAcceptFunded,
+    InviteAcceptRejected,
+    PointsChanged,
+)

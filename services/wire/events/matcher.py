@@ -1,0 +1,168 @@
+"""What the matcher decides about tickets, invites and sessions (topic: matcher)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from services.wire.events.base import Event
+from services.wire.events.common import (
+    EntityId,
+    MediaMode,
+    Participant,
+    Profile,
+    UserId,
+    invite_group,
+    session_group,
+    user_group,
+)
+from services.wire.names import Service
+
+M, L, N = Service.MATCHER, Service.LEDGER, Service.NOTIFIER
+
+LookingFor = Literal["tandem", "one_sided", "anyone"]
+
+
+class TicketWaiting(Event):
+    """A funded ticket is in its pool; sent again each time the search relaxes."""
+
+    TYPE: ClassVar[str] = "ticket.waiting"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    ticket_id: EntityId
+    user_id: UserId
+    looking_for: LookingFor
+    waiting_since: AwareDatetime
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class TicketCancelled(Event):
+    """Final: the ticket will never be matched; the ledger releases its hold."""
+
+    TYPE: ClassVar[str] = "ticket.cancelled"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L, N})
+    ticket_id: EntityId
+    user_id: UserId
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
+class SessionStarted(Event):
+    """Two people are paired (by the pool or an accepted invite) and may join the room."""
+
+    TYPE: ClassVar[str] = "session.started"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L, N})
+    session_id: EntityId
+    participants: Annotated[tuple[Participant, ...], Field(min_length=2, max_length=2)]
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    media_mode: MediaMode
+    room: EntityId
+    origin: Literal["match", "invite"]
+    invite_id: EntityId | None = None
+    ticket_ids: tuple[EntityId, ...] = ()
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+EndReason = Literal["time_up", "stopped", "left", "cancelled"]
+
+
+class SessionEnded(Event):
+    """The session is over; the ledger charges the started minutes and releases the rest."""
+
+    TYPE: ClassVar[str] = "session.ended"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L, N})
+    session_id: EntityId
+    participants: Annotated[tuple[Participant, ...], Field(min_length=2, max_length=2)]
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    reason: EndReason
+    stopped_by: UserId | None = None
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+class InviteOpened(Event):
+    """An invite is pending: the invitee may answer until `expires_at`."""
+
+    TYPE: ClassVar[str] = "invite.opened"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    invite_id: EntityId
+    from_user_id: UserId
+    to_user_id: UserId
+    from_profile: Profile
+    expires_at: AwareDatetime
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+InviteCloseReason = Literal[
+    "declined", "expired", "withdrawn", "busy", "blocked", "accepted_elsewhere"
+]
+
+
+class _InviteClosed(Event):
+    """Shared shape of the final invite outcomes that release the inviter's hold."""
+
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L, N})
+    invite_id: EntityId
+    from_user_id: UserId
+    to_user_id: UserId
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+class InviteDeclined(_InviteClosed):
+    TYPE: ClassVar[str] = "invite.declined"
+
+
+class InviteExpired(_InviteClosed):
+    TYPE: ClassVar[str] = "invite.expired"
+
+
+class InviteCancelled(_InviteClosed):
+    """Withdrawn by the inviter, or refused because the invitee is busy or blocked them."""
+
+    TYPE: ClassVar[str] = "invite.cancelled"
+    reason: InviteCloseReason = "withdrawn"
+
+
+class InviteAcceptRefused(Event):
+    """An accept that came too late (expired/withdrawn): the invitee's hold is released."""
+
+    TYPE: ClassVar[str] = "invite.accept_refused"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L, N})
+    invite_id: EntityId
+    user_id: UserId
+    reason: Literal["expired", "not_pending", "in_session"]
+
+    def group(self) -> str:
+        return invite_group(self.invite_id)
+
+
+EVENTS: tuple[type[Event], ...] = (
+    TicketWaiting,
+    TicketCancelled,
+    SessionStarted,
+    SessionEnded,
+    InviteOpened,
+    InviteDeclined,
+    InviteExpired,
+    InviteCancelled,
+    InviteAcceptRefused,
+)

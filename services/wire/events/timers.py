@@ -1,0 +1,54 @@
+"""Timers: messages a service sends to its own standard delay queue, never through SNS.
+
+`due_at` is when the timer should act; a delay longer than SQS's 900 s maximum is reached by
+re-arming (the consumer sends the same timer again until `due_at` has come).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import AwareDatetime
+
+from services.wire.events.base import Event
+from services.wire.events.common import EntityId
+from services.wire.names import Service
+
+M = Service.MATCHER
+
+
+class _Timer(Event):
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    due_at: AwareDatetime
+
+    def group(self) -> str:
+        return self.id  # standard queue: no ordering
+
+
+class SessionEndDue(_Timer):
+    TYPE: ClassVar[str] = "timer.session_end"
+    session_id: EntityId
+
+
+class InviteExpiryDue(_Timer):
+    TYPE: ClassVar[str] = "timer.invite_expiry"
+    invite_id: EntityId
+
+
+class MediaGraceDue(_Timer):
+    """Both people left the media room; end the session if nobody came back."""
+
+    TYPE: ClassVar[str] = "timer.media_grace"
+    session_id: EntityId
+
+
+class TicketRelaxDue(_Timer):
+    """Look again for a partner with wider criteria for a ticket still waiting."""
+
+    TYPE: ClassVar[str] = "timer.ticket_relax"
+    ticket_id: EntityId
+    pool: str
+
+
+EVENTS: tuple[type[Event], ...] = (SessionEndDue, InviteExpiryDue, MediaGraceDue, TicketRelaxDue)

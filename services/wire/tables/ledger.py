@@ -1,0 +1,33 @@
+"""Tables the ledger writes."""
+
+from services.wire.names import Service
+from services.wire.tables.spec import Key, Table, processed_table
+
+L, G = Service.LEDGER, Service.GATEWAY
+
+ENTRIES = Table(
+    logical="ledger-entries",
+    writer=L,
+    hash_key=Key("userDay"),
+    range_key=Key("entryKey"),
+    ttl_attribute=None,
+    doc="Append-only points log per person and day; entryKey is the idempotency key.",
+)
+
+HOLDS = Table(
+    logical="ledger-holds",
+    writer=L,
+    hash_key=Key("holdId"),
+    doc="One item per hold (ticket, invite, accepted invite): held → settled | released.",
+)
+
+SUMMARIES = Table(
+    logical="ledger-summaries",
+    writer=L,
+    hash_key=Key("userId"),
+    range_key=Key("day"),
+    readers=frozenset({G}),
+    doc="Per person and day: charged, held, the active hold; one GetItem answers /v1/me.",
+)
+
+TABLES = (ENTRIES, HOLDS, SUMMARIES, processed_table(L))

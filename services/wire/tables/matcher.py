@@ -1,0 +1,73 @@
+"""Tables the matcher writes."""
+
+from services.wire.names import Service
+from services.wire.tables.spec import Index, Key, Table, processed_table
+
+M, G = Service.MATCHER, Service.GATEWAY
+
+TICKETS = Table(
+    logical="matcher-tickets",
+    writer=M,
+    hash_key=Key("ticketId"),
+    indexes=(
+        Index("byUser", Key("userId"), Key("createdAt")),
+        # Sparse: only waiting tickets carry `waitingPool`.
+        Index("waiting", Key("waitingPool"), Key("waitingSince")),
+    ),
+    readers=frozenset({G}),
+    doc="Ticket state machine: requested → funded → waiting → matched | cancelled | rejected.",
+)
+
+SESSIONS = Table(
+    logical="matcher-sessions",
+    writer=M,
+    hash_key=Key("sessionId"),
+    readers=frozenset({G}),
+    doc="Session state machine: live → ended; participants, startsAt, endsAt, room.",
+)
+
+HISTORY = Table(
+    logical="matcher-history",
+    writer=M,
+    hash_key=Key("userId"),
+    range_key=Key("startedAt"),
+    readers=frozenset({G}),
+    doc="One row per person per session, kept 90 days (GET /v1/sessions).",
+)
+
+INVITES = Table(
+    logical="matcher-invites",
+    writer=M,
+    hash_key=Key("inviteId"),
+    indexes=(
+        Index("byInvitee", Key("toUserId"), Key("expiresAtIso")),
+        Index("byInviter", Key("fromUserId"), Key("expiresAtIso")),
+    ),
+    readers=frozenset({G}),
+    doc="Invite state machine: pending → accepted | declined | expired | cancelled.",
+)
+
+PEOPLE = Table(
+    logical="matcher-people",
+    writer=M,
+    hash_key=Key("userId"),
+    readers=frozenset({G}),
+    doc="What each person is doing now (free, waiting, in_session) — one thing at a time.",
+)
+
+PAIRS = Table(
+    logical="matcher-pairs",
+    writer=M,
+    hash_key=Key("userId"),
+    range_key=Key("otherUserId"),
+    doc="Blocks (forever) and today's partners (expiring) per person.",
+)
+
+OUTBOX = Table(
+    logical="matcher-outbox",
+    writer=M,
+    hash_key=Key("eventId"),
+    doc="Events written in the same transaction as a state change, deleted once published.",
+)
+
+TABLES = (TICKETS, SESSIONS, HISTORY, INVITES, PEOPLE, PAIRS, OUTBOX, processed_table(M))
