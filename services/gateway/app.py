@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from services.gateway import realtime
 from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
 from services.gateway.settings import GatewaySettings
@@ -97,5 +98,6 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
     app.cleanup_ctx.append(clients)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/config", config)
+    realtime.setup(app)
     spa_routes(app, settings.static_dir)
     return app

@@ -147,3 +147,13 @@ class TokenVerifier:
             name=str(claims.get("name") or claims.get("cognito:username") or email.split("@")[0]),
             expires_at=int(claims["exp"]),
         )
+
+
+async def identify(verifier: TokenVerifier, authorization: str | None) -> Identity:
+    """The person behind an `Authorization: Bearer <ID token>` header, or AuthError."""
+    if not authorization:
+        raise AuthError("sign in first: no Authorization header")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Authorization must be 'Bearer <ID token>'")
+    return await verifier.verify(token.strip())
