@@ -8,6 +8,9 @@
 - A message that can never be handled (not JSON, unknown type, bad payload) is parked in the
   DLQ at once with its reason, and deleted from the inbox.
 - Long handlers keep their message invisible with a heartbeat.
+- While work is in flight the loop short-polls: a long poll started while one of our own groups
+  is in flight can only return that group's next message once we delete, and on the embedded
+  AWS such a poll even starves the delete until it times out.
 - `stop` ends polling; in-flight work drains for up to `shutdown_timeout_s`, then whatever is
   left is cancelled and its messages made visible again.
 """
@@ -80,6 +83,8 @@ class Consumer:
         self._failed_groups: set[str] = set()
         self._deletes: list[tuple[str, asyncio.Future[None]]] = []
         self._delete_wake = asyncio.Event()
+        self._deleting = 0
+        self._progress = asyncio.Event()
         self.handled = 0
         self.failed = 0
         self.parked = 0
@@ -121,25 +126,31 @@ class Consumer:
         while free < 10 and not self._room.locked():
             await self._room.acquire()
             free += 1
+        busy = bool(self._tasks or self._deletes or self._deleting)
         try:
-            messages = await self._receive(free)
+            messages = await self._receive(free, 0 if busy else self._opts.wait_s)
         except asyncio.CancelledError:
             raise
         except Exception:
             self._log.exception("consumer.receive_failed")
             messages = []
             await self._sleep_unless_stopping(1.0)
+        if busy and not messages:
+            # Poll again as soon as something finishes (or shortly, whatever comes first).
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), 0.05)
         for _ in range(free - len(messages)):
             self._room.release()
         for msg in messages:
             self._start(msg)
 
-    async def _receive(self, max_messages: int) -> list[dict[str, Any]]:
+    async def _receive(self, max_messages: int, wait_s: int) -> list[dict[str, Any]]:
         poll = asyncio.ensure_future(
             self._sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=max_messages,
-                WaitTimeSeconds=self._opts.wait_s,
+                WaitTimeSeconds=wait_s,
                 VisibilityTimeout=self._opts.visibility_timeout_s,
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
@@ -306,6 +317,7 @@ class Consumer:
     async def _flush_deletes(self) -> None:
         while self._deletes:
             batch, self._deletes = self._deletes[:10], self._deletes[10:]
+            self._deleting += 1
             try:
                 resp = await self._sqs.delete_message_batch(
                     QueueUrl=self.queue_url,
@@ -315,6 +327,9 @@ class Consumer:
             except Exception:
                 self._log.exception("consumer.delete_failed")
                 failed = set(range(len(batch)))
+            finally:
+                self._deleting -= 1
+                self._progress.set()
             if failed:
                 metric("DeleteFailures", len(failed))
             # A failed delete only means a redelivery, which handlers absorb.

@@ -53,3 +53,13 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout_s} s")
         await asyncio.sleep(0.05)
+
+
+async def queue_depth(aws: Aws, queue_name: str) -> int:
+    """Messages still in a queue, visible or in flight (deleted ones are gone)."""
+    attrs = await aws.sqs.get_queue_attributes(
+        QueueUrl=await aws.queue_url(queue_name),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )
+    a = attrs["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
