@@ -212,3 +212,28 @@ async def test_stop_drains_in_flight_work_before_returning(aws: Aws, n: int) -> 
     assert consumer.handled >= 1
     # What was handled was deleted: nothing comes back.
     assert await queue_depth(aws, aws.topology.inbox(Service.LEDGER).name) == n - consumer.handled
+
+
+async def test_shutdown_is_bounded_and_unfinished_work_is_released_at_once(aws: Aws) -> None:
+    started = asyncio.Event()
+
+    async def stuck(event: TicketRequested, delivery: Delivery) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    await publisher(aws, Service.GATEWAY).publish(TicketRequested(ticket_id="stuck", user_id="u"))
+    consumer = await inbox_consumer(
+        aws, Service.LEDGER, {"ticket.requested": stuck}, shutdown_timeout_s=1.0
+    )
+    task = await _run(consumer)
+    await asyncio.wait_for(started.wait(), 15)
+    t0 = asyncio.get_running_loop().time()
+    await _stop(consumer, task)
+    assert asyncio.get_running_loop().time() - t0 < 5
+
+    # Released, not left invisible for the visibility timeout: it is there to take right away.
+    url = await aws.queue_url(aws.topology.inbox(Service.LEDGER).name)
+    resp = await aws.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)
+    assert [json.loads(m["Body"])["payload"]["ticketId"] for m in resp.get("Messages", [])] == [
+        "stuck"
+    ]
