@@ -1,0 +1,95 @@
+// One typed function per route of docs/api.md.
+
+import type { HttpClient } from './http';
+import type {
+  AppConfig,
+  JoinAnswer,
+  Me,
+  PastSession,
+  Preferences,
+  Profile,
+  ReportReason,
+  SignalKind,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export class ParleyApi {
+  readonly http: HttpClient;
+
+  constructor(http: HttpClient) {
+    this.http = http;
+  }
+
+  config(): Promise<AppConfig> {
+    return this.http.request('GET', '/v1/config', { anonymous: true });
+  }
+
+  me(): Promise<Me> {
+    return this.http.request('GET', '/v1/me');
+  }
+
+  putPreferences(preferences: Preferences): Promise<Preferences> {
+    return this.http.request('PUT', '/v1/me/preferences', { body: preferences });
+  }
+
+  joinQueue(): Promise<{ ticketId: string }> {
+    return this.http.request('POST', '/v1/queue', { body: {} });
+  }
+
+  leaveQueue(): Promise<{ ticketId: string }> {
+    return this.http.request('DELETE', '/v1/queue');
+  }
+
+  presence(): Promise<{ people: Profile[] }> {
+    return this.http.request('GET', '/v1/presence');
+  }
+
+  invite(userId: string): Promise<{ inviteId: string; expiresAt: string }> {
+    return this.http.request('POST', '/v1/invites', { body: { to: userId } });
+  }
+
+  acceptInvite(inviteId: string): Promise<{ inviteId: string }> {
+    return this.http.request('POST', `/v1/invites/${enc(inviteId)}/accept`);
+  }
+
+  declineInvite(inviteId: string): Promise<{ inviteId: string }> {
+    return this.http.request('POST', `/v1/invites/${enc(inviteId)}/decline`);
+  }
+
+  withdrawInvite(inviteId: string): Promise<{ inviteId: string }> {
+    return this.http.request('DELETE', `/v1/invites/${enc(inviteId)}`);
+  }
+
+  joinSession(sessionId: string): Promise<JoinAnswer> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/join`);
+  }
+
+  stopSession(sessionId: string): Promise<{ sessionId: string }> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/stop`);
+  }
+
+  signal(sessionId: string, kind: SignalKind, data: unknown, keepalive = false): Promise<void> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/signal`, {
+      body: { kind, data },
+      keepalive,
+    });
+  }
+
+  sessions(): Promise<{ sessions: PastSession[] }> {
+    return this.http.request('GET', '/v1/sessions');
+  }
+
+  block(userId: string): Promise<void> {
+    return this.http.request('POST', '/v1/blocks', { body: { userId } });
+  }
+
+  report(body: {
+    userId: string;
+    reason: ReportReason;
+    sessionId?: string;
+    note?: string;
+  }): Promise<void> {
+    return this.http.request('POST', '/v1/reports', { body });
+  }
+}

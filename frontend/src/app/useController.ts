@@ -1,0 +1,283 @@
+// Wires the pure state machine to the world: the API, the WebSocket, sign-in and timers.
+
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { passwordSignIn, SignInError, startHostedSignIn } from '../api/cognito';
+import { ParleyApi } from '../api/endpoints';
+import { ApiError, HttpClient } from '../api/http';
+import { isRetryable, sentenceForError } from '../api/problems';
+import type { AppConfig, Preferences, Profile, PushMessage, ReportReason } from '../api/types';
+import { PushSocket, socketUrl } from '../api/ws';
+import { exposeForTests } from '../lib/testHook';
+import { SignalInbox } from '../media/signalling';
+import { initialState, reducer, type AppState } from '../state/machine';
+import { AuthSession } from './auth';
+
+/** Refusals that mean this page's idea of things is out of date: re-read the truth. */
+const STALE_CODES = new Set([
+  'already-waiting',
+  'in-session',
+  'no-ticket',
+  'session-not-live',
+  'invite-not-found',
+  'not-a-participant',
+]);
+
+/** Pushes after which the points or the live state have surely moved. */
+const REREAD_AFTER = new Set<PushMessage['type']>([
+  'session.ended',
+  'ticket.rejected',
+  'ticket.cancelled',
+  'invite.declined',
+  'invite.expired',
+  'invite.cancelled',
+  'invite.rejected',
+  'invite.accept_failed',
+]);
+
+const SAFETY_REREAD_MS = 30_000;
+
+export function useController(config: AppConfig) {
+  const [state, dispatch] = useReducer(reducer, undefined, () => initialState('loading'));
+  const stateRef = useRef<AppState>(state);
+  stateRef.current = state;
+  const retryRef = useRef<(() => void) | null>(null);
+  const reading = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
+
+  const signOutRef = useRef<() => void>(() => {});
+  const auth = useMemo(() => new AuthSession(config.auth, () => signOutRef.current()), [config]);
+  const api = useMemo(
+    () =>
+      new ParleyApi(
+        new HttpClient({
+          getToken: () => auth.idToken,
+          onUnauthorized: () => signOutRef.current(),
+        }),
+      ),
+    [auth],
+  );
+  const inbox = useMemo(() => new SignalInbox(), []);
+
+  const signOut = useCallback(() => {
+    auth.clear();
+    inbox.reset();
+    dispatch({ type: 'signed-out' });
+  }, [auth, inbox]);
+  signOutRef.current = signOut;
+
+  // ---- the truth -------------------------------------------------------------------------
+
+  const reloadMe = useCallback(async () => {
+    if (reading.current.busy) {
+      reading.current.again = true;
+      return;
+    }
+    reading.current = { busy: true, again: false };
+    try {
+      dispatch({ type: 'me.requested' });
+      const me = await api.me();
+      dispatch({ type: 'me.loaded', me });
+    } catch (error) {
+      if (
+        stateRef.current.phase === 'loading' &&
+        !(error instanceof ApiError && error.status === 401)
+      ) {
+        retryRef.current = () => void reloadMe();
+        dispatch({ type: 'refusal', refusal: { text: sentenceForError(error), retryable: true } });
+      }
+    } finally {
+      const again = reading.current.again;
+      reading.current = { busy: false, again: false };
+      if (again) void reloadMe();
+    }
+  }, [api]);
+
+  /** Runs one user action; a refusal becomes a sentence with a Retry where that may help. */
+  const run = useCallback(
+    async (action: () => Promise<unknown>): Promise<boolean> => {
+      try {
+        await action();
+        return true;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return false;
+        const retryable = isRetryable(error);
+        retryRef.current = retryable ? () => void run(action) : null;
+        dispatch({ type: 'refusal', refusal: { text: sentenceForError(error), retryable } });
+        if (error instanceof ApiError && STALE_CODES.has(error.code)) void reloadMe();
+        return false;
+      }
+    },
+    [reloadMe],
+  );
+
+  // ---- sign-in ---------------------------------------------------------------------------
+
+  const [restored, setRestored] = useState(false);
+  useEffect(() => {
+    let cancelled = false;
+    auth.restore().then(
+      (ok) => {
+        if (cancelled) return;
+        dispatch({ type: ok ? 'signed-in' : 'signed-out' });
+        setRestored(true);
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        dispatch({ type: 'signed-out' });
+        if (error instanceof SignInError) {
+          dispatch({ type: 'refusal', refusal: { text: error.message, retryable: false } });
+        }
+        setRestored(true);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [auth]);
+
+  const signedIn = restored && state.phase !== 'signed-out';
+
+  useEffect(() => {
+    if (restored && state.phase === 'loading') void reloadMe();
+  }, [restored, state.phase, reloadMe]);
+
+  // ---- the WebSocket ---------------------------------------------------------------------
+
+  useEffect(() => {
+    if (!signedIn) return;
+    const socket = new PushSocket({
+      url: () =>
+        auth.idToken ? socketUrl(config.websocketUrl, auth.idToken, location.href) : null,
+      onOpen: () => void reloadMe(),
+      onStatus: (status) => {
+        dispatch({ type: 'socket', status });
+        if (status === 'reconnecting') void reloadMe();
+      },
+      onUnauthorized: () => signOutRef.current(),
+      onMessage: (message) => {
+        if (message.type === 'signal') inbox.push(message);
+        dispatch({ type: 'push', message });
+        if (REREAD_AFTER.has(message.type)) void reloadMe();
+      },
+    });
+    socket.start();
+    const onVisible = () => {
+      if (document.visibilityState !== 'visible') return;
+      socket.reconnectNow();
+      void reloadMe();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    const safety = setInterval(() => {
+      const { phase, socket: status } = stateRef.current;
+      if (phase === 'waiting' || phase === 'in-call' || status !== 'open') void reloadMe();
+    }, SAFETY_REREAD_MS);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      clearInterval(safety);
+      socket.stop();
+    };
+  }, [signedIn, auth, config.websocketUrl, inbox, reloadMe]);
+
+  useEffect(() => {
+    if (state.meStale) void reloadMe();
+  }, [state.meStale, reloadMe]);
+
+  useEffect(() => {
+    exposeForTests({ state: state.phase });
+  }, [state.phase]);
+
+  // ---- actions ---------------------------------------------------------------------------
+
+  const actions = useMemo(() => {
+    const answerInvite = (inviteId: string, answer: 'accept' | 'decline') => {
+      dispatch({ type: 'invite.answering', inviteId, answer });
+      return run(async () => {
+        try {
+          if (answer === 'accept') await api.acceptInvite(inviteId);
+          else {
+            await api.declineInvite(inviteId);
+            dispatch({ type: 'invite.declined-here', inviteId });
+          }
+        } catch (error) {
+          dispatch({ type: 'invite.answer-failed', inviteId });
+          throw error;
+        }
+      });
+    };
+    return {
+      async signInWithPassword(username: string, password: string) {
+        auth.set(await passwordSignIn(config.auth, username, password));
+        dispatch({ type: 'signed-in' });
+      },
+      signInWithGoogle: () => startHostedSignIn(config.auth),
+      signOut,
+      reloadMe: () => void reloadMe(),
+      joinQueue: () =>
+        run(async () => {
+          const { ticketId } = await api.joinQueue();
+          dispatch({ type: 'queue.joined', ticketId });
+        }),
+      leaveQueue: () =>
+        run(async () => {
+          const answer = await api.leaveQueue().catch((error: unknown) => {
+            if (error instanceof ApiError && error.code === 'no-ticket') return null;
+            throw error;
+          });
+          dispatch({ type: 'queue.left', ticketId: answer?.ticketId ?? null });
+        }),
+      invite: (person: Profile) =>
+        run(async () => {
+          const { inviteId, expiresAt } = await api.invite(person.userId);
+          dispatch({ type: 'invite.sent', inviteId, expiresAt, to: person });
+        }),
+      accept: (inviteId: string) => answerInvite(inviteId, 'accept'),
+      decline: (inviteId: string) => answerInvite(inviteId, 'decline'),
+      withdraw: (inviteId: string) =>
+        run(async () => {
+          await api.withdrawInvite(inviteId);
+          dispatch({ type: 'invite.withdrawn-here', inviteId });
+        }),
+      inviteLapsed: (inviteId: string) => {
+        dispatch({ type: 'invite.lapsed', inviteId });
+        void reloadMe();
+      },
+      stop: (sessionId: string) =>
+        run(async () => {
+          dispatch({ type: 'session.stopping' });
+          await api.stopSession(sessionId).catch((error: unknown) => {
+            dispatch({ type: 'session.stop-failed' });
+            throw error;
+          });
+        }),
+      closeSummary: () => dispatch({ type: 'summary.closed' }),
+      savePreferences: (preferences: Preferences) =>
+        run(async () => {
+          await api.putPreferences(preferences);
+          await reloadMe();
+        }),
+      block: (userId: string) => run(() => api.block(userId)),
+      report: (userId: string, reason: ReportReason, sessionId?: string, note?: string) =>
+        run(() => api.report({ userId, reason, sessionId, note: note || undefined })),
+      dismissRefusal: () => {
+        retryRef.current = null;
+        dispatch({ type: 'refusal.dismissed' });
+      },
+      retry: () => {
+        const again = retryRef.current;
+        retryRef.current = null;
+        dispatch({ type: 'refusal.dismissed' });
+        again?.();
+      },
+      dismissOutcome: () => dispatch({ type: 'outcome.dismissed' }),
+    };
+  }, [api, auth, config, run, reloadMe, signOut]);
+
+  /** Read at any moment (e.g. while a page unmounts), not just at render. */
+  const isSessionOver = useCallback(
+    (sessionId: string) => stateRef.current.closed.sessions.includes(sessionId),
+    [],
+  );
+
+  return { state, config, api, inbox, clock: api.http.clock, actions, isSessionOver };
+}
+
+export type Controller = ReturnType<typeof useController>;

@@ -1,0 +1,30 @@
+import { useParley } from '../app/context';
+import { ticketRejectedSentence } from '../api/problems';
+import { inWords } from '../lib/countdown';
+
+/** The one place a refusal is shown: an API refusal, or why joining did not work. */
+export function RefusalBanner() {
+  const { state, actions, clock, config } = useParley();
+  const resetsAt = state.me?.points.resetsAt;
+  const text =
+    state.refusal?.text ??
+    (state.ticketRejection
+      ? ticketRejectedSentence(
+          state.ticketRejection,
+          resetsAt ? inWords(resetsAt, Date.now(), clock.offsetMs) : 'tomorrow',
+          config.limits?.dailyPoints,
+        )
+      : null);
+  if (!text) return null;
+  return (
+    <div className="refusal" role="alert" data-testid="refusal">
+      <p>{text}</p>
+      <div className="row">
+        {state.refusal?.retryable && <button onClick={actions.retry}>Retry</button>}
+        <button className="secondary" onClick={actions.dismissRefusal} aria-label="Dismiss">
+          OK
+        </button>
+      </div>
+    </div>
+  );
+}

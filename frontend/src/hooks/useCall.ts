@@ -1,0 +1,126 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useParley } from '../app/context';
+import { ApiError } from '../api/http';
+import { sentenceForError } from '../api/problems';
+import type { JoinAnswer, LiveSession } from '../api/types';
+import { startCall } from '../media/call';
+import type { CallHandle, CallStatus } from '../media/types';
+import { exposeForTests } from '../lib/testHook';
+
+export interface ChatLine {
+  id: number;
+  fromMe: boolean;
+  text: string;
+}
+
+const ENDED_CODES = new Set(['session-not-live', 'not-a-participant']);
+
+/** Joins the session (credentials), runs its media, and exposes the controls. */
+export function useCall(session: LiveSession) {
+  const { api, inbox, actions, isSessionOver } = useParley();
+  const [attempt, setAttempt] = useState(0);
+  const [join, setJoin] = useState<JoinAnswer | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<CallStatus>('starting');
+  const [local, setLocal] = useState<MediaStream | null>(null);
+  const [remote, setRemote] = useState<MediaStream | null>(null);
+  const [deviceProblem, setDeviceProblem] = useState<string | null>(null);
+  const [chat, setChat] = useState<ChatLine[]>([]);
+  const [micOn, setMicOn] = useState(true);
+  const [camOn, setCamOn] = useState(true);
+  const [sharing, setSharing] = useState(false);
+  const handle = useRef<CallHandle | null>(null);
+  const lineId = useRef(0);
+  const sessionId = session.sessionId;
+
+  const addLine = useCallback((text: string, fromMe: boolean) => {
+    lineId.current += 1;
+    const line = { id: lineId.current, text, fromMe };
+    setChat((lines) => [...lines.slice(-99), line]);
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    let started: CallHandle | null = null;
+    setError(null);
+    setStatus('starting');
+    (async () => {
+      try {
+        const answer = await api.joinSession(sessionId);
+        if (cancelled) return;
+        setJoin(answer);
+        started = await startCall(
+          answer,
+          inbox,
+          (kind, data, keepalive) => api.signal(sessionId, kind, data, keepalive),
+          {
+            onStatus: (s) => {
+              if (cancelled) return;
+              setStatus(s);
+              exposeForTests({ callStatus: s });
+            },
+            onLocalStream: (s) => !cancelled && setLocal(s),
+            onRemoteStream: (s) =>
+              !cancelled && setRemote(s ? new MediaStream(s.getTracks()) : null),
+            onChat: (text) => !cancelled && addLine(text, false),
+            onDeviceProblem: (message) => !cancelled && setDeviceProblem(message),
+            onSharing: (on) => !cancelled && setSharing(on),
+          },
+        );
+        if (cancelled) started.close(false);
+        else handle.current = started;
+      } catch (e) {
+        if (cancelled) return;
+        setError(
+          e instanceof ApiError
+            ? sentenceForError(e)
+            : 'The video connection could not be started. Please try again.',
+        );
+        setStatus('failed');
+        if (e instanceof ApiError && ENDED_CODES.has(e.code)) actions.reloadMe();
+      }
+    })();
+    return () => {
+      cancelled = true;
+      started?.close(!isSessionOver(sessionId));
+      handle.current = null;
+      exposeForTests({ callStatus: null });
+    };
+  }, [sessionId, attempt, api, inbox, actions, addLine, isSessionOver]);
+
+  return {
+    join,
+    error,
+    retry: () => setAttempt((n) => n + 1),
+    status,
+    local,
+    remote,
+    deviceProblem,
+    chat,
+    canShareScreen:
+      join !== null &&
+      typeof navigator !== 'undefined' &&
+      !!navigator.mediaDevices?.getDisplayMedia,
+    micOn,
+    camOn,
+    sharing,
+    sendChat(text: string): boolean {
+      const ok = handle.current?.sendChat(text) ?? false;
+      if (ok) addLine(text, true);
+      return ok;
+    },
+    async toggleMic() {
+      await handle.current?.setMicrophone(!micOn);
+      setMicOn(!micOn);
+    },
+    async toggleCamera() {
+      await handle.current?.setCamera(!camOn);
+      setCamOn(!camOn);
+    },
+    async toggleShare() {
+      if (!handle.current) return;
+      if (sharing) await handle.current.stopScreenShare();
+      else await handle.current.startScreenShare();
+    },
+  };
+}

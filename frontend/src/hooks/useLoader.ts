@@ -1,0 +1,55 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { sentenceForError } from '../api/problems';
+
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Loads `load()` now, again whenever `key` changes, and every `intervalMs` if given.
+ * Keeps the last good data while reloading; an error is kept as a sentence.
+ */
+export function useLoader<T>(load: () => Promise<T>, key: unknown, intervalMs?: number): Loaded<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const alive = useRef(true);
+
+  const reload = useCallback(() => {
+    setLoading(true);
+    loadRef.current().then(
+      (value) => {
+        if (!alive.current) return;
+        setData(value);
+        setError(null);
+        setLoading(false);
+      },
+      (e: unknown) => {
+        if (!alive.current) return;
+        setError(sentenceForError(e));
+        setLoading(false);
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    alive.current = true;
+    return () => {
+      alive.current = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    reload();
+    if (!intervalMs) return;
+    const timer = setInterval(reload, intervalMs);
+    return () => clearInterval(timer);
+  }, [key, intervalMs, reload]);
+
+  return { data, error, loading, reload };
+}

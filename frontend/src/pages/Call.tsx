@@ -1,0 +1,132 @@
+import { useEffect, useState } from 'react';
+import { useParley } from '../app/context';
+import type { LiveSession } from '../api/types';
+import { ChatPanel } from '../components/ChatPanel';
+import { Progress } from '../components/Progress';
+import { VideoTile } from '../components/VideoTile';
+import { useCall } from '../hooks/useCall';
+import { useNow } from '../hooks/useNow';
+import type { CallStatus } from '../media/types';
+import { formatClock, isWarning, remainingSeconds } from '../lib/countdown';
+
+/** After the countdown reaches 0, re-read the truth this often until the end is confirmed. */
+const OVERTIME_REREAD_MS = 5_000;
+
+const STATUS_WORDS: Record<CallStatus, string | null> = {
+  starting: 'Opening your camera and microphone…',
+  connecting: 'Connecting to your partner…',
+  connected: null,
+  reconnecting: 'The connection dropped — reconnecting…',
+  'partner-left': 'Your partner left the call. They can come back until the time is up.',
+  failed: null,
+  closed: null,
+};
+
+export function Call({ session }: { session: LiveSession }) {
+  const { state, actions, clock } = useParley();
+  const call = useCall(session);
+  const now = useNow(250);
+  const [chatOpen, setChatOpen] = useState(false);
+  const endsAt = call.join?.endsAt ?? session.endsAt;
+  const left = remainingSeconds(endsAt, now, clock.offsetMs);
+  const warning = isWarning(left);
+  const partner = session.partner?.name || 'your partner';
+  const overtime = left === 0;
+
+  useEffect(() => {
+    if (!overtime) return;
+    const timer = setInterval(actions.reloadMe, OVERTIME_REREAD_MS);
+    return () => clearInterval(timer);
+  }, [overtime, actions]);
+
+  const statusWords = call.error ?? STATUS_WORDS[call.status];
+
+  return (
+    <main className="call" data-testid="in-call">
+      <div className="call-bar">
+        <span>
+          Talking with <strong>{partner}</strong>
+        </span>
+        <span
+          className={warning ? 'countdown warn' : 'countdown'}
+          data-testid="countdown"
+          data-seconds={left}
+          aria-label="Time left"
+        >
+          {formatClock(left)}
+        </span>
+      </div>
+      {warning && (
+        <p className="warning" role="alert" data-testid="time-warning">
+          One minute left — time to say goodbye.
+        </p>
+      )}
+      {overtime && <Progress text="Time is up — ending the conversation…" />}
+      <div className="stage">
+        <VideoTile
+          stream={call.remote}
+          testid="remote-video"
+          label={`${partner}'s video`}
+          placeholder={call.status === 'connected' ? 'Camera off' : `Waiting for ${partner}…`}
+        />
+        <VideoTile stream={call.local} testid="local-video" label="Your video" local />
+      </div>
+      {statusWords && (
+        <div className="call-status" role="status" data-testid="call-status">
+          {call.status === 'failed' || call.error ? (
+            <>
+              <span>{call.error ?? 'The video connection failed.'}</span>{' '}
+              <button onClick={call.retry}>Retry</button>
+            </>
+          ) : (
+            <Progress text={statusWords} />
+          )}
+        </div>
+      )}
+      {call.deviceProblem && <p className="muted small">{call.deviceProblem}</p>}
+      <div className="controls">
+        <button
+          data-testid="mute"
+          aria-pressed={!call.micOn}
+          className={call.micOn ? 'secondary' : 'secondary off'}
+          onClick={() => void call.toggleMic()}
+        >
+          {call.micOn ? 'Mute' : 'Unmute'}
+        </button>
+        <button
+          data-testid="camera"
+          aria-pressed={!call.camOn}
+          className={call.camOn ? 'secondary' : 'secondary off'}
+          onClick={() => void call.toggleCamera()}
+        >
+          {call.camOn ? 'Camera off' : 'Camera on'}
+        </button>
+        {call.canShareScreen && (
+          <button
+            data-testid="share-screen"
+            className="secondary"
+            onClick={() => void call.toggleShare()}
+          >
+            {call.sharing ? 'Stop sharing' : 'Share screen'}
+          </button>
+        )}
+        <button
+          data-testid="chat-toggle"
+          className="secondary"
+          onClick={() => setChatOpen(!chatOpen)}
+        >
+          {chatOpen ? 'Hide chat' : `Chat${call.chat.length ? ` (${call.chat.length})` : ''}`}
+        </button>
+        <button
+          data-testid="stop"
+          className="danger"
+          disabled={state.stopping}
+          onClick={() => void actions.stop(session.sessionId)}
+        >
+          {state.stopping ? 'Ending…' : 'Stop'}
+        </button>
+      </div>
+      {chatOpen && <ChatPanel lines={call.chat} send={call.sendChat} partner={partner} />}
+    </main>
+  );
+}

@@ -1,0 +1,452 @@
+import { describe, expect, it } from 'vitest';
+import type { InviteInfo, Me, PushMessage } from '../api/types';
+import { initialState, reducer, type Action, type AppState } from './machine';
+
+// ---- builders ----------------------------------------------------------------------------
+
+function me(overrides: Partial<Me> = {}): Me {
+  return {
+    userId: 'u-alice',
+    email: 'alice@example.com',
+    name: 'Alice',
+    preferences: { speaks: ['en'], learns: ['es'] },
+    points: { left: 15, used: 0, held: 0, resetsAt: '2030-01-02T00:00:00Z' },
+    ticket: null,
+    session: null,
+    invites: [],
+    ...overrides,
+  };
+}
+
+const SESSION = {
+  sessionId: 's-1',
+  partner: { userId: 'u-bob', name: 'Bob' },
+  startsAt: '2030-01-01T12:00:00Z',
+  endsAt: '2030-01-01T12:15:00Z',
+  mediaMode: 'direct' as const,
+  role: 'offerer' as const,
+};
+
+const started: PushMessage = { type: 'session.started', ...SESSION };
+const ended: PushMessage = {
+  type: 'session.ended',
+  sessionId: 's-1',
+  reason: 'time_up',
+  startedAt: SESSION.startsAt,
+  endedAt: SESSION.endsAt,
+  minutesUsed: 15,
+};
+const waiting = (lookingFor: 'tandem' | 'one_sided' | 'anyone', ticketId = 't-1'): PushMessage => ({
+  type: 'ticket.waiting',
+  ticketId,
+  lookingFor,
+  waitingSince: '2030-01-01T11:59:00Z',
+});
+const bobProfile = { userId: 'u-bob', name: 'Bob', speaks: ['es'], learns: ['en'] };
+const received: PushMessage = {
+  type: 'invite.received',
+  inviteId: 'i-1',
+  from: bobProfile,
+  expiresAt: '2030-01-01T12:01:00Z',
+};
+
+const push = (message: PushMessage): Action => ({ type: 'push', message });
+const run = (state: AppState, ...actions: Action[]) => actions.reduce(reducer, state);
+const home = () => run(initialState('loading'), { type: 'me.loaded', me: me() });
+const inCall = () => run(home(), push(started));
+
+// ---- tests --------------------------------------------------------------------------------
+
+describe('signing in and out', () => {
+  it('goes from signed-out to loading on sign-in, and to home once /v1/me is read', () => {
+    const s = run(initialState('signed-out'), { type: 'signed-in' });
+    expect(s.phase).toBe('loading');
+    expect(run(s, { type: 'me.loaded', me: me() }).phase).toBe('home');
+  });
+
+  it('forgets everything on sign-out and ignores late answers afterwards', () => {
+    const s = run(inCall(), { type: 'signed-out' });
+    expect(s).toEqual(initialState('signed-out'));
+    expect(run(s, { type: 'me.loaded', me: me() }).phase).toBe('signed-out');
+    expect(run(s, push(started)).phase).toBe('signed-out');
+  });
+});
+
+describe('random match: home → waiting → in-call → summary → home', () => {
+  it('waits after Join was accepted, before any push', () => {
+    const s = run(home(), { type: 'queue.joined', ticketId: 't-1' });
+    expect(s.phase).toBe('waiting');
+    expect(s.ticket).toMatchObject({ ticketId: 't-1', lookingFor: null });
+  });
+
+  it('follows the matcher as it relaxes from tandem to anyone', () => {
+    let s = run(home(), { type: 'queue.joined', ticketId: 't-1' }, push(waiting('tandem')));
+    expect(s.ticket?.lookingFor).toBe('tandem');
+    s = run(s, push(waiting('one_sided')));
+    expect(s.ticket?.lookingFor).toBe('one_sided');
+    s = run(s, push(waiting('anyone')));
+    expect(s.ticket?.lookingFor).toBe('anyone');
+    expect(s.ticket?.waitingSince).toBe('2030-01-01T11:59:00Z');
+  });
+
+  it('starts the call on session.started and keeps its server times', () => {
+    const s = run(home(), { type: 'queue.joined', ticketId: 't-1' }, push(started));
+    expect(s.phase).toBe('in-call');
+    expect(s.ticket).toBeNull();
+    expect(s.session).toMatchObject({ sessionId: 's-1', endsAt: SESSION.endsAt, role: 'offerer' });
+  });
+
+  it('shows the summary with the minutes used on session.ended, and home after closing it', () => {
+    let s = run(inCall(), push(ended));
+    expect(s.phase).toBe('summary');
+    expect(s.summary).toMatchObject({ sessionId: 's-1', minutesUsed: 15, reason: 'time_up' });
+    expect(s.summary?.partner?.name).toBe('Bob');
+    s = run(s, { type: 'summary.closed' });
+    expect(s.phase).toBe('home');
+  });
+
+  it('remembers that I pressed Stop, for the summary sentence', () => {
+    const s = run(inCall(), { type: 'session.stopping' }, push({ ...ended, reason: 'stopped' }));
+    expect(s.summary?.stoppedByMe).toBe(true);
+  });
+
+  it('lets the person press Stop again when the stop request failed', () => {
+    const s = run(inCall(), { type: 'session.stopping' }, { type: 'session.stop-failed' });
+    expect(s.stopping).toBe(false);
+    expect(s.phase).toBe('in-call');
+  });
+
+  it('goes home on Cancel, and a late ticket.waiting for that ticket does not bring waiting back', () => {
+    let s = run(
+      home(),
+      { type: 'queue.joined', ticketId: 't-1' },
+      { type: 'queue.left', ticketId: 't-1' },
+    );
+    expect(s.phase).toBe('home');
+    s = run(s, push(waiting('tandem')));
+    expect(s.phase).toBe('home');
+  });
+
+  it('goes home on ticket.cancelled for the ticket being waited on', () => {
+    const s = run(
+      home(),
+      push(waiting('tandem')),
+      push({ type: 'ticket.cancelled', ticketId: 't-1' }),
+    );
+    expect(s.phase).toBe('home');
+  });
+});
+
+describe('ticket.rejected', () => {
+  it('takes the person home with the reason to explain', () => {
+    const s = run(
+      home(),
+      { type: 'queue.joined', ticketId: 't-1' },
+      push({ type: 'ticket.rejected', ticketId: 't-1', reason: 'no_points' }),
+    );
+    expect(s.phase).toBe('home');
+    expect(s.ticketRejection).toBe('no_points');
+  });
+
+  it('still explains when the rejection overtakes the answer to POST /v1/queue', () => {
+    let s = run(home(), push({ type: 'ticket.rejected', ticketId: 't-1', reason: 'no_points' }));
+    expect(s.ticketRejection).toBe('no_points');
+    s = run(s, { type: 'queue.joined', ticketId: 't-1' });
+    expect(s.phase).toBe('home');
+  });
+
+  it('does not end a wait for a different, still waiting ticket', () => {
+    const s = run(
+      home(),
+      push(waiting('tandem', 't-old')),
+      push({ type: 'ticket.rejected', ticketId: 't-new', reason: 'already_waiting' }),
+    );
+    expect(s.phase).toBe('waiting');
+    expect(s.ticket?.ticketId).toBe('t-old');
+  });
+});
+
+describe('out-of-order and duplicate hints', () => {
+  it('ignores a duplicate session.started while in the call', () => {
+    const s = inCall();
+    expect(run(s, push(started)).session).toEqual(s.session);
+  });
+
+  it('ignores a session.started that arrives after its session.ended', () => {
+    const s = run(home(), push(ended), push(started));
+    expect(s.phase).toBe('summary');
+    expect(s.session).toBeNull();
+  });
+
+  it('shows a summary only once for a duplicated session.ended', () => {
+    let s = run(inCall(), push(ended), { type: 'summary.closed' });
+    s = run(s, push(ended));
+    expect(s.phase).toBe('home');
+  });
+
+  it('ignores ticket.waiting once the call has started', () => {
+    const s = run(inCall(), push(waiting('anyone')));
+    expect(s.phase).toBe('in-call');
+  });
+
+  it('does not re-open an invite after it was closed (received after expired)', () => {
+    const s = run(
+      home(),
+      push(received),
+      push({ type: 'invite.expired', inviteId: 'i-1' }),
+      push(received),
+    );
+    expect(s.incoming).toEqual([]);
+  });
+
+  it('keeps one popup for a duplicated invite.received', () => {
+    const s = run(home(), push(received), push(received));
+    expect(s.incoming).toHaveLength(1);
+  });
+
+  it('counts hints (not signals) so lists can refresh', () => {
+    const s = run(
+      home(),
+      push(received),
+      push({ type: 'signal', sessionId: 's', fromUserId: 'u', kind: 'candidate', data: {} }),
+    );
+    expect(s.pushes).toBe(1);
+  });
+});
+
+describe('re-reading /v1/me on (re)connect', () => {
+  it('restores the call after a reload when /v1/me shows a live session', () => {
+    const s = run(initialState('loading'), { type: 'me.loaded', me: me({ session: SESSION }) });
+    expect(s.phase).toBe('in-call');
+    expect(s.session?.sessionId).toBe('s-1');
+  });
+
+  it('restores waiting, with what the matcher looks for, from /v1/me', () => {
+    const ticket = { ticketId: 't-9', status: 'waiting', lookingFor: 'one_sided' as const };
+    const s = run(initialState('loading'), { type: 'me.loaded', me: me({ ticket }) });
+    expect(s.phase).toBe('waiting');
+    expect(s.ticket).toMatchObject({ ticketId: 't-9', lookingFor: 'one_sided' });
+  });
+
+  it('shows a summary when the session ended while the socket was down, filled in by a late session.ended', () => {
+    const s = run(inCall(), { type: 'me.loaded', me: me() });
+    expect(s.phase).toBe('summary');
+    expect(s.summary).toMatchObject({ sessionId: 's-1', minutesUsed: null });
+    // a late session.ended fills in the minutes, without a second summary
+    const filled = run(s, push(ended));
+    expect(filled.summary).toMatchObject({ sessionId: 's-1', minutesUsed: 15, reason: 'time_up' });
+    expect(run(filled, { type: 'summary.closed' }, push(ended)).phase).toBe('home');
+  });
+
+  it('goes home when the wait ended while the socket was down', () => {
+    const s = run(home(), push(waiting('tandem')), { type: 'me.loaded', me: me() });
+    expect(s.phase).toBe('home');
+  });
+
+  it('does not bring back a session it already saw end, even if /v1/me is a moment behind', () => {
+    const s = run(inCall(), push(ended), { type: 'me.loaded', me: me({ session: SESSION }) });
+    expect(s.phase).toBe('summary');
+  });
+
+  it('drops an answer that a push overtook, and asks for a fresh one', () => {
+    // /v1/me was read just before the match; session.started arrives before its answer.
+    const s = run(home(), { type: 'me.requested' }, push(started), { type: 'me.loaded', me: me() });
+    expect(s.phase).toBe('in-call');
+    expect(s.meStale).toBe(true);
+    const fresh = run(
+      s,
+      { type: 'me.requested' },
+      { type: 'me.loaded', me: me({ session: SESSION }) },
+    );
+    expect(fresh.meStale).toBe(false);
+    expect(fresh.phase).toBe('in-call');
+  });
+
+  it('applies an answer when no push came in between', () => {
+    const s = run(
+      home(),
+      push(waiting('tandem')),
+      { type: 'me.requested' },
+      { type: 'me.loaded', me: me() },
+    );
+    expect(s.meStale).toBe(false);
+    expect(s.phase).toBe('home');
+  });
+
+  it('takes points, invites and preferences from /v1/me', () => {
+    const invites: InviteInfo[] = [
+      {
+        inviteId: 'i-7',
+        direction: 'incoming',
+        from: bobProfile,
+        to: { userId: 'u-alice' },
+        expiresAt: 'x',
+      },
+    ];
+    const s = run(home(), {
+      type: 'me.loaded',
+      me: me({ points: { left: 3, used: 12, held: 0, resetsAt: 'r' }, invites }),
+    });
+    expect(s.me?.points.left).toBe(3);
+    expect(s.incoming.map((i) => i.inviteId)).toEqual(['i-7']);
+  });
+
+  it('updates points on points.changed', () => {
+    const s = run(
+      home(),
+      push({ type: 'points.changed', left: 4, used: 11, held: 0, resetsAt: 'r' }),
+    );
+    expect(s.me?.points).toEqual({ left: 4, used: 11, held: 0, resetsAt: 'r' });
+  });
+});
+
+describe('invites', () => {
+  it('pops up an incoming invite with who and when it expires', () => {
+    const s = run(home(), push(received));
+    expect(s.incoming[0]).toMatchObject({ inviteId: 'i-1', from: bobProfile, answering: null });
+  });
+
+  it('tells the invitee they declined, and ignores the echoed invite.declined', () => {
+    let s = run(home(), push(received), {
+      type: 'invite.answering',
+      inviteId: 'i-1',
+      answer: 'decline',
+    });
+    expect(s.incoming[0]?.answering).toBe('decline');
+    s = run(s, { type: 'invite.declined-here', inviteId: 'i-1' });
+    expect(s.incoming).toEqual([]);
+    expect(s.outcome).toMatchObject({ kind: 'declined', direction: 'incoming', name: 'Bob' });
+    const echoed = run(
+      s,
+      { type: 'outcome.dismissed' },
+      push({ type: 'invite.declined', inviteId: 'i-1' }),
+    );
+    expect(echoed.outcome).toBeNull();
+  });
+
+  it('shows the inviter a pending invite, then that it was declined', () => {
+    let s = run(home(), {
+      type: 'invite.sent',
+      inviteId: 'i-2',
+      expiresAt: 'e',
+      to: { userId: 'u-bob', name: 'Bob' },
+    });
+    s = run(
+      s,
+      push({ type: 'invite.pending', inviteId: 'i-2', to: { userId: 'u-bob' }, expiresAt: 'e' }),
+    );
+    expect(s.outgoing).toMatchObject({ inviteId: 'i-2', to: { userId: 'u-bob', name: 'Bob' } });
+    s = run(s, push({ type: 'invite.declined', inviteId: 'i-2' }));
+    expect(s.outgoing).toBeNull();
+    expect(s.outcome).toMatchObject({ kind: 'declined', direction: 'outgoing', name: 'Bob' });
+  });
+
+  it.each(['invite.expired', 'invite.cancelled'] as const)('closes the popup on %s', (type) => {
+    const s = run(home(), push(received), push({ type, inviteId: 'i-1' }));
+    expect(s.incoming).toEqual([]);
+    expect(s.outcome?.kind).toBe(type.slice(7));
+  });
+
+  it('tells the inviter when the invite could not be made (invite.rejected)', () => {
+    const s = run(home(), push({ type: 'invite.rejected', inviteId: 'i-3', reason: 'no_points' }));
+    expect(s.outcome).toMatchObject({ kind: 'rejected', reason: 'no_points' });
+    const late = run(s, {
+      type: 'invite.sent',
+      inviteId: 'i-3',
+      expiresAt: 'e',
+      to: { userId: 'u-bob' },
+    });
+    expect(late.outgoing).toBeNull();
+  });
+
+  it('tells the invitee when accepting failed (invite.accept_failed)', () => {
+    const s = run(
+      home(),
+      push(received),
+      { type: 'invite.answering', inviteId: 'i-1', answer: 'accept' },
+      push({ type: 'invite.accept_failed', inviteId: 'i-1', reason: 'expired' }),
+    );
+    expect(s.incoming).toEqual([]);
+    expect(s.outcome).toMatchObject({ kind: 'accept_failed', reason: 'expired', name: 'Bob' });
+  });
+
+  it('lets the person try again when the accept request itself failed', () => {
+    const s = run(
+      home(),
+      push(received),
+      { type: 'invite.answering', inviteId: 'i-1', answer: 'accept' },
+      { type: 'invite.answer-failed', inviteId: 'i-1' },
+    );
+    expect(s.incoming[0]?.answering).toBeNull();
+  });
+
+  it('moves both people into the call on accept, whichever of accepted/started comes first', () => {
+    const a = run(
+      home(),
+      push(received),
+      push({ type: 'invite.accepted', inviteId: 'i-1', sessionId: 's-1' }),
+      push({ ...started, inviteId: 'i-1' } as PushMessage),
+    );
+    const b = run(
+      home(),
+      push(received),
+      push({ ...started, inviteId: 'i-1' } as PushMessage),
+      push({ type: 'invite.accepted', inviteId: 'i-1', sessionId: 's-1' }),
+    );
+    for (const s of [a, b]) {
+      expect(s.phase).toBe('in-call');
+      expect(s.incoming).toEqual([]);
+    }
+  });
+
+  it('withdraws my pending invite', () => {
+    const s = run(
+      home(),
+      {
+        type: 'invite.sent',
+        inviteId: 'i-4',
+        expiresAt: 'e',
+        to: { userId: 'u-bob', name: 'Bob' },
+      },
+      { type: 'invite.withdrawn-here', inviteId: 'i-4' },
+    );
+    expect(s.outgoing).toBeNull();
+    expect(s.outcome).toMatchObject({
+      kind: 'cancelled',
+      reason: 'withdrawn',
+      direction: 'outgoing',
+    });
+  });
+
+  it('closes an invite whose countdown ran out without word from the server', () => {
+    const s = run(home(), push(received), { type: 'invite.lapsed', inviteId: 'i-1' });
+    expect(s.incoming).toEqual([]);
+    expect(s.outcome?.kind).toBe('expired');
+  });
+
+  it('does not show /v1/me invites that are already closed here', () => {
+    const invites: InviteInfo[] = [
+      {
+        inviteId: 'i-1',
+        direction: 'incoming',
+        from: bobProfile,
+        to: { userId: 'u-alice' },
+        expiresAt: 'x',
+      },
+    ];
+    const s = run(home(), push(received), push({ type: 'invite.expired', inviteId: 'i-1' }), {
+      type: 'me.loaded',
+      me: me({ invites }),
+    });
+    expect(s.incoming).toEqual([]);
+  });
+});
+
+describe('refusals', () => {
+  it('keeps one refusal sentence until it is dismissed', () => {
+    let s = run(home(), { type: 'refusal', refusal: { text: 'No.', retryable: false } });
+    expect(s.refusal?.text).toBe('No.');
+    s = run(s, { type: 'refusal.dismissed' });
+    expect(s.refusal).toBeNull();
+  });
+});

@@ -1,0 +1,327 @@
+// The app as a pure state machine: signed-out → home → waiting → in-call → summary, with
+// invite overlays. Pushed messages are hints that may arrive late, twice or out of order;
+// `GET /v1/me` (action `me.loaded`) is the truth and is re-read on every (re)connect.
+
+import type { LiveSession, Me, Points, PushMessage } from '../api/types';
+import {
+  initialState,
+  type Action,
+  type AppState,
+  type IncomingInvite,
+  type InviteOutcome,
+  type OutgoingInvite,
+} from './types';
+
+export * from './types';
+
+const CLOSED_LIMIT = 100;
+
+// ---- helpers -------------------------------------------------------------------------------
+
+function remember(list: string[], id: string | null | undefined): string[] {
+  if (!id || list.includes(id)) return list;
+  return [...list, id].slice(-CLOSED_LIMIT);
+}
+
+function close(state: AppState, kind: keyof AppState['closed'], id: string | null | undefined) {
+  return { ...state.closed, [kind]: remember(state.closed[kind], id) };
+}
+
+const isClosed = (state: AppState, kind: keyof AppState['closed'], id: string) =>
+  state.closed[kind].includes(id);
+
+const FINISHED_TICKET = new Set(['cancelled', 'rejected', 'matched_elsewhere']);
+
+// ---- the truth: GET /v1/me -----------------------------------------------------------------
+
+function reconcile(state: AppState, me: Me): AppState {
+  const incoming: IncomingInvite[] = me.invites
+    .filter((i) => i.direction === 'incoming' && !isClosed(state, 'invites', i.inviteId))
+    .map((i) => ({
+      inviteId: i.inviteId,
+      from: i.from,
+      expiresAt: i.expiresAt,
+      answering: state.incoming.find((x) => x.inviteId === i.inviteId)?.answering ?? null,
+    }));
+  const out = me.invites.find(
+    (i) => i.direction === 'outgoing' && !isClosed(state, 'invites', i.inviteId),
+  );
+  const outgoing: OutgoingInvite | null = out
+    ? { inviteId: out.inviteId, to: out.to, expiresAt: out.expiresAt }
+    : null;
+  const next: AppState = { ...state, me, incoming, outgoing, meStale: false, meRequestedAt: null };
+
+  if (me.session && !isClosed(state, 'sessions', me.session.sessionId)) {
+    return { ...next, phase: 'in-call', session: me.session, ticket: null, summary: null };
+  }
+  if (state.phase === 'in-call' && state.session) {
+    // The session ended while we were not listening: show what we know, the rest is fetched.
+    return {
+      ...endSession(next, state.session.sessionId, null),
+      closed: close(next, 'sessions', state.session.sessionId),
+    };
+  }
+  if (state.phase === 'summary') return { ...next, ticket: null };
+  const t = me.ticket;
+  if (t && !FINISHED_TICKET.has(t.status) && !isClosed(state, 'tickets', t.ticketId)) {
+    const same = state.ticket?.ticketId === t.ticketId ? state.ticket : null;
+    return {
+      ...next,
+      phase: 'waiting',
+      ticket: {
+        ticketId: t.ticketId,
+        status: t.status,
+        lookingFor: t.lookingFor ?? same?.lookingFor ?? null,
+        waitingSince: t.waitingSince ?? same?.waitingSince ?? null,
+      },
+    };
+  }
+  return { ...next, phase: 'home', ticket: null, session: null };
+}
+
+function endSession(
+  state: AppState,
+  sessionId: string,
+  ended: Extract<PushMessage, { type: 'session.ended' }> | null,
+): AppState {
+  const known = state.session?.sessionId === sessionId ? state.session : null;
+  return {
+    ...state,
+    phase: 'summary',
+    session: null,
+    ticket: null,
+    stopping: false,
+    summary: {
+      sessionId,
+      partner: known?.partner ?? null,
+      minutesUsed: ended ? ended.minutesUsed : null,
+      reason: ended ? ended.reason : null,
+      startedAt: ended ? ended.startedAt : (known?.startsAt ?? null),
+      endedAt: ended ? ended.endedAt : null,
+      stoppedByMe: state.stopping && known !== null,
+    },
+  };
+}
+
+// ---- invites -------------------------------------------------------------------------------
+
+type InviteEnd = InviteOutcome['kind'];
+
+/** Closes an invite we know about and says how it ended; unknown invites are just closed. */
+function closeInvite(
+  state: AppState,
+  inviteId: string,
+  kind: InviteEnd,
+  reason?: string,
+  showUnknown = false,
+): AppState {
+  if (isClosed(state, 'invites', inviteId)) return state;
+  const incoming = state.incoming.find((i) => i.inviteId === inviteId);
+  const outgoing = state.outgoing?.inviteId === inviteId ? state.outgoing : null;
+  const closed = close(state, 'invites', inviteId);
+  const rest = {
+    ...state,
+    closed,
+    incoming: state.incoming.filter((i) => i.inviteId !== inviteId),
+    outgoing: outgoing ? null : state.outgoing,
+  };
+  if (!incoming && !outgoing && !showUnknown) return rest;
+  if (state.phase === 'in-call' && kind === 'accepted') return rest;
+  const outcome: InviteOutcome = {
+    inviteId,
+    kind,
+    reason,
+    direction: incoming ? 'incoming' : outgoing ? 'outgoing' : 'unknown',
+    name: incoming?.from.name ?? outgoing?.to.name,
+  };
+  return { ...rest, outcome };
+}
+
+// ---- pushed hints --------------------------------------------------------------------------
+
+function onPush(state: AppState, m: PushMessage): AppState {
+  switch (m.type) {
+    case 'ticket.waiting': {
+      if (isClosed(state, 'tickets', m.ticketId)) return state;
+      if (state.phase !== 'home' && state.phase !== 'waiting') return state;
+      return {
+        ...state,
+        phase: 'waiting',
+        ticketRejection: null,
+        ticket: {
+          ticketId: m.ticketId,
+          status: 'waiting',
+          lookingFor: m.lookingFor,
+          waitingSince: m.waitingSince,
+        },
+      };
+    }
+    case 'ticket.rejected':
+    case 'ticket.cancelled': {
+      if (isClosed(state, 'tickets', m.ticketId)) return state;
+      const closed = close(state, 'tickets', m.ticketId);
+      const current = state.ticket?.ticketId === m.ticketId;
+      const rejection = m.type === 'ticket.rejected' ? m.reason : null;
+      if (state.phase === 'waiting' && current) {
+        return { ...state, closed, phase: 'home', ticket: null, ticketRejection: rejection };
+      }
+      if (state.phase === 'home' && rejection) {
+        return { ...state, closed, ticketRejection: rejection };
+      }
+      return { ...state, closed };
+    }
+    case 'session.started': {
+      if (isClosed(state, 'sessions', m.sessionId)) return state;
+      const session: LiveSession = {
+        sessionId: m.sessionId,
+        partner: m.partner ?? null,
+        startsAt: m.startsAt,
+        endsAt: m.endsAt,
+        mediaMode: m.mediaMode,
+        role: m.role,
+      };
+      let next: AppState = {
+        ...state,
+        phase: 'in-call',
+        session,
+        summary: null,
+        stopping: state.session?.sessionId === m.sessionId ? state.stopping : false,
+        ticketRejection: null,
+        closed: close(state, 'tickets', state.ticket?.ticketId),
+        ticket: null,
+      };
+      if (m.inviteId) next = closeInvite(next, m.inviteId, 'accepted');
+      return next;
+    }
+    case 'session.ended': {
+      if (state.summary?.sessionId === m.sessionId && state.summary.minutesUsed === null) {
+        // We had learnt of the end from /v1/me; the late message fills in the numbers.
+        const { minutesUsed, reason, startedAt, endedAt } = m;
+        return { ...state, summary: { ...state.summary, minutesUsed, reason, startedAt, endedAt } };
+      }
+      if (isClosed(state, 'sessions', m.sessionId)) return state;
+      if (state.phase === 'signed-out') return state;
+      const ended = endSession(state, m.sessionId, m);
+      return { ...ended, closed: close(state, 'sessions', m.sessionId) };
+    }
+    case 'invite.received': {
+      if (isClosed(state, 'invites', m.inviteId)) return state;
+      const others = state.incoming.filter((i) => i.inviteId !== m.inviteId);
+      const previous = state.incoming.find((i) => i.inviteId === m.inviteId);
+      const invite: IncomingInvite = {
+        inviteId: m.inviteId,
+        from: m.from,
+        expiresAt: m.expiresAt,
+        answering: previous?.answering ?? null,
+      };
+      return { ...state, incoming: [...others, invite] };
+    }
+    case 'invite.pending': {
+      if (isClosed(state, 'invites', m.inviteId)) return state;
+      const name = state.outgoing?.inviteId === m.inviteId ? state.outgoing.to.name : undefined;
+      return {
+        ...state,
+        outgoing: {
+          inviteId: m.inviteId,
+          to: { ...m.to, name: m.to.name ?? name },
+          expiresAt: m.expiresAt,
+        },
+      };
+    }
+    case 'invite.accepted':
+      return closeInvite(state, m.inviteId, 'accepted');
+    case 'invite.declined':
+    case 'invite.expired':
+    case 'invite.cancelled':
+      return closeInvite(state, m.inviteId, m.type.slice('invite.'.length) as InviteEnd, m.reason);
+    case 'invite.rejected':
+      return closeInvite(state, m.inviteId, 'rejected', m.reason, true);
+    case 'invite.accept_failed':
+      return closeInvite(state, m.inviteId, 'accept_failed', m.reason, true);
+    case 'points.changed': {
+      if (!state.me) return state;
+      const points: Points = { left: m.left, used: m.used, held: m.held, resetsAt: m.resetsAt };
+      return { ...state, me: { ...state.me, points } };
+    }
+    case 'signal':
+    case 'pong':
+      return state;
+  }
+}
+
+// ---- the reducer ---------------------------------------------------------------------------
+
+export function reducer(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case 'signed-in':
+      return { ...initialState('loading'), socket: state.socket };
+    case 'signed-out':
+      return initialState('signed-out');
+    case 'me.requested':
+      return { ...state, meRequestedAt: state.pushes, meStale: false };
+    case 'me.loaded':
+      if (state.phase === 'signed-out') return state;
+      if (state.meRequestedAt !== null && state.meRequestedAt !== state.pushes) {
+        return { ...state, meStale: true, meRequestedAt: null };
+      }
+      return reconcile(state, action.me);
+    case 'push': {
+      if (state.phase === 'signed-out') return state;
+      const isHint = action.message.type !== 'signal';
+      const counted = isHint ? { ...state, pushes: state.pushes + 1 } : state;
+      return onPush(counted, action.message);
+    }
+    case 'socket':
+      return { ...state, socket: action.status };
+    case 'queue.joined':
+      if (isClosed(state, 'tickets', action.ticketId)) return state;
+      if (state.phase !== 'home' && state.phase !== 'waiting') return state;
+      if (state.ticket?.ticketId === action.ticketId) return { ...state, phase: 'waiting' };
+      return {
+        ...state,
+        phase: 'waiting',
+        ticketRejection: null,
+        ticket: { ticketId: action.ticketId, status: null, lookingFor: null, waitingSince: null },
+      };
+    case 'queue.left': {
+      const closed = close(state, 'tickets', action.ticketId ?? state.ticket?.ticketId);
+      if (state.phase !== 'waiting') return { ...state, closed };
+      return { ...state, closed, phase: 'home', ticket: null };
+    }
+    case 'invite.sent':
+      if (isClosed(state, 'invites', action.inviteId)) return state;
+      return {
+        ...state,
+        outcome: null,
+        outgoing: { inviteId: action.inviteId, to: action.to, expiresAt: action.expiresAt },
+      };
+    case 'invite.answering':
+    case 'invite.answer-failed':
+      return {
+        ...state,
+        incoming: state.incoming.map((i) =>
+          i.inviteId !== action.inviteId
+            ? i
+            : { ...i, answering: action.type === 'invite.answering' ? action.answer : null },
+        ),
+      };
+    case 'invite.declined-here':
+      return closeInvite(state, action.inviteId, 'declined');
+    case 'invite.withdrawn-here':
+      return closeInvite(state, action.inviteId, 'cancelled', 'withdrawn');
+    case 'invite.lapsed':
+      return closeInvite(state, action.inviteId, 'expired');
+    case 'session.stopping':
+      return state.phase === 'in-call' ? { ...state, stopping: true } : state;
+    case 'session.stop-failed':
+      return { ...state, stopping: false };
+    case 'summary.closed':
+      return state.phase === 'summary' ? { ...state, phase: 'home', summary: null } : state;
+    case 'outcome.dismissed':
+      return { ...state, outcome: null };
+    case 'refusal':
+      return { ...state, refusal: action.refusal };
+    case 'refusal.dismissed':
+      return { ...state, refusal: null, ticketRejection: null };
+  }
+}
