@@ -1,0 +1,111 @@
+"""Parley on AWS — `pulumi up` runs this file (Pulumi.yaml: `main: infra/`).
+
+One component per area; messaging, tables and permissions come from `services.wire`.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root: infra, services.wire
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.compute import Compute
+from infra.config import load
+from infra.containers import Endpoints
+from infra.data import Data
+from infra.dns import Dns
+from infra.iam import Iam
+from infra.identity import Identity
+from infra.ingress import Ingress
+from infra.media import Media
+from infra.messaging import Messaging
+from infra.network import Network
+from infra.observability import Observability, Targets
+from infra.realtime import Realtime
+from infra.registry import Registry
+from infra.secrets import Secrets
+from infra.web import Web
+from services.wire import topology
+
+
+def main() -> dict[str, pulumi.Input[str]]:
+    s = load()
+    topo = topology(s.prefix)
+    account_id = aws.get_caller_identity_output().account_id
+
+    network = Network("network", s)
+    data = Data("data", s, topo)
+    messaging = Messaging("messaging", s, topo)
+    secrets = Secrets("secrets", s)
+    identity = Identity("identity", s)
+    realtime = Realtime("realtime", s)
+    iam = Iam("iam", s, topo, account_id, messaging, data, realtime)
+    registry = Registry("registry", s)
+    ingress = Ingress("ingress", s, network)
+    endpoints = Endpoints(
+        account_id=account_id,
+        user_pool_id=identity.user_pool_id,
+        client_id=identity.client_id,
+        hosted_ui_domain=identity.hosted_ui_domain,
+        websocket_url=realtime.websocket_url,
+        connections_url=realtime.connections_url,
+    )
+    compute = Compute(
+        "compute", s, topo, network, ingress, registry, secrets, iam.task_role_arns, endpoints
+    )
+    media = Media("media", s, network, secrets.livekit_arn, account_id)
+    web = Web("web", s, account_id)
+    observability = Observability(
+        "observability",
+        s,
+        topo,
+        Targets(
+            alb_suffix=ingress.arn_suffix,
+            gateway_tg_suffix=ingress.target_group_arn_suffix,
+            asg_name=media.asg_name,
+            nlb_suffix=media.nlb_arn_suffix,
+            livekit_tg_suffixes=media.target_group_suffixes,
+            cluster_name=compute.cluster_name,
+        ),
+    )
+    if s.hosted_zone_id:
+        aliases = {
+            s.app_domain: (web.domain_name, web.hosted_zone_id),
+            s.api_domain: (ingress.dns_name, ingress.zone_id),
+            s.livekit_domain: (media.nlb_dns_name, media.nlb_zone_id),
+        }
+        if realtime.custom_domain and s.websocket_domain:
+            ws = realtime.custom_domain.domain_name_configuration
+            aliases[s.websocket_domain] = (ws.target_domain_name, ws.hosted_zone_id)
+        Dns("dns", s, aliases)
+
+    outputs: dict[str, pulumi.Input[str]] = {
+        "spaUrl": s.public_url,
+        "apiUrl": s.api_url,
+        "websocketUrl": realtime.websocket_url,
+        "livekitUrl": s.livekit_wss_url,
+        "connectionsEndpointUrl": realtime.connections_url,
+        "ecrRepositoryUrl": registry.repository_url,
+        "spaBucket": web.bucket_name,
+        "cloudfrontDistributionId": web.distribution_id,
+        "cloudfrontDomain": web.domain_name,
+        "albDnsName": ingress.dns_name,
+        "livekitNlbDnsName": media.nlb_dns_name,
+        "userPoolId": identity.user_pool_id,
+        "userPoolClientId": identity.client_id,
+        "hostedUiDomain": identity.hosted_ui_domain,
+        "clusterName": compute.cluster_name,
+        "dashboardName": observability.dashboard_name,
+        "alarmTopicArn": observability.alarm_topic_arn,
+    }
+    if realtime.custom_domain:
+        config = realtime.custom_domain.domain_name_configuration
+        outputs["websocketDomainTarget"] = config.target_domain_name
+    return outputs
+
+
+if __name__ == "__main__":
+    for key, value in main().items():
+        pulumi.export(key, value)

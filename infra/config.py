@@ -1,0 +1,229 @@
+"""The stack's settings: every `parley:` config key, read once and typed.
+
+`KEYS` is the list of keys the program reads; `Pulumi.<stack>.yaml` documents each of them
+(tests check that). Secrets are read with `require_secret` and stay Pulumi secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from services.wire import Service
+
+PROJECT = "parley"
+
+# key → (required, secret, what it is)
+KEYS: dict[str, tuple[bool, bool, str]] = {
+    "appDomain": (True, False, "the SPA's domain (CloudFront); also serves /v1 and /webhooks"),
+    "apiDomain": (True, False, "the gateway's domain (the ALB); API Gateway and LiveKit call it"),
+    "livekitDomain": (True, False, "LiveKit signalling (wss) and TURN/TLS (the NLB)"),
+    "certificateArn": (True, False, "regional ACM certificate for apiDomain, livekitDomain"),
+    "cloudfrontCertificateArn": (True, False, "ACM certificate in us-east-1 for appDomain"),
+    "googleClientId": (True, False, "Google OAuth client id (the only identity provider)"),
+    "googleClientSecret": (True, True, "Google OAuth client secret"),
+    "livekitApiKey": (True, False, "LiveKit API key name"),
+    "livekitApiSecret": (True, True, "LiveKit API secret (32+ characters)"),
+    "edgeSecret": (True, True, "shared secret API Gateway sends to the gateway's /ws-edge"),
+    "imageTag": (True, False, "tag of the service image in ECR to run"),
+    "websocketDomain": (False, False, "custom domain for the WebSocket API (optional)"),
+    "hostedZoneId": (False, False, "Route 53 zone: when set, DNS records are created"),
+    "authDomainPrefix": (False, False, "Cognito hosted-UI prefix (default parley-<stack>)"),
+    "turnUrls": (False, False, "direct-mode TURN URLs, comma separated (optional)"),
+    "turnSecret": (False, True, "direct-mode TURN REST secret (optional)"),
+    "logLevel": (False, False, "services' log level (default INFO)"),
+    "logRetentionDays": (False, False, "CloudWatch log retention in days (default 30)"),
+    "vpcCidr": (False, False, "VPC CIDR, a /16 (default 10.40.0.0/16)"),
+    "natGateways": (False, False, "1 (cheaper) or 2 (one per AZ); default 1"),
+    "pointInTimeRecovery": (False, False, "DynamoDB point-in-time recovery (prod: true)"),
+    "deletionProtection": (False, False, "protect tables, user pool, ALB (prod: true)"),
+    "services": (False, False, "per service {min, max, cpu, memory} of the Fargate tasks"),
+    "livekit": (False, False, "{instanceType, minNodes, maxNodes, version, drainSeconds}"),
+    "redis": (False, False, "{nodeType, replicas} of LiveKit's ElastiCache Redis"),
+    "alarmEmail": (False, False, "e-mail subscribed to the alarm topic (optional)"),
+    "runbookUrl": (False, False, "where on-call reads docs/runbook.md (alarm descriptions)"),
+    "dailyPoints": (False, False, "points per person per day (default 15)"),
+    "sessionMinutes": (False, False, "longest session in minutes (default 15)"),
+    "inviteTimeoutS": (False, False, "seconds to answer an invite (default 60)"),
+    "dayTimezone": (False, False, "the timezone whose midnight resets points (default UTC)"),
+}
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")  # what the services accept
+
+DEFAULT_SCALE: dict[Service, dict[str, int]] = {
+    Service.GATEWAY: {"min": 1, "max": 4, "cpu": 512, "memory": 1024},
+    Service.MATCHER: {"min": 1, "max": 2, "cpu": 256, "memory": 512},
+    Service.LEDGER: {"min": 1, "max": 4, "cpu": 256, "memory": 512},
+    Service.NOTIFIER: {"min": 1, "max": 4, "cpu": 256, "memory": 512},
+}
+
+
+@dataclass(frozen=True)
+class Scale:
+    min: int
+    max: int
+    cpu: int
+    memory: int
+
+
+@dataclass(frozen=True)
+class LiveKit:
+    instance_type: str
+    min_nodes: int
+    max_nodes: int
+    version: str
+    drain_seconds: int  # how long a node marked for scale-in keeps its rooms
+    redis_node_type: str
+    redis_replicas: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: str
+    prefix: str
+    region: str
+    app_domain: str
+    api_domain: str
+    livekit_domain: str
+    websocket_domain: str | None
+    certificate_arn: str
+    cloudfront_certificate_arn: str
+    hosted_zone_id: str | None
+    auth_domain_prefix: str
+    google_client_id: str
+    google_client_secret: pulumi.Output[str]
+    livekit_api_key: str
+    livekit_api_secret: pulumi.Output[str]
+    edge_secret: pulumi.Output[str]
+    turn_urls: str
+    turn_secret: pulumi.Output[str] | None
+    image_tag: str
+    log_level: str
+    log_retention_days: int
+    vpc_cidr: str
+    nat_gateways: int
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    scale: dict[Service, Scale]
+    livekit: LiveKit
+    alarm_email: str | None
+    runbook_url: str
+    daily_points: int
+    session_minutes: int
+    invite_timeout_s: int
+    day_timezone: str
+
+    @property
+    def public_url(self) -> str:
+        return f"https://{self.app_domain}"
+
+    @property
+    def api_url(self) -> str:
+        return f"https://{self.api_domain}"
+
+    @property
+    def livekit_wss_url(self) -> str:
+        return f"wss://{self.livekit_domain}"
+
+    @property
+    def livekit_https_url(self) -> str:
+        return f"https://{self.livekit_domain}"
+
+    @property
+    def hosted_ui_domain(self) -> str:
+        return f"{self.auth_domain_prefix}.auth.{self.region}.amazoncognito.com"
+
+    def runbook(self, anchor: str) -> str:
+        """The link an alarm's description carries to its entry in docs/runbook.md."""
+        return f"{self.runbook_url}#{anchor}"
+
+    def log_group(self, name: str) -> str:
+        return f"/parley/{self.stack}/{name}"
+
+    def tags(self, **extra: str) -> dict[str, str]:
+        return {"project": PROJECT, "stack": self.stack, **extra}
+
+
+def _scale(raw: dict[str, Any]) -> dict[Service, Scale]:
+    out: dict[Service, Scale] = {}
+    for svc, default in DEFAULT_SCALE.items():
+        merged = {**default, **raw.get(svc.value, {})}
+        if not 1 <= merged["min"] <= merged["max"]:
+            raise ValueError(f"parley:services.{svc}: need 1 <= min <= max")
+        out[svc] = Scale(merged["min"], merged["max"], merged["cpu"], merged["memory"])
+    return out
+
+
+def check_livekit_secret(value: str) -> str:
+    # LiveKit signs tokens with it (HS256); the gateway refuses anything shorter.
+    if len(value) < 32:
+        raise ValueError("parley:livekitApiSecret must be at least 32 characters")
+    return value
+
+
+def load() -> Settings:
+    cfg = pulumi.Config(PROJECT)
+    stack = pulumi.get_stack()
+    region = aws.config.region
+    if not region:
+        raise ValueError("set aws:region for the stack")
+    lk: dict[str, Any] = cfg.get_object("livekit") or {}
+    redis: dict[str, Any] = cfg.get_object("redis") or {}
+    nat = cfg.get_int("natGateways") or 1
+    if nat not in (1, 2):
+        raise ValueError("parley:natGateways must be 1 or 2")
+    log_level = cfg.get("logLevel") or "INFO"
+    if log_level not in LOG_LEVELS:
+        raise ValueError(f"parley:logLevel must be one of {', '.join(LOG_LEVELS)}")
+    turn_secret = cfg.get_secret("turnSecret")
+    if cfg.get("turnUrls") and turn_secret is None:
+        raise ValueError("parley:turnUrls needs parley:turnSecret (the gateway refuses to start)")
+    drain = int(lk.get("drainSeconds", 1200))
+    if not 300 <= drain <= 3600:  # the NLB's deregistration delay tops out at an hour
+        raise ValueError("parley:livekit.drainSeconds must be within 300..3600")
+    return Settings(
+        stack=stack,
+        prefix=f"parley-{stack}",
+        region=region,
+        app_domain=cfg.require("appDomain"),
+        api_domain=cfg.require("apiDomain"),
+        livekit_domain=cfg.require("livekitDomain"),
+        websocket_domain=cfg.get("websocketDomain"),
+        certificate_arn=cfg.require("certificateArn"),
+        cloudfront_certificate_arn=cfg.require("cloudfrontCertificateArn"),
+        hosted_zone_id=cfg.get("hostedZoneId"),
+        auth_domain_prefix=cfg.get("authDomainPrefix") or f"parley-{stack}",
+        google_client_id=cfg.require("googleClientId"),
+        google_client_secret=cfg.require_secret("googleClientSecret"),
+        livekit_api_key=cfg.require("livekitApiKey"),
+        livekit_api_secret=cfg.require_secret("livekitApiSecret").apply(check_livekit_secret),
+        edge_secret=cfg.require_secret("edgeSecret"),
+        turn_urls=cfg.get("turnUrls") or "",
+        turn_secret=turn_secret,
+        image_tag=cfg.require("imageTag"),
+        log_level=log_level,
+        log_retention_days=cfg.get_int("logRetentionDays") or 30,
+        vpc_cidr=cfg.get("vpcCidr") or "10.40.0.0/16",
+        nat_gateways=nat,
+        point_in_time_recovery=bool(cfg.get_bool("pointInTimeRecovery")),
+        deletion_protection=bool(cfg.get_bool("deletionProtection")),
+        scale=_scale(cfg.get_object("services") or {}),
+        livekit=LiveKit(
+            instance_type=lk.get("instanceType", "c6i.large"),
+            min_nodes=int(lk.get("minNodes", 1)),
+            max_nodes=int(lk.get("maxNodes", 2)),
+            version=lk.get("version", "v1.9.11"),
+            drain_seconds=drain,
+            redis_node_type=redis.get("nodeType", "cache.t4g.micro"),
+            redis_replicas=int(redis.get("replicas", 0)),
+        ),
+        alarm_email=cfg.get("alarmEmail"),
+        runbook_url=cfg.get("runbookUrl") or "docs/runbook.md",
+        daily_points=cfg.get_int("dailyPoints") or 15,
+        session_minutes=cfg.get_int("sessionMinutes") or 15,
+        invite_timeout_s=cfg.get_int("inviteTimeoutS") or 60,
+        day_timezone=cfg.get("dayTimezone") or "UTC",
+    )

@@ -1,0 +1,137 @@
+"""The real-time edge: an API Gateway WebSocket API in front of the gateway.
+
+API Gateway holds the browsers' sockets. `$connect`, `$disconnect` and `$default` are HTTP
+proxies to the gateway's public URL (`/ws-edge/...`) carrying the connection id, the token
+(on connect) and the edge secret the gateway checks. `$default` has a route response, so the
+gateway's answer (`pong`) goes back to the browser. The notifier pushes messages with
+`postToConnection` on the stage's `@connections` API; it alone may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import Settings
+
+STAGE = "live"
+EDGE_HEADER = "X-Parley-Edge-Secret"
+
+# route key → (path on the gateway, extra request parameters)
+ROUTES: dict[str, tuple[str, dict[str, str]]] = {
+    "$connect": (
+        "/ws-edge/connect",
+        {"integration.request.querystring.token": "route.request.querystring.token"},
+    ),
+    "$disconnect": ("/ws-edge/disconnect", {}),
+    "$default": ("/ws-edge/message", {}),
+}
+
+
+def _parameters(extra: dict[str, str]) -> Callable[[str], dict[str, str]]:
+    """What every route passes to the gateway, plus the route's own `extra`."""
+
+    def build(quoted_secret: str) -> dict[str, str]:
+        return {
+            "integration.request.header.X-Connection-Id": "context.connectionId",
+            f"integration.request.header.{EDGE_HEADER}": quoted_secret,
+            **extra,
+        }
+
+    return build
+
+
+class Realtime(pulumi.ComponentResource):
+    api_id: pulumi.Output[str]
+    websocket_url: pulumi.Output[str]
+    connections_url: pulumi.Output[str]  # the notifier's endpoint (https)
+    connections_arn: pulumi.Output[str]  # what execute-api:ManageConnections may touch
+    custom_domain: aws.apigatewayv2.DomainName | None
+
+    def __init__(self, name: str, s: Settings, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("parley:infra:Realtime", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        api = aws.apigatewayv2.Api(
+            f"{name}-ws",
+            name=f"{s.prefix}-ws",
+            protocol_type="WEBSOCKET",
+            route_selection_expression="$request.body.action",
+            description="Parley: browsers' WebSockets; the gateway answers, the notifier pushes",
+            tags=s.tags(),
+            opts=child,
+        )
+        edge_header = s.edge_secret.apply(lambda v: f"'{v}'")  # a static value is quoted
+        routes: list[aws.apigatewayv2.Route] = []
+        for route_key, (path, extra) in ROUTES.items():
+            slug = route_key.removeprefix("$")
+            integration = aws.apigatewayv2.Integration(
+                f"{name}-{slug}",
+                api_id=api.id,
+                integration_type="HTTP_PROXY",
+                integration_method="POST",
+                integration_uri=f"{s.api_url}{path}",
+                request_parameters=edge_header.apply(_parameters(extra)),
+                timeout_milliseconds=10_000,
+                opts=child,
+            )
+            route = aws.apigatewayv2.Route(
+                f"{name}-{slug}",
+                api_id=api.id,
+                route_key=route_key,
+                authorization_type="NONE",  # the gateway verifies the token on $connect
+                target=integration.id.apply(lambda i: f"integrations/{i}"),
+                route_response_selection_expression="$default" if slug == "default" else None,
+                opts=child,
+            )
+            if slug == "default":
+                aws.apigatewayv2.RouteResponse(
+                    f"{name}-{slug}",
+                    api_id=api.id,
+                    route_id=route.id,
+                    route_response_key="$default",
+                    opts=child,
+                )
+            routes.append(route)
+        stage = aws.apigatewayv2.Stage(
+            f"{name}-{STAGE}",
+            api_id=api.id,
+            name=STAGE,
+            auto_deploy=True,
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                throttling_burst_limit=1000, throttling_rate_limit=500
+            ),
+            tags=s.tags(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
+        )
+
+        self.api_id = api.id
+        self.connections_url = api.id.apply(
+            lambda i: f"https://{i}.execute-api.{s.region}.amazonaws.com/{STAGE}"
+        )
+        self.connections_arn = api.execution_arn.apply(lambda a: f"{a}/{STAGE}/*/@connections/*")
+        self.custom_domain = None
+        if s.websocket_domain:
+            self.custom_domain = aws.apigatewayv2.DomainName(
+                f"{name}-domain",
+                domain_name=s.websocket_domain,
+                domain_name_configuration=aws.apigatewayv2.DomainNameDomainNameConfigurationArgs(
+                    certificate_arn=s.certificate_arn,
+                    endpoint_type="REGIONAL",
+                    security_policy="TLS_1_2",
+                ),
+                tags=s.tags(),
+                opts=child,
+            )
+            aws.apigatewayv2.ApiMapping(
+                f"{name}-mapping",
+                api_id=api.id,
+                domain_name=self.custom_domain.domain_name,
+                stage=stage.name,
+                opts=child,
+            )
+            self.websocket_url = pulumi.Output.from_input(f"wss://{s.websocket_domain}")
+        else:
+            self.websocket_url = api.api_endpoint.apply(lambda e: f"{e}/{STAGE}")
+        self.register_outputs({"websocketUrl": self.websocket_url})

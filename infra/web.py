@@ -1,0 +1,215 @@
+"""The SPA: a private S3 bucket behind CloudFront (origin access control), HTTPS only.
+
+CloudFront serves the SPA from S3 and sends `/v1/*`, `/healthz` and `/webhooks/*` to the
+gateway's ALB, so the browser talks to one origin. Deep links (`/session/abc`) are rewritten
+to `/index.html` by a viewer-request function on the S3 behaviour only — a custom error page
+would also swallow the API's own 404 problem documents.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import Settings
+
+# AWS managed policies (ids are fixed by AWS).
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # forwards Authorization too
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+API_PATHS = ("/v1/*", "/healthz", "/webhooks/*")
+
+SPA_REWRITE = """\
+function handler(event) {
+  var request = event.request;
+  var last = request.uri.split('/').pop();
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+
+
+class Web(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+    distribution_id: pulumi.Output[str]
+    domain_name: pulumi.Output[str]
+    hosted_zone_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        s: Settings,
+        account_id: pulumi.Output[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("parley:infra:Web", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(
+            f"{name}-spa",
+            bucket=account_id.apply(lambda a: f"{s.prefix}-spa-{a}"),  # globally unique
+            force_destroy=not s.deletion_protection,
+            tags=s.tags(),
+            opts=child,
+        )
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-spa",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-spa",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-spa",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    )
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-spa",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        oac = aws.cloudfront.OriginAccessControl(
+            f"{name}-spa",
+            name=f"{s.prefix}-spa",
+            description="CloudFront reads the SPA bucket",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+        rewrite = aws.cloudfront.Function(
+            f"{name}-spa-rewrite",
+            name=f"{s.prefix}-spa-rewrite",
+            runtime="cloudfront-js-2.0",
+            comment="SPA routes without a file extension get /index.html",
+            code=SPA_REWRITE,
+            publish=True,
+            opts=child,
+        )
+        api_behaviours = [
+            aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                path_pattern=path,
+                target_origin_id="api",
+                viewer_protocol_policy="https-only",
+                allowed_methods=["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                cached_methods=["GET", "HEAD"],
+                cache_policy_id=CACHING_DISABLED,
+                origin_request_policy_id=ALL_VIEWER_EXCEPT_HOST,
+                response_headers_policy_id=SECURITY_HEADERS,
+                compress=True,
+            )
+            for path in API_PATHS
+        ]
+        dist = aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            enabled=True,
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            comment=f"Parley {s.stack}: SPA and API",
+            aliases=[s.app_domain],
+            default_root_object="index.html",
+            price_class="PriceClass_100",
+            origins=[
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id="spa",
+                    domain_name=bucket.bucket_regional_domain_name,
+                    origin_access_control_id=oac.id,
+                ),
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id="api",
+                    domain_name=s.api_domain,
+                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                        http_port=80,
+                        https_port=443,
+                        origin_protocol_policy="https-only",
+                        origin_ssl_protocols=["TLSv1.2"],
+                        origin_read_timeout=30,
+                    ),
+                ),
+            ],
+            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                target_origin_id="spa",
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD", "OPTIONS"],
+                cached_methods=["GET", "HEAD"],
+                cache_policy_id=CACHING_OPTIMIZED,
+                response_headers_policy_id=SECURITY_HEADERS,
+                compress=True,
+                function_associations=[
+                    aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                        event_type="viewer-request", function_arn=rewrite.arn
+                    )
+                ],
+            ),
+            ordered_cache_behaviors=api_behaviours,
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
+                    restriction_type="none"
+                )
+            ),
+            viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(
+                acm_certificate_arn=s.cloudfront_certificate_arn,
+                ssl_support_method="sni-only",
+                minimum_protocol_version="TLSv1.2_2021",
+            ),
+            tags=s.tags(),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-spa",
+            bucket=bucket.id,
+            policy=pulumi.Output.all(bucket.arn, dist.arn).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "CloudFrontReads",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                                "Action": "s3:GetObject",
+                                "Resource": f"{v[0]}/*",
+                                "Condition": {"StringEquals": {"AWS:SourceArn": v[1]}},
+                            },
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [v[0], f"{v[0]}/*"],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
+        )
+        self.bucket_name = bucket.bucket
+        self.distribution_id = dist.id
+        self.domain_name = dist.domain_name
+        self.hosted_zone_id = dist.hosted_zone_id
+        self.register_outputs({"bucket": bucket.bucket, "distribution": dist.id})

@@ -1,0 +1,276 @@
+"""Run Parley's Pulumi program under Pulumi's mocks and record every resource it registers.
+
+`build(stack)` loads `Pulumi.<stack>.yaml` (the documented config, plus test values for the
+secrets a real stack keeps encrypted), runs `infra.__main__.main()` with `preview=False` (so
+every `apply` runs and every input is a real value), and returns the registered resources
+with their inputs, the stack outputs and the warnings the program logged.
+
+The mocks answer like AWS does where the program depends on it: ARNs, queue URLs, DNS names,
+ARN suffixes, endpoints — derived from each resource's name, so tests can compute the ARN a
+wire-module name must have (`arn()`).
+
+`python tests/infra/infra_harness.py prod` prints a JSON summary, for tests that need a second stack
+(Pulumi's runtime settings are process-global, so each stack is built in its own process).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ACCOUNT = "123456789012"
+PROJECT = "parley"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker for a secret value
+
+# What a real stack keeps encrypted in Pulumi.<stack>.yaml; tests look for these in clear text.
+TEST_SECRETS = {
+    "parley:googleClientSecret": "google-client-secret-for-tests",
+    "parley:livekitApiSecret": "livekit-api-secret-for-tests-0123456789abcdef",
+    "parley:edgeSecret": "edgesecretfortests0123456789abcdef",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    custom: bool
+
+
+@dataclass
+class Built:
+    stack: str
+    region: str
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return f"parley-{self.stack}"
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, **inputs: Any) -> Resource:
+        found = [
+            r for r in self.of_type(type_) if all(r.inputs.get(k) == v for k, v in inputs.items())
+        ]
+        assert len(found) == 1, f"{len(found)} {type_} with {inputs}"
+        return found[0]
+
+    def arn(self, service: str, name: str) -> str:
+        return arn(service, self.region, name)
+
+
+def arn(service: str, region: str, name: str) -> str:
+    """The ARN the mocks give a resource of `service` named `name` (as AWS would)."""
+    match service:
+        case "sqs" | "sns":
+            return f"arn:aws:{service}:{region}:{ACCOUNT}:{name}"
+        case "dynamodb":
+            return f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}"
+        case "iam-role":
+            return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        case "secretsmanager":
+            return f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{name}-AbCdEf"
+    raise ValueError(service)
+
+
+def unwrap(value: Any) -> Any:
+    """Replace Pulumi's secret envelopes by the values they carry."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            return unwrap(value["value"])
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.resources: list[Resource] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = unwrap(args.inputs)
+        rid, computed = self._computed(args.typ, args.name, inputs)
+        outputs = {**inputs, **computed}
+        self.resources.append(
+            Resource(args.typ, args.name, rid, inputs, outputs, bool(args.custom))
+        )
+        return rid, outputs
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        r = self.region
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT,
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/ci",
+                "userId": "AIDATEST",
+                "id": ACCOUNT,
+            }, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {
+                "names": [f"{r}a", f"{r}b", f"{r}c"],
+                "zoneIds": [f"euw1-az{i}" for i in (1, 2, 3)],
+                "id": r,
+            }, []
+        raise NotImplementedError(f"no mock for {args.token}")
+
+    def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        r, a = self.region, ACCOUNT
+        n = inputs.get("name") or name
+        generic = {"arn": f"arn:aws:mock:{r}:{a}:{typ.split(':')[-1].lower()}/{n}", "name": n}
+        match typ:
+            case "aws:sqs/queue:Queue":
+                url = f"https://sqs.{r}.amazonaws.com/{a}/{n}"
+                return url, {"arn": arn("sqs", r, n), "url": url}
+            case "aws:sns/topic:Topic":
+                return arn("sns", r, n), {"arn": arn("sns", r, n)}
+            case "aws:dynamodb/table:Table":
+                return n, {"arn": arn("dynamodb", r, n)}
+            case "aws:iam/role:Role":
+                return n, {"arn": arn("iam-role", r, n), "name": n}
+            case "aws:secretsmanager/secret:Secret":
+                return arn("secretsmanager", r, n), {"arn": arn("secretsmanager", r, n)}
+            case "aws:apigatewayv2/api:Api":
+                api = "wsapi123"
+                return api, {
+                    "apiEndpoint": f"wss://{api}.execute-api.{r}.amazonaws.com",
+                    "executionArn": f"arn:aws:execute-api:{r}:{a}:{api}",
+                }
+            case "aws:apigatewayv2/domainName:DomainName":
+                config = dict(inputs.get("domainNameConfiguration") or {})
+                config |= {
+                    "targetDomainName": f"d-ws.execute-api.{r}.amazonaws.com",
+                    "hostedZoneId": "ZWSAPI",
+                }
+                return n, {"domainNameConfiguration": config}
+            case "aws:lb/loadBalancer:LoadBalancer":
+                kind = "net" if inputs.get("loadBalancerType") == "network" else "app"
+                suffix = f"{kind}/{n}/0123456789abcdef"
+                return f"lb-{n}", {
+                    "arn": f"arn:aws:elasticloadbalancing:{r}:{a}:loadbalancer/{suffix}",
+                    "arnSuffix": suffix,
+                    "dnsName": f"{n}-1234.{r}.elb.amazonaws.com",
+                    "zoneId": "ZELB",
+                }
+            case "aws:lb/targetGroup:TargetGroup":
+                suffix = f"targetgroup/{n}/fedcba9876543210"
+                return f"tg-{n}", {
+                    "arn": f"arn:aws:elasticloadbalancing:{r}:{a}:{suffix}",
+                    "arnSuffix": suffix,
+                }
+            case "aws:cognito/userPool:UserPool":
+                pool = f"{r}_MockPool1"
+                return pool, {
+                    "arn": f"arn:aws:cognito-idp:{r}:{a}:userpool/{pool}",
+                    "endpoint": f"cognito-idp.{r}.amazonaws.com/{pool}",
+                }
+            case "aws:cognito/userPoolClient:UserPoolClient":
+                return "mockclientid123", {}
+            case "aws:ecr/repository:Repository":
+                return n, {
+                    "arn": f"arn:aws:ecr:{r}:{a}:repository/{n}",
+                    "repositoryUrl": f"{a}.dkr.ecr.{r}.amazonaws.com/{n}",
+                }
+            case "aws:ecs/cluster:Cluster":
+                return n, {"arn": f"arn:aws:ecs:{r}:{a}:cluster/{n}", "name": n}
+            case "aws:ecs/taskDefinition:TaskDefinition":
+                family = inputs["family"]
+                return family, {"arn": f"arn:aws:ecs:{r}:{a}:task-definition/{family}:1"}
+            case "aws:elasticache/replicationGroup:ReplicationGroup":
+                group = inputs["replicationGroupId"]
+                return group, {
+                    "primaryEndpointAddress": f"master.{group}.abc123.cache.amazonaws.com"
+                }
+            case "aws:cloudfront/distribution:Distribution":
+                return "EMOCKDIST", {
+                    "arn": f"arn:aws:cloudfront::{a}:distribution/EMOCKDIST",
+                    "domainName": "d111111abcdef8.cloudfront.net",
+                    "hostedZoneId": "Z2FDTNDATAQYW2",
+                }
+            case "aws:s3/bucket:Bucket":
+                b = inputs["bucket"]
+                return b, {
+                    "arn": f"arn:aws:s3:::{b}",
+                    "bucketRegionalDomainName": f"{b}.s3.{r}.amazonaws.com",
+                }
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                return "lt-0123456789", {"latestVersion": 1}
+            case "aws:cloudwatch/logGroup:LogGroup":
+                return n, {"arn": f"arn:aws:logs:{r}:{a}:log-group:{n}"}
+            case "aws:cloudwatch/metricAlarm:MetricAlarm":
+                return n, {"arn": f"arn:aws:cloudwatch:{r}:{a}:alarm:{n}"}
+        return f"{name}-id", generic
+
+
+def stack_config(stack: str) -> tuple[dict[str, str], str]:
+    """`Pulumi.<stack>.yaml` as `set_all_config` takes it, plus the test secrets; and the region."""
+    raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+    config |= TEST_SECRETS
+    return config, config["aws:region"]
+
+
+def build(stack: str) -> Built:
+    config, region = stack_config(stack)
+    mocks = RecordingMocks(region)
+    warnings: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    logger = logging.getLogger(f"parley.infra.tests.{stack}")
+    logger.addHandler(Collect())
+    logger.propagate = False
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, logger=logger)
+    pulumi.runtime.set_all_config(config, secret_keys=list(TEST_SECRETS))
+
+    from infra.__main__ import main
+
+    built = Built(stack=stack, region=region, config=config)
+
+    @pulumi.runtime.test
+    def run() -> pulumi.Output[Any]:
+        exported = {k: pulumi.Output.from_input(v) for k, v in main().items()}
+        return pulumi.Output.all(**exported).apply(built.outputs.update)
+
+    run()
+    built.resources = mocks.resources
+    built.warnings = warnings
+    return built
+
+
+def summary(built: Built) -> dict[str, Any]:
+    return {
+        "outputs": built.outputs,
+        "resources": [
+            {"type": r.type, "name": r.name, "inputs": r.inputs} for r in built.resources
+        ],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(summary(build(sys.argv[1])), default=str))

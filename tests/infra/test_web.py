@@ -1,0 +1,77 @@
+"""The SPA: private bucket, CloudFront with origin access control, HTTPS, SPA routing."""
+
+from __future__ import annotations
+
+import json
+
+from tests.infra.infra_harness import Built
+
+DIST = "aws:cloudfront/distribution:Distribution"
+
+
+def test_spa_bucket_is_private_and_read_only_by_cloudfront(infra_stack: Built) -> None:
+    (bucket,) = infra_stack.of_type("aws:s3/bucket:Bucket")
+    (block,) = infra_stack.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert block.inputs["bucket"] == bucket.id
+    for key in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
+        assert block.inputs[key] is True
+    (policy,) = infra_stack.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    (dist,) = infra_stack.of_type(DIST)
+    allows = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Sid": "CloudFrontReads",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": f"{bucket.outputs['arn']}/*",
+            "Condition": {"StringEquals": {"AWS:SourceArn": dist.outputs["arn"]}},
+        }
+    ]
+
+
+def test_cloudfront_reaches_s3_through_origin_access_control(infra_stack: Built) -> None:
+    (dist,) = infra_stack.of_type(DIST)
+    (oac,) = infra_stack.of_type("aws:cloudfront/originAccessControl:OriginAccessControl")
+    assert oac.inputs["signingBehavior"] == "always"
+    origins = {o["originId"]: o for o in dist.inputs["origins"]}
+    assert origins["spa"]["originAccessControlId"] == oac.id
+    assert origins["api"]["domainName"] == infra_stack.config["parley:apiDomain"]
+    assert origins["api"]["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+
+
+def test_cloudfront_serves_https_only_on_the_spa_domain(infra_stack: Built) -> None:
+    (dist,) = infra_stack.of_type(DIST)
+    assert dist.inputs["aliases"] == [infra_stack.config["parley:appDomain"]]
+    cert = dist.inputs["viewerCertificate"]
+    assert cert["acmCertificateArn"] == infra_stack.config["parley:cloudfrontCertificateArn"]
+    assert cert["minimumProtocolVersion"].startswith("TLSv1.2")
+    behaviours = [dist.inputs["defaultCacheBehavior"], *dist.inputs["orderedCacheBehaviors"]]
+    assert {b["viewerProtocolPolicy"] for b in behaviours} <= {"https-only", "redirect-to-https"}
+
+
+def test_spa_routes_fall_back_to_index_html_without_hiding_api_errors(infra_stack: Built) -> None:
+    (dist,) = infra_stack.of_type(DIST)
+    (fn,) = infra_stack.of_type("aws:cloudfront/function:Function")
+    assert "request.uri = '/index.html'" in fn.inputs["code"]
+    (assoc,) = dist.inputs["defaultCacheBehavior"]["functionAssociations"]
+    assert assoc == {"eventType": "viewer-request", "functionArn": fn.outputs["arn"]}
+    assert not any(b.get("functionAssociations") for b in dist.inputs["orderedCacheBehaviors"])
+    assert not dist.inputs.get("customErrorResponses")  # would swallow the API's 404s
+    assert dist.inputs["defaultRootObject"] == "index.html"
+
+
+def test_api_paths_go_to_the_gateway_uncached(infra_stack: Built) -> None:
+    (dist,) = infra_stack.of_type(DIST)
+    api = {b["pathPattern"]: b for b in dist.inputs["orderedCacheBehaviors"]}
+    assert set(api) == {"/v1/*", "/healthz", "/webhooks/*"}
+    for b in api.values():
+        assert b["targetOriginId"] == "api"
+        assert "POST" in b["allowedMethods"]
+        assert "DELETE" in b["allowedMethods"]
+        assert b["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
