@@ -27,6 +27,8 @@ _ATTRIBUTES: dict[str, tuple[str, Any]] = {
     "DelaySeconds": ("delay_seconds", int),
     "FifoQueue": ("fifo_queue", lambda v: v == "true"),
     "ContentBasedDeduplication": ("content_based_deduplication", lambda v: v == "true"),
+    "DeduplicationScope": ("deduplication_scope", str),
+    "FifoThroughputLimit": ("fifo_throughput_limit", str),
 }
 
 
@@ -96,7 +98,8 @@ class Messaging(pulumi.ComponentResource):
                 short_name(s.prefix, t.name),
                 name=t.name,
                 fifo_topic=t.fifo,
-                content_based_deduplication=False,  # publishers send explicit dedup ids
+                content_based_deduplication=t.attributes()["ContentBasedDeduplication"] == "true",
+                fifo_throughput_scope=t.attributes()["FifoThroughputScope"],
                 tags=s.tags(publisher=t.publisher.value),
                 opts=self._child,
             )
@@ -125,7 +128,7 @@ class Messaging(pulumi.ComponentResource):
                     endpoint=arn,
                     raw_message_delivery=True,
                     filter_policy=json.dumps(sub.filter_policy()),
-                    filter_policy_scope="MessageAttributes",
+                    filter_policy_scope=sub.scope,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
                 )
         for q in topo.timer_queues:

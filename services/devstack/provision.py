@@ -66,10 +66,9 @@ def provision(endpoint_url: str, prefix: str, region: str = "us-east-1") -> Prov
 
     topic_arns: dict[str, str] = {}
     for topic in topo.topics:
-        topic_arns[topic.name] = sns.create_topic(
-            Name=topic.name,
-            Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "false"},
-        )["TopicArn"]
+        topic_arns[topic.name] = sns.create_topic(Name=topic.name, Attributes=topic.attributes())[
+            "TopicArn"
+        ]
 
     for sub in topo.subscriptions:
         sns.subscribe(
@@ -78,7 +77,7 @@ def provision(endpoint_url: str, prefix: str, region: str = "us-east-1") -> Prov
             Endpoint=queue_arns[sub.queue.name],
             Attributes={
                 "RawMessageDelivery": "true",
-                "FilterPolicyScope": "MessageAttributes",
+                "FilterPolicyScope": sub.scope,
                 "FilterPolicy": json.dumps(sub.filter_policy()),
             },
             ReturnSubscriptionArn=True,

@@ -23,11 +23,22 @@ INBOX_VISIBILITY_S = 30
 DLQ_RETENTION_S = 14 * 24 * 3600
 
 
+FILTER_POLICY_SCOPE = "MessageAttributes"
+
+
 @dataclass(frozen=True)
 class Topic:
     publisher: Service
     name: str
     fifo: bool = True
+
+    def attributes(self) -> dict[str, str]:
+        """CreateTopic attributes. Dedup per message group lifts the per-topic FIFO ceiling."""
+        return {
+            "FifoTopic": "true",
+            "ContentBasedDeduplication": "false",  # publishers send explicit dedup ids
+            "FifoThroughputScope": "MessageGroup",
+        }
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,14 @@ class Queue:
             ),
         }
         if self.fifo:
-            attrs |= {"FifoQueue": "true", "ContentBasedDeduplication": "false"}
+            # High-throughput FIFO: limits apply per message group (user, pool, session),
+            # not per queue, so load spreads the way the groups do.
+            attrs |= {
+                "FifoQueue": "true",
+                "ContentBasedDeduplication": "false",
+                "DeduplicationScope": "messageGroup",
+                "FifoThroughputLimit": "perMessageGroupId",
+            }
         return attrs
 
     def dlq_attributes(self) -> dict[str, str]:
@@ -65,6 +83,8 @@ class Subscription:
     topic: Topic
     queue: Queue
     types: tuple[str, ...]
+
+    scope: str = FILTER_POLICY_SCOPE
 
     def filter_policy(self) -> dict[str, Any]:
         return {"type": list(self.types)}

@@ -14,6 +14,8 @@ SQS_INPUTS = {
     "ReceiveMessageWaitTimeSeconds": ("receiveWaitTimeSeconds", int),
     "FifoQueue": ("fifoQueue", lambda v: v == "true"),
     "ContentBasedDeduplication": ("contentBasedDeduplication", lambda v: v == "true"),
+    "DeduplicationScope": ("deduplicationScope", str),
+    "FifoThroughputLimit": ("fifoThroughputLimit", str),
 }
 
 
@@ -137,3 +139,13 @@ def test_each_dlq_takes_redrive_only_from_its_own_queue(infra_stack: Built, topo
             "redrivePermission": "byQueue",
             "sourceQueueArns": [infra_stack.arn("sqs", q.name)],
         }
+
+
+def test_topics_are_high_throughput_fifo_as_the_wire_says(
+    infra_stack: Built, topo: Topology
+) -> None:
+    for t in topo.topics:
+        topic = infra_stack.one("aws:sns/topic:Topic", name=t.name).inputs
+        assert topic["fifoTopic"] is True
+        assert topic["contentBasedDeduplication"] is False
+        assert topic["fifoThroughputScope"] == t.attributes()["FifoThroughputScope"]
