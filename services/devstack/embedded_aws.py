@@ -9,6 +9,10 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MOTO_MAIN = "services.devstack.moto_main"  # moto's server, DynamoDB made safe under concurrency
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "parley-local",
@@ -56,7 +60,8 @@ class MotoServer:
         ensure_port_free(self.port, "embedded AWS", self.host)
         env = {**os.environ, **DUMMY_CREDENTIALS}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", MOTO_MAIN, "-H", self.host, "-p", str(self.port)],
+            cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
