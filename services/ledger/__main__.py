@@ -1,23 +1,20 @@
-"""`python -m services.ledger`: consume the ledger inbox."""
+"""`python -m services.ledger`: keep everyone's points, from the ledger inbox."""
 
 from __future__ import annotations
 
 import asyncio
 
+from services.ledger.service import run
+from services.ledger.settings import LedgerSettings
 from services.runtime import service
-from services.runtime.aws import Aws
-from services.runtime.bus import inbox_consumer
-from services.runtime.settings import BaseServiceSettings, load
-from services.wire.names import Service
+from services.runtime.settings import load
 
 
 def main() -> None:
-    settings = load(BaseServiceSettings)
+    settings = load(LedgerSettings)
 
     async def consume(stop: asyncio.Event) -> None:
-        async with Aws(settings) as aws:
-            consumer = await inbox_consumer(aws, Service.LEDGER, {})
-            await consumer.run(stop)
+        await run(settings, stop)
 
     service.run("ledger", settings, consume)
 

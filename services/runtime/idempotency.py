@@ -9,6 +9,7 @@ loses it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -75,3 +76,48 @@ class Idempotency:
                 return False
             raise
         return True
+
+    async def seen_many(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` (at most 100, distinct) were handled: one BatchGetItem."""
+        pending: list[dict[str, Any]] = [{"eventId": {"S": k}} for k in keys]
+        found: set[str] = set()
+        for attempt in range(_BATCH_ATTEMPTS):
+            if not pending:
+                break
+            resp = await self._db.batch_get_item(
+                RequestItems={
+                    self._table: {
+                        "Keys": pending,
+                        "ConsistentRead": True,
+                        "ProjectionExpression": "eventId",
+                    }
+                }
+            )
+            found |= {i["eventId"]["S"] for i in resp.get("Responses", {}).get(self._table, [])}
+            unread = resp.get("UnprocessedKeys", {}).get(self._table)
+            pending = list(unread["Keys"]) if unread else []
+            await _backoff(attempt, bool(pending))
+        if pending:
+            raise RuntimeError(f"{len(pending)} idempotency keys left unread")
+        return found
+
+    async def mark_many(self, keys: Sequence[str]) -> None:
+        """Record `keys` (at most 25, distinct) as handled, unconditionally: BatchWriteItem."""
+        pending: list[Any] = [{"PutRequest": {"Item": self._item(k)}} for k in keys]
+        for attempt in range(_BATCH_ATTEMPTS):
+            if not pending:
+                return
+            resp = await self._db.batch_write_item(RequestItems={self._table: pending})
+            pending = list(resp.get("UnprocessedItems", {}).get(self._table, []))
+            await _backoff(attempt, bool(pending))
+        if pending:
+            raise RuntimeError(f"{len(pending)} idempotency marks left unwritten")
+
+
+_BATCH_ATTEMPTS = 5
+
+
+async def _backoff(attempt: int, more: bool) -> None:
+    # DynamoDB hands back unprocessed keys under throttling: wait a little before the rest.
+    if more:
+        await asyncio.sleep(min(1.0, 0.05 * 2**attempt))

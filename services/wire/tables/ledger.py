@@ -18,7 +18,21 @@ HOLDS = Table(
     logical="ledger-holds",
     writer=L,
     hash_key=Key("holdId"),
-    doc="One item per hold (ticket, invite, accepted invite): held → settled | released.",
+    doc=(
+        "One item per hold (ticket, invite, accepted invite): held → in_session → settled, or "
+        "released; rejected (never funded) or void (closed before it was asked: a tombstone)."
+    ),
+)
+
+ACCOUNTS = Table(
+    logical="ledger-accounts",
+    writer=L,
+    hash_key=Key("userId"),
+    ttl_attribute=None,
+    doc=(
+        "One item per person: the one open hold whatever its day (one thing at a time), and a "
+        "version every change of that person's points is conditional on."
+    ),
 )
 
 SUMMARIES = Table(
@@ -30,4 +44,4 @@ SUMMARIES = Table(
     doc="Per person and day: charged, held, the active hold; one GetItem answers /v1/me.",
 )
 
-TABLES = (ENTRIES, HOLDS, SUMMARIES, processed_table(L))
+TABLES = (ENTRIES, HOLDS, ACCOUNTS, SUMMARIES, processed_table(L))

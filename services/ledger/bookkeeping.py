@@ -1,0 +1,166 @@
+"""The unit of work around the pure rules: read, decide, commit; on a conflict, all again.
+
+Messages about one person arrive in several FIFO groups (their own, an invite's, a session's),
+so two of them may be handled at once. Every change is conditional on the versions it read;
+the loser of a race reads again and decides again on the new state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from services.ledger import points
+from services.ledger.model import (
+    Change,
+    Conflict,
+    Entry,
+    EntryKind,
+    Hold,
+    HoldKind,
+    Rules,
+    Snapshot,
+)
+from services.runtime.logs import get_logger, metric
+from services.wire.events.base import utcnow
+
+
+class Store(Protocol):
+    async def snapshot(self, user_id: str, hold_id: str, today: date) -> Snapshot: ...
+
+    async def commit(self, change: Change, now: datetime) -> None: ...
+
+    async def entry(
+        self, user_id: str, day: date, kind: EntryKind, hold_id: str
+    ) -> Entry | None: ...
+
+
+class TooContended(RuntimeError):
+    """Still conflicting after every attempt: let the message come back later."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handled input leaves to announce.
+
+    `hold` is the hold as this input decided it (or as it was decided before, on a
+    redelivery); `entry` is the change to the person's balance to announce, if any.
+    """
+
+    hold: Hold | None = None
+    entry: Entry | None = None
+    skipped: str | None = None
+    replayed: bool = False
+
+
+Decide = Callable[[Snapshot, datetime], points.Decision]
+
+
+class Bookkeeper:
+    def __init__(
+        self,
+        store: Store,
+        rules: Rules,
+        clock: Callable[[], datetime] = utcnow,
+        attempts: int = 12,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self._clock = clock
+        self._attempts = attempts
+        self.conflicts = 0
+
+    async def place(self, *, hold_id: str, user_id: str, kind: HoldKind, event_id: str) -> Outcome:
+        def decide(snap: Snapshot, now: datetime) -> points.Decision:
+            return points.place(
+                snap,
+                hold_id=hold_id,
+                user_id=user_id,
+                kind=kind,
+                event_id=event_id,
+                now=now,
+                rules=self.rules,
+            )
+
+        return await self._run(user_id, hold_id, decide)
+
+    async def release(
+        self, *, hold_id: str, user_id: str, kind: HoldKind, event_id: str
+    ) -> Outcome:
+        def decide(snap: Snapshot, now: datetime) -> points.Decision:
+            return points.release(
+                snap, hold_id=hold_id, user_id=user_id, kind=kind, event_id=event_id, now=now
+            )
+
+        return await self._run(user_id, hold_id, decide)
+
+    async def start(self, *, hold_id: str, user_id: str, session_id: str, event_id: str) -> Outcome:
+        def decide(snap: Snapshot, now: datetime) -> points.Decision:
+            return points.start(
+                snap, hold_id=hold_id, session_id=session_id, event_id=event_id, now=now
+            )
+
+        return await self._run(user_id, hold_id, decide)
+
+    async def settle(
+        self,
+        *,
+        hold_id: str,
+        user_id: str,
+        session_id: str,
+        started_at: datetime,
+        ended_at: datetime,
+        cap: int,
+        counts: bool,
+        event_id: str,
+    ) -> Outcome:
+        def decide(snap: Snapshot, now: datetime) -> points.Decision:
+            return points.settle(
+                snap,
+                hold_id=hold_id,
+                session_id=session_id,
+                started_at=started_at,
+                ended_at=ended_at,
+                cap=cap,
+                counts=counts,
+                event_id=event_id,
+                now=now,
+            )
+
+        return await self._run(user_id, hold_id, decide)
+
+    async def _run(self, user_id: str, hold_id: str, decide: Decide) -> Outcome:
+        log = get_logger(user_id=user_id, hold_id=hold_id)
+        for attempt in range(self._attempts):
+            now = self._clock()
+            snap = await self.store.snapshot(user_id, hold_id, self.rules.day_of(now))
+            if snap.hold is not None and snap.hold.user_id != user_id:
+                log.error("ledger.hold_of_someone_else", owner=snap.hold.user_id)
+                return Outcome(skipped="hold_of_someone_else")
+            decision = decide(snap, now)
+            if isinstance(decision, points.Skip):
+                return Outcome(hold=snap.hold, skipped=decision.why)
+            if isinstance(decision, points.Replay):
+                return await self._replay(decision)
+            try:
+                await self.store.commit(decision.change, now)
+            except Conflict:
+                self.conflicts += 1
+                # Jittered, growing pause so the racers do not collide again in lockstep.
+                await asyncio.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
+                continue
+            return Outcome(hold=decision.change.hold, entry=decision.change.entry)
+        metric("LedgerContention", 1, user_id=user_id, hold_id=hold_id)
+        raise TooContended(f"{user_id}/{hold_id}: still conflicting after {self._attempts} tries")
+
+    async def _replay(self, decision: points.Replay) -> Outcome:
+        hold, entry = decision.hold, None
+        if decision.entry_kind is not None:
+            entry = await self.store.entry(
+                hold.user_id, hold.day, decision.entry_kind, hold.hold_id
+            )
+        return Outcome(hold=hold, entry=entry, replayed=True)

@@ -1,0 +1,15 @@
+"""The ledger's settings (on top of the shared ones: daily points, session minutes, day zone)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.runtime.settings import BaseServiceSettings
+
+
+class LedgerSettings(BaseServiceSettings):
+    # How long a received message stays hidden; a crashed ledger's messages come back after it.
+    # The consumer's heartbeat extends it for slow handlers.
+    inbox_visibility_s: int = Field(30, ge=2, le=900)
+    # Read-decide-commit rounds for one change before the message is left for a retry.
+    conflict_attempts: int = Field(12, ge=1, le=100)
