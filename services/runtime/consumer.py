@@ -80,7 +80,10 @@ class Consumer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
         self._pending: dict[str, int] = {}
-        self._failed_groups: set[str] = set()
+        # group → the last receive number when one of its messages failed: messages received
+        # up to then queue behind the failure and are released; later receipts run normally.
+        self._failed_groups: dict[str, int] = {}
+        self._received = 0
         self._deletes: list[tuple[str, asyncio.Future[None]]] = []
         self._delete_wake = asyncio.Event()
         self._deleting = 0
@@ -173,7 +176,8 @@ class Consumer:
         group = group or msg["MessageId"]
         self._pending[group] = self._pending.get(group, 0) + 1
         lock = self._locks.setdefault(group, asyncio.Lock())
-        task = asyncio.create_task(self._process(msg, group, lock))
+        self._received += 1
+        task = asyncio.create_task(self._process(msg, group, lock, self._received))
         self._tasks.add(task)
         task.add_done_callback(self._finished(group))
 
@@ -185,11 +189,11 @@ class Consumer:
             if self._pending[group] == 0:
                 del self._pending[group]
                 self._locks.pop(group, None)
-                self._failed_groups.discard(group)
+                self._failed_groups.pop(group, None)
 
         return done
 
-    async def _process(self, msg: dict[str, Any], group: str, lock: asyncio.Lock) -> None:
+    async def _process(self, msg: dict[str, Any], group: str, lock: asyncio.Lock, seq: int) -> None:
         attrs = msg.get("Attributes", {})
         delivery = Delivery(
             message_id=msg["MessageId"],
@@ -199,7 +203,7 @@ class Consumer:
         )
         receipt = msg["ReceiptHandle"]
         async with lock:
-            if group in self._failed_groups:
+            if seq <= self._failed_groups.get(group, 0):
                 await self._set_visibility(receipt, 0)
                 return
             try:
@@ -231,7 +235,7 @@ class Consumer:
             raise
         except Exception as exc:
             self.failed += 1
-            self._failed_groups.add(delivery.group)
+            self._failed_groups[delivery.group] = self._received
             delay = min(
                 self._opts.retry_cap_s,
                 self._opts.retry_base_s * 2 ** (delivery.receive_count - 1),

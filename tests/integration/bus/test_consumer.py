@@ -237,3 +237,29 @@ async def test_shutdown_is_bounded_and_unfinished_work_is_released_at_once(aws: 
     assert [json.loads(m["Body"])["payload"]["ticketId"] for m in resp.get("Messages", [])] == [
         "stuck"
     ]
+
+
+async def test_a_failure_holds_back_the_rest_of_its_group_so_order_survives_retries(
+    aws: Aws,
+) -> None:
+    handled: list[str] = []
+    failures = 0
+
+    async def flaky_first(event: TicketRequested, delivery: Delivery) -> None:
+        nonlocal failures
+        if event.ticket_id == "1" and failures < 2:
+            failures += 1
+            raise RuntimeError("transient")
+        handled.append(event.ticket_id)
+
+    await publisher(aws, Service.GATEWAY).publish_many(
+        [TicketRequested(ticket_id=str(i), user_id="same") for i in range(1, 5)]
+    )
+    consumer = await inbox_consumer(
+        aws, Service.LEDGER, {"ticket.requested": flaky_first}, retry_base_s=0.0
+    )
+    task = await _run(consumer)
+    await eventually(lambda: len(handled) == 4, 30)
+    await _stop(consumer, task)
+    assert failures == 2
+    assert handled == ["1", "2", "3", "4"]
