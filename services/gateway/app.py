@@ -1,58 +1,37 @@
 """The gateway's aiohttp application: the only public HTTP surface.
 
-`create_app` opens the AWS clients for the app's lifetime and mounts each area's routes.
+`create_app` opens the AWS clients for the app's lifetime, mounts every route declared in
+`api.OPERATIONS` (plus the real-time routes and the SPA), and wraps them all in the
+middlewares that give every answer a request id, safe headers and problem+json errors.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
+import structlog
 from aiohttp import web
 
 from services.gateway import realtime
+from services.gateway.api import OPENAPI_JSON, OPERATIONS, SETTINGS, config_body, healthz
 from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
+from services.gateway.middleware import edge
+from services.gateway.openapi import document
+from services.gateway.ratelimit import RateLimiter
 from services.gateway.settings import GatewaySettings
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.wire.names import Service
 
-SETTINGS = web.AppKey("settings", GatewaySettings)
+# The largest body any route takes (a signalling message); each route has its own, smaller cap.
+CLIENT_MAX_SIZE = 64 * 1024
 
-
-async def healthz(_: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-def config_body(s: GatewaySettings) -> dict[str, Any]:
-    auth: dict[str, Any] = {
-        "mode": s.auth_mode,
-        "region": s.aws_region,
-        "userPoolId": s.cognito_user_pool_id,
-        "clientId": s.cognito_client_id,
-    }
-    if s.auth_mode == "local":
-        auth["endpoint"] = s.cognito_endpoint_url
-    else:
-        auth["hostedUiDomain"] = s.cognito_hosted_ui_domain
-        auth["redirectUri"] = s.public_url
-    return {
-        "auth": auth,
-        "media": {"mode": s.media_mode},
-        "websocketUrl": s.websocket_url,
-        "limits": {
-            "dailyPoints": s.daily_points,
-            "sessionMinutes": s.session_minutes,
-            "inviteTimeoutS": s.invite_timeout_s,
-        },
-    }
-
-
-async def config(request: web.Request) -> web.Response:
-    return web.json_response(config_body(request.app[SETTINGS]))
-
+__all__ = ["SETTINGS", "config_body", "create_app", "default_verifier", "healthz", "spa_routes"]
 
 _PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>Parley</title>
 <h1>Parley</h1><p>The web app has not been built yet: run <code>make dev</code>.</p>"""
@@ -81,23 +60,44 @@ def default_verifier(s: GatewaySettings) -> TokenVerifier:
     return TokenVerifier(issuer=s.issuer, client_id=s.cognito_client_id, jwks=Jwks(s.jwks_url))
 
 
+async def _warm_keys(verifier: TokenVerifier) -> None:
+    """Fetch the signing keys before the first person arrives (a miss is retried on demand)."""
+    if not await verifier.jwks.warm():
+        structlog.get_logger().warning("auth.keys_not_prefetched", url=verifier.jwks.url)
+
+
 def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    front = edge(settings.public_url, log_reads=settings.log_level == "DEBUG")
+    app = web.Application(client_max_size=CLIENT_MAX_SIZE, middlewares=[front])
     app[SETTINGS] = settings
+    app[OPENAPI_JSON] = json.dumps(document(OPERATIONS)).encode()
+    token_verifier = verifier or default_verifier(settings)
+    limiter = RateLimiter(scale=settings.rate_limit_scale)
+    prefetch = bool(settings.cognito_user_pool_id or settings.cognito_jwks_url)
 
     async def clients(app: web.Application) -> AsyncIterator[None]:
+        if not settings.cognito_client_id:
+            structlog.get_logger().warning("auth.not_configured", hint="PARLEY_COGNITO_CLIENT_ID")
         async with Aws(settings) as aws:
             app[CTX] = GatewayContext(
                 settings=settings,
                 aws=aws,
                 publisher=publisher(aws, Service.GATEWAY),
-                verifier=verifier or default_verifier(settings),
+                verifier=token_verifier,
+                limiter=limiter,
             )
+            warm = asyncio.create_task(_warm_keys(token_verifier)) if prefetch else None
             yield
+            if warm is not None:
+                warm.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warm
 
     app.cleanup_ctx.append(clients)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/v1/config", config)
+    for op in OPERATIONS:
+        handler = op.bind()
+        if handler is not None:
+            app.router.add_route(op.method, op.path, handler, name=op.operation_id)
     realtime.setup(app)
     spa_routes(app, settings.static_dir)
     return app

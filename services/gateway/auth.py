@@ -1,6 +1,6 @@
 """Verifying Cognito ID tokens locally: RS256 only, keys from a cached JWKS.
 
-Checks the signature, `iss`, `aud` (the app client), `token_use == "id"`, `exp`/`nbf`/`iat`
+Checks the signature, `iss`, `token_use == "id"`, `aud` (the app client), `exp`/`nbf`/`iat`
 with a small leeway, and a verified email. The issuer and the JWKS URL are separate settings:
 the embedded Cognito serves its keys at a local URL while signing with the AWS issuer.
 """
@@ -8,6 +8,7 @@ the embedded Cognito serves its keys at a local URL while signing with the AWS i
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ import aiohttp
 import jwt
 
 ALGORITHMS = ["RS256"]
+# Cognito ID tokens are 1-2 kB; anything far bigger is not one (and costs to parse).
+MAX_TOKEN_CHARS = 8192
+_SUB = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
 
 
 class AuthError(Exception):
@@ -25,6 +29,10 @@ class AuthError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class KeysUnavailable(AuthError):
+    """The issuer's keys could not be fetched: our problem (503), not the caller's (401)."""
 
 
 @dataclass(frozen=True)
@@ -36,28 +44,63 @@ class Identity:
 
 
 class Jwks:
-    """The issuer's public keys by `kid`; refetched on an unknown `kid`, at most every 30 s."""
+    """The issuer's public keys by `kid`, fetched once and refetched on an unknown `kid`.
 
-    def __init__(self, url: str, *, min_refresh_s: float = 30.0, timeout_s: float = 5.0) -> None:
+    A refetch happens at most every `min_refresh_s` (so forged kids cannot make us hammer the
+    issuer); a failed fetch may be retried after `retry_s`, so a brief outage at start does
+    not lock everyone out for the whole refresh interval.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_refresh_s: float = 30.0,
+        retry_s: float = 1.0,
+        timeout_s: float = 5.0,
+    ) -> None:
         self.url = url
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._failed_at = float("-inf")
         self._min_refresh_s = min_refresh_s
+        self._retry_s = retry_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._lock = asyncio.Lock()
+        self.fetches = 0
 
     async def key(self, kid: str) -> jwt.PyJWK:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._min_refresh_s:
-                await self._fetch()
+            if kid not in self._keys:
+                if self._may_fetch():
+                    await self._fetch()
+                elif self._failed_at > self._fetched_at:
+                    # The last fetch failed moments ago: still our outage, not a bad token.
+                    raise KeysUnavailable("signing keys unavailable (retrying shortly)")
         if kid not in self._keys:
             raise AuthError("token signed with an unknown key")
         return self._keys[kid]
 
+    async def warm(self) -> bool:
+        """Fetch the keys ahead of the first request; False (and no exception) if it failed."""
+        try:
+            async with self._lock:
+                if not self._keys:
+                    await self._fetch()
+        except KeysUnavailable:
+            return False
+        return True
+
+    def _may_fetch(self) -> bool:
+        now = time.monotonic()
+        return (
+            now - self._fetched_at >= self._min_refresh_s and now - self._failed_at >= self._retry_s
+        )
+
     async def _fetch(self) -> None:
-        self._fetched_at = time.monotonic()
+        self.fetches += 1
         try:
             async with (
                 aiohttp.ClientSession(timeout=self._timeout) as http,
@@ -65,10 +108,29 @@ class Jwks:
             ):
                 resp.raise_for_status()
                 data = await resp.json(content_type=None)
-            keys = jwt.PyJWKSet.from_dict(data)
-        except (aiohttp.ClientError, TimeoutError, ValueError, jwt.PyJWKSetError) as exc:
-            raise AuthError(f"signing keys unavailable ({type(exc).__name__})") from exc
+            usable = [k for k in data.get("keys", []) if _is_rs256_signing_key(k)]
+            keys = jwt.PyJWKSet.from_dict({"keys": usable})
+        except (
+            aiohttp.ClientError,
+            TimeoutError,
+            ValueError,
+            AttributeError,
+            jwt.PyJWKSetError,
+        ) as exc:
+            self._failed_at = time.monotonic()
+            raise KeysUnavailable(f"signing keys unavailable ({type(exc).__name__})") from exc
+        self._fetched_at = time.monotonic()
         self._keys = {k.key_id: k for k in keys.keys if k.key_id}
+
+
+def _is_rs256_signing_key(jwk: Any) -> bool:
+    return (
+        isinstance(jwk, dict)
+        and jwk.get("kty") == "RSA"
+        and jwk.get("alg", "RS256") == "RS256"
+        and jwk.get("use", "sig") == "sig"
+        and isinstance(jwk.get("kid"), str)
+    )
 
 
 class TokenVerifier:
@@ -97,31 +159,43 @@ class TokenVerifier:
                 return cached
             del self._cache[token]
         identity = await self._verify(token)
-        self._cache[token] = identity
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        if self._cache_size > 0:
+            self._cache[token] = identity
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return identity
 
     async def _verify(self, token: str) -> Identity:
+        if len(token) > MAX_TOKEN_CHARS:
+            raise AuthError("token too long")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
             raise AuthError("malformed token") from exc
+        # Checked before any key is looked up: `none` and HS256-with-the-public-key never
+        # reach a verifier.
         if header.get("alg") not in ALGORITHMS:
             raise AuthError("token algorithm not accepted")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("token has no key id")
         key = await self.jwks.key(kid)
+        claims = self._decode(token, key)
+        return self._identity(claims)
+
+    def _decode(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key.key,
                 algorithms=ALGORITHMS,
-                audience=self.client_id,
                 issuer=self.issuer,
                 leeway=self.leeway_s,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"]},
+                # The audience is checked below, after token_use, to say which was wrong.
+                options={
+                    "require": ["exp", "iat", "iss", "sub", "token_use"],
+                    "verify_aud": False,
+                },
             )
         except jwt.ExpiredSignatureError as exc:
             raise AuthError("token expired") from exc
@@ -129,22 +203,34 @@ class TokenVerifier:
             raise AuthError("token not yet valid") from exc
         except jwt.InvalidIssuerError as exc:
             raise AuthError("token from another issuer") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise AuthError("token for another client") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise AuthError("token signature does not verify") from exc
         except jwt.InvalidTokenError as exc:
             raise AuthError("invalid token") from exc
+        return claims
+
+    def _identity(self, claims: dict[str, Any]) -> Identity:
         if claims.get("token_use") != "id":
             raise AuthError("an ID token is required")
-        if claims.get("iat", 0) > time.time() + self.leeway_s:
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if self.client_id not in audiences:
+            raise AuthError("token for another client")
+        iat = claims.get("iat")
+        if not isinstance(iat, int | float) or iat > time.time() + self.leeway_s:
             raise AuthError("token issued in the future")
         # Cognito sends a boolean; the embedded Cognito the string "true".
         if str(claims.get("email_verified", "")).lower() != "true":
             raise AuthError("email address not verified")
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not _SUB.match(sub):
+            raise AuthError("invalid token")
         email = str(claims.get("email", ""))
+        name = claims.get("name") or claims.get("cognito:username") or email.split("@")[0]
         return Identity(
-            user_id=str(claims["sub"]),
+            user_id=sub,
             email=email,
-            name=str(claims.get("name") or claims.get("cognito:username") or email.split("@")[0]),
+            name=str(name)[:64] or "someone",
             expires_at=int(claims["exp"]),
         )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from aiohttp import web
 
 from services.gateway.auth import TokenVerifier
+from services.gateway.ratelimit import RateLimiter
+from services.gateway.readmodels import ReadModels
 from services.gateway.settings import GatewaySettings
 from services.runtime.aws import Aws
 from services.runtime.publisher import Publisher
@@ -18,9 +21,15 @@ class GatewayContext:
     aws: Aws
     publisher: Publisher
     verifier: TokenVerifier
+    limiter: RateLimiter = field(default_factory=RateLimiter)
 
     def table(self, logical: str) -> str:
         return self.aws.table(logical)
+
+    @cached_property
+    def reads(self) -> ReadModels:
+        """Read-only queries of the tables the gateway may read (its own and the read models)."""
+        return ReadModels(self.aws)
 
 
 CTX = web.AppKey("ctx", GatewayContext)

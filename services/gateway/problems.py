@@ -24,6 +24,20 @@ TITLES = {
     503: "Unavailable",
 }
 
+# The code an HTTP error gets when nothing more specific was said (router 404/405, 413, …).
+DEFAULT_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+    500: "internal",
+    503: "unavailable",
+}
+
 
 def problem_body(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {
@@ -65,3 +79,12 @@ class Problem(web.HTTPException):
             headers=headers,
         )
         self.code = code
+
+
+def validation_failed(errors: list[dict[str, str]]) -> Problem:
+    """400 with one `{field, message}` per refused field, so the SPA can point at them."""
+    return Problem(400, "validation-failed", "some fields are not valid", errors=errors[:20])
+
+
+def field_error(field: str, message: str) -> Problem:
+    return validation_failed([{"field": field, "message": message}])

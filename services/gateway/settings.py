@@ -38,6 +38,20 @@ class GatewaySettings(BaseServiceSettings):
     turn_secret: str = ""
     turn_ttl_s: int = Field(3600, ge=60, le=86400)
 
+    # Real time. In AWS, API Gateway holds the sockets and calls /ws-edge/* with this secret;
+    # while it is empty those routes refuse everything and the gateway's own local edge
+    # (/v1/ws plus the loopback-only @connections API) holds the sockets instead.
+    edge_secret: str = ""
+    # A connection, and its person's presence, lasts this long after its last ping.
+    connection_ttl_s: int = Field(120, ge=30, le=7200)
+    # The local edge's WebSocket-level ping, to notice a browser that vanished.
+    ws_heartbeat_s: float = Field(30.0, ge=1, le=300)
+
+    # Per-person rate limits on intent routes: 1 = the defaults in ratelimit.py, 0 = off.
+    rate_limit_scale: float = Field(1.0, ge=0, le=1000)
+    # Seconds an in-flight request may take to finish when the gateway stops.
+    http_shutdown_timeout_s: float = Field(10.0, gt=0, le=120)
+
     @property
     def issuer(self) -> str:
         return self.cognito_issuer or (

@@ -1,0 +1,45 @@
+"""Who is asking, and whether they may ask again so soon: sign-in and per-person rate limits."""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+
+from services.gateway.auth import AuthError, Identity, KeysUnavailable, identify
+from services.gateway.context import GatewayContext, ctx
+from services.gateway.problems import Problem
+from services.gateway.ratelimit import retry_after_header
+from services.runtime.logs import metric
+
+
+async def authenticate(request: web.Request, context: GatewayContext | None = None) -> Identity:
+    """The signed-in person (401 problem otherwise); their id is bound to the request's logs."""
+    header = request.headers.get("Authorization")
+    try:
+        me = await identify((context or ctx(request)).verifier, header)
+    except KeysUnavailable as exc:
+        structlog.get_logger().error("auth.keys_unavailable", detail=exc.detail)
+        raise Problem(
+            503, "unavailable", "sign-in cannot be checked right now", {"Retry-After": "5"}
+        ) from None
+    except AuthError as exc:
+        challenge = 'Bearer realm="parley"'
+        if header:
+            challenge += ', error="invalid_token"'
+        raise Problem(401, "unauthorized", exc.detail, {"WWW-Authenticate": challenge}) from None
+    structlog.contextvars.bind_contextvars(user_id=me.user_id)
+    return me
+
+
+def throttle(context: GatewayContext, me: Identity, rule: str) -> None:
+    """429 with `Retry-After` once the person has used up this rule's bucket."""
+    wait = context.limiter.take(rule, me.user_id)
+    if wait > 0:
+        seconds = retry_after_header(wait)
+        metric("RateLimited", rule=rule)
+        raise Problem(
+            429,
+            "rate-limited",
+            f"too many requests; try again in {seconds} s",
+            {"Retry-After": seconds},
+        )

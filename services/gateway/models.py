@@ -1,0 +1,278 @@
+"""The public API's bodies (docs/api.md) as pydantic models; the OpenAPI document comes from them.
+
+Requests refuse unknown fields and only take the camelCase names. Responses leave out optional
+fields that have no value, and keep `null` where the contract promises it (`ticket`, `session`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, field_validator
+from pydantic.alias_generators import to_camel
+
+from services.wire.events.common import Language, MediaMode
+from services.wire.events.gateway import SignalKind
+from services.wire.events.matcher import LookingFor
+
+ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
+UserIdIn = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+EntityIdIn = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+DisplayName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+LanguagesIn = Annotated[list[Language], Field(max_length=8)]
+ReportReason = Literal["abuse", "spam", "inappropriate", "other"]
+Role = Literal["offerer", "answerer"]
+# ISO-8601 UTC, always ending in Z.
+Instant = Annotated[str, Field(pattern=r"Z$", json_schema_extra={"format": "date-time"})]
+
+
+def _none(value: Any) -> bool:
+    return value is None
+
+
+def omitted() -> Any:
+    """An optional response field: left out of the body when it has no value."""
+    return Field(default=None, exclude_if=_none)
+
+
+class Body(BaseModel):
+    """A request body: camelCase names only, nothing unknown."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+
+
+class View(BaseModel):
+    """A response body (built from snake_case names, sent camelCase)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, frozen=True
+    )
+
+
+# ---- requests ------------------------------------------------------------------------------
+
+
+def _unique(codes: list[str]) -> list[str]:
+    return list(dict.fromkeys(codes))
+
+
+class PreferencesIn(Body):
+    """Languages I speak and want to practise (first = most wanted); optionally my name."""
+
+    name: DisplayName | None = None
+    speaks: LanguagesIn
+    learns: LanguagesIn
+
+    _dedupe = field_validator("speaks", "learns")(_unique)
+
+
+class JoinQueueIn(Body):
+    """`{}`: Join has nothing to choose yet (languages come from the preferences)."""
+
+
+class InviteIn(Body):
+    to: UserIdIn
+
+
+class SignalIn(Body):
+    kind: SignalKind
+    # The SDP description or ICE candidate exactly as the browser made it (size-bounded).
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class BlockIn(Body):
+    user_id: UserIdIn
+
+
+class ReportIn(Body):
+    user_id: UserIdIn
+    reason: ReportReason
+    session_id: EntityIdIn | None = None
+    note: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class Empty(Body):
+    """No body, or `{}`."""
+
+
+# ---- responses -----------------------------------------------------------------------------
+
+
+class Health(View):
+    status: Literal["ok"]
+
+
+class AuthConfig(View):
+    mode: Literal["local", "hosted"]
+    region: str
+    user_pool_id: str
+    client_id: str
+    endpoint: str | None = omitted()  # local: the embedded Cognito URL
+    hosted_ui_domain: str | None = omitted()  # AWS: the Cognito hosted UI
+    redirect_uri: str | None = omitted()
+
+
+class MediaConfig(View):
+    mode: MediaMode
+
+
+class Limits(View):
+    daily_points: int
+    session_minutes: int
+    invite_timeout_s: int
+
+
+class Config(View):
+    auth: AuthConfig
+    media: MediaConfig
+    websocket_url: str
+    limits: Limits
+
+
+class Points(View):
+    left: Annotated[int, Field(ge=0)]
+    used: Annotated[int, Field(ge=0)]
+    held: Annotated[int, Field(ge=0)]
+    resets_at: Instant
+
+
+class PersonRef(View):
+    user_id: str
+    name: str | None = omitted()
+
+
+class Profile(View):
+    user_id: str
+    name: str
+    speaks: list[str]
+    learns: list[str]
+
+
+class Preferences(View):
+    name: str | None = omitted()
+    speaks: list[str]
+    learns: list[str]
+
+
+class TicketView(View):
+    ticket_id: str
+    status: str
+    looking_for: LookingFor | None = omitted()
+    waiting_since: Instant | None = omitted()
+
+
+class SessionView(View):
+    session_id: str
+    partner: PersonRef
+    starts_at: Instant
+    ends_at: Instant
+    media_mode: MediaMode
+    role: Role
+
+
+class InviteView(View):
+    invite_id: str
+    direction: Literal["incoming", "outgoing"]
+    from_: Profile = Field(alias="from")
+    to: PersonRef
+    expires_at: Instant
+
+
+class Me(View):
+    user_id: str
+    email: str
+    name: str
+    preferences: Preferences
+    points: Points
+    ticket: TicketView | None
+    session: SessionView | None
+    invites: list[InviteView]
+
+
+class TicketRef(View):
+    ticket_id: str
+
+
+class InviteCreated(View):
+    invite_id: str
+    # When the invite will lapse if unanswered (the matcher's invite.received carries the
+    # authoritative deadline, counted from when the invite opens).
+    expires_at: Instant
+
+
+class InviteRef(View):
+    invite_id: str
+
+
+class SessionRef(View):
+    session_id: str
+
+
+class ReportFiled(View):
+    report_id: str
+
+
+class IceServer(View):
+    urls: list[str]
+    username: str | None = omitted()
+    credential: str | None = omitted()
+
+
+class DirectJoin(View):
+    mode: Literal["direct"]
+    session_id: str
+    ends_at: Instant
+    role: Role
+    partner: PersonRef
+    ice_servers: list[IceServer]
+
+
+class LiveKitJoin(View):
+    mode: Literal["livekit"]
+    session_id: str
+    ends_at: Instant
+    url: str
+    token: str
+
+
+class JoinAnswer(RootModel[Annotated[DirectJoin | LiveKitJoin, Field(discriminator="mode")]]):
+    """Media credentials for my session, valid until `endsAt`."""
+
+
+class PastSession(View):
+    session_id: str
+    partner: PersonRef
+    started_at: Instant
+    ended_at: Instant
+    minutes: Annotated[int, Field(ge=0)]
+    reason: str | None = omitted()
+
+
+class History(View):
+    sessions: list[PastSession]
+
+
+class Presence(View):
+    people: Annotated[list[Profile], Field(max_length=50)]
+
+
+class FieldError(View):
+    field: str
+    message: str
+
+
+class ProblemBody(View):
+    """RFC 9457 problem details; `code` is stable."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldError] | None = omitted()
+    request_id: str | None = omitted()

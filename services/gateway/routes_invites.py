@@ -1,0 +1,177 @@
+"""Invite someone online, answer an invite, withdraw one.
+
+The inviter's points are held by the ledger before the matcher opens the invite; the invitee
+sees `invite.received` live. Only the invitee may accept or decline, only the inviter may
+withdraw; anyone else is told the invite does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from services.gateway.bodies import path_id
+from services.gateway.models import InviteCreated, InviteIn, InviteRef
+from services.gateway.problems import Problem
+from services.gateway.profiles import Profiles
+from services.gateway.spec import Call, Operation
+from services.gateway.views import (
+    display_name,
+    invite_is_open,
+    is_online,
+    iso,
+    just_minted,
+    languages,
+    state_of,
+)
+from services.wire.events import derive_id, new_id
+from services.wire.events.common import Profile
+from services.wire.events.gateway import (
+    InviteAcceptRequested,
+    InviteCancelRequested,
+    InviteDeclineRequested,
+    InviteRequested,
+)
+
+NOT_FOUND = "invite-not-found"
+
+
+async def create_invite(call: Call) -> InviteCreated:
+    body: InviteIn = call.body
+    uid, reads, profiles = call.me.user_id, call.ctx.reads, Profiles(call.ctx.aws)
+    if body.to == uid:
+        raise Problem(400, "self-invite", "you cannot invite yourself")
+    profile, presence, invitee = await asyncio.gather(
+        profiles.ensure(call.me, iso(call.now)), reads.presence(body.to), reads.person(body.to)
+    )
+    if not is_online(presence, call.now):
+        raise Problem(409, "invitee-offline", "that person is not online")
+    if state_of(invitee) != "free":
+        raise Problem(409, "invitee-busy", "that person is busy right now")
+    invite_id = new_id()
+    shown = Profile(
+        name=display_name(profile, call.me.name) or call.me.name,
+        speaks=languages(profile, "speaks"),
+        learns=languages(profile, "learns"),
+    )
+    await call.ctx.publisher.publish(
+        InviteRequested(
+            id=derive_id("invite.requested", invite_id),
+            invite_id=invite_id,
+            from_user_id=uid,
+            to_user_id=body.to,
+            from_profile=shown,
+        )
+    )
+    await profiles.remember(uid, "Invite", invite_id, iso(call.now))
+    due = call.now + timedelta(seconds=call.ctx.settings.invite_timeout_s)
+    return InviteCreated(invite_id=invite_id, expires_at=iso(due))
+
+
+async def _invite_to_me(call: Call) -> str:
+    invite_id = path_id(call.request, "invite", NOT_FOUND)
+    invite = await call.ctx.reads.invite(invite_id)
+    if not invite_is_open(invite, call.now) or (invite or {}).get("toUserId") != call.me.user_id:
+        raise Problem(404, NOT_FOUND, "that invite is no longer open")
+    return invite_id
+
+
+async def accept_invite(call: Call) -> InviteRef:
+    invite_id, uid = await _invite_to_me(call), call.me.user_id
+    await call.ctx.publisher.publish(
+        InviteAcceptRequested(
+            id=derive_id("invite.accept_requested", invite_id, uid),
+            invite_id=invite_id,
+            user_id=uid,
+        )
+    )
+    return InviteRef(invite_id=invite_id)
+
+
+async def decline_invite(call: Call) -> InviteRef:
+    invite_id, uid = await _invite_to_me(call), call.me.user_id
+    await call.ctx.publisher.publish(
+        InviteDeclineRequested(
+            id=derive_id("invite.decline_requested", invite_id, uid),
+            invite_id=invite_id,
+            user_id=uid,
+        )
+    )
+    return InviteRef(invite_id=invite_id)
+
+
+async def withdraw_invite(call: Call) -> InviteRef:
+    invite_id, uid = path_id(call.request, "invite", NOT_FOUND), call.me.user_id
+    invite, profile = await asyncio.gather(
+        call.ctx.reads.invite(invite_id), Profiles(call.ctx.aws).get(uid)
+    )
+    mine_and_open = invite_is_open(invite, call.now) and (invite or {}).get("fromUserId") == uid
+    # Not opened yet (the ledger is still holding points): it exists only in our own record.
+    just_sent = invite is None and just_minted(profile, "Invite", call.now) == invite_id
+    if not (mine_and_open or just_sent):
+        raise Problem(404, NOT_FOUND, "that invite is no longer open")
+    await call.ctx.publisher.publish(
+        InviteCancelRequested(
+            id=derive_id("invite.cancel_requested", invite_id, uid),
+            invite_id=invite_id,
+            user_id=uid,
+        )
+    )
+    return InviteRef(invite_id=invite_id)
+
+
+_ANSWER_PROBLEMS = ((404, NOT_FOUND),)
+
+OPERATIONS = (
+    Operation(
+        "POST",
+        "/v1/invites",
+        "Invite someone who is online",
+        "invites",
+        "createInvite",
+        handler=create_invite,
+        body=InviteIn,
+        reply=InviteCreated,
+        status=202,
+        rule="invite",
+        problems=((400, "self-invite"), (409, "invitee-offline"), (409, "invitee-busy")),
+        description="Publishes `invite.requested` with my profile; the invitee has "
+        "`inviteTimeoutS` seconds to answer.",
+    ),
+    Operation(
+        "POST",
+        "/v1/invites/{id}/accept",
+        "Accept an invite sent to me",
+        "invites",
+        "acceptInvite",
+        handler=accept_invite,
+        reply=InviteRef,
+        status=202,
+        rule="answer",
+        problems=_ANSWER_PROBLEMS,
+    ),
+    Operation(
+        "POST",
+        "/v1/invites/{id}/decline",
+        "Decline an invite sent to me",
+        "invites",
+        "declineInvite",
+        handler=decline_invite,
+        reply=InviteRef,
+        status=202,
+        rule="answer",
+        problems=_ANSWER_PROBLEMS,
+    ),
+    Operation(
+        "DELETE",
+        "/v1/invites/{id}",
+        "Withdraw an invite I sent",
+        "invites",
+        "withdrawInvite",
+        handler=withdraw_invite,
+        reply=InviteRef,
+        status=202,
+        rule="answer",
+        problems=_ANSWER_PROBLEMS,
+    ),
+)

@@ -1,0 +1,193 @@
+"""My sessions: media credentials, stop, direct-mode signalling, and my history.
+
+Only a participant of a live session gets anything; to everyone else the session does not
+exist (404), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.gateway.bodies import path_id
+from services.gateway.media import ice_servers, livekit_token
+from services.gateway.models import (
+    DirectJoin,
+    History,
+    JoinAnswer,
+    LiveKitJoin,
+    SessionRef,
+    SignalIn,
+)
+from services.gateway.problems import Problem
+from services.gateway.spec import Call, Operation
+from services.gateway.views import (
+    is_live,
+    iso,
+    parse_iso,
+    participants,
+    partner_of,
+    past_session,
+    person_ref,
+    role_of,
+)
+from services.wire.events import derive_id
+from services.wire.events.gateway import SessionStopRequested, SignalRelayed
+
+HISTORY_LIMIT = 100
+# An SDP offer with audio, video and data is ~5-10 kB; nothing legitimate comes near this.
+SIGNAL_MAX_BYTES = 32 * 1024
+
+
+async def _my_live_session(call: Call) -> tuple[str, dict[str, Any]]:
+    session_id = path_id(call.request, "session")
+    session = await call.ctx.reads.session(session_id)
+    if session is None or call.me.user_id not in participants(session):
+        raise Problem(404, "not-found", "no such session")
+    if not is_live(session, call.now):
+        raise Problem(409, "session-not-live", "this conversation has ended")
+    return session_id, session
+
+
+async def join_session(call: Call) -> JoinAnswer:
+    session_id, session = await _my_live_session(call)
+    s, uid = call.ctx.settings, call.me.user_id
+    ends_at = parse_iso(session.get("endsAt"))
+    partner = partner_of(session, uid)
+    if ends_at is None or partner is None:
+        raise Problem(404, "not-found", "no such session")
+    if session.get("mediaMode") == "livekit":
+        if not (s.livekit_url and s.livekit_api_key and s.livekit_api_secret):
+            raise Problem(503, "media-unavailable", "video rooms are not available right now")
+        token = livekit_token(
+            api_key=s.livekit_api_key,
+            api_secret=s.livekit_api_secret,
+            room=str(session.get("room") or session_id),
+            user_id=uid,
+            name=call.me.name,
+            ends_at=ends_at,
+            now=call.now,
+        )
+        return JoinAnswer(
+            LiveKitJoin(
+                mode="livekit",
+                session_id=session_id,
+                ends_at=iso(ends_at),
+                url=s.livekit_url,
+                token=token,
+            )
+        )
+    names = await call.ctx.reads.profiles([partner])
+    servers = ice_servers(
+        stun_urls=s.stun_urls,
+        turn_urls=s.turn_urls,
+        turn_secret=s.turn_secret,
+        turn_ttl_s=s.turn_ttl_s,
+        user_id=uid,
+        ends_at=ends_at,
+        now=call.now,
+    )
+    return JoinAnswer(
+        DirectJoin(
+            mode="direct",
+            session_id=session_id,
+            ends_at=iso(ends_at),
+            role=role_of(session, uid),
+            partner=person_ref(partner, names),
+            ice_servers=servers,
+        )
+    )
+
+
+async def stop_session(call: Call) -> SessionRef:
+    session_id, _ = await _my_live_session(call)
+    uid = call.me.user_id
+    await call.ctx.publisher.publish(
+        SessionStopRequested(
+            id=derive_id("session.stop_requested", session_id, uid),
+            session_id=session_id,
+            user_id=uid,
+        )
+    )
+    return SessionRef(session_id=session_id)
+
+
+async def relay_signal(call: Call) -> None:
+    body: SignalIn = call.body
+    session_id, session = await _my_live_session(call)
+    if session.get("mediaMode") == "livekit":
+        raise Problem(409, "wrong-media-mode", "this conversation's video goes through LiveKit")
+    partner = partner_of(session, call.me.user_id)
+    if partner is None:
+        raise Problem(404, "not-found", "no such session")
+    await call.ctx.publisher.publish(
+        SignalRelayed(
+            session_id=session_id,
+            from_user_id=call.me.user_id,
+            to_user_id=partner,
+            kind=body.kind,
+            data=body.data,
+        )
+    )
+
+
+async def history(call: Call) -> History:
+    rows = await call.ctx.reads.history(call.me.user_id, HISTORY_LIMIT)
+    names = await call.ctx.reads.profiles(str(r.get("partnerId", "")) for r in rows)
+    past = [past_session(r, names, call.now) for r in rows]
+    return History(sessions=[p for p in past if p])
+
+
+_SESSION_PROBLEMS = ((404, "not-found"), (409, "session-not-live"))
+
+OPERATIONS = (
+    Operation(
+        "POST",
+        "/v1/sessions/{id}/join",
+        "Media credentials for my live session, valid until `endsAt`",
+        "sessions",
+        "joinSession",
+        handler=join_session,
+        reply=JoinAnswer,
+        rule="session",
+        problems=(*_SESSION_PROBLEMS, (503, "media-unavailable")),
+        description="LiveKit mode: a token for room = session id, identity = me. Direct mode: "
+        "my role, my partner and ICE servers (TURN REST credentials when TURN is configured).",
+    ),
+    Operation(
+        "POST",
+        "/v1/sessions/{id}/stop",
+        "End my session early",
+        "sessions",
+        "stopSession",
+        handler=stop_session,
+        reply=SessionRef,
+        status=202,
+        rule="session",
+        problems=_SESSION_PROBLEMS,
+        description="Publishes `session.stop_requested`; `session.ended` is pushed to both.",
+    ),
+    Operation(
+        "POST",
+        "/v1/sessions/{id}/signal",
+        "Direct mode: relay an SDP offer/answer or ICE candidate to the other person",
+        "sessions",
+        "relaySignal",
+        handler=relay_signal,
+        body=SignalIn,
+        body_max_bytes=SIGNAL_MAX_BYTES,
+        status=202,
+        rule="signal",
+        problems=(*_SESSION_PROBLEMS, (409, "wrong-media-mode")),
+        description="The other participant receives a pushed `signal` message.",
+    ),
+    Operation(
+        "GET",
+        "/v1/sessions",
+        "My past sessions (kept 90 days), newest first",
+        "sessions",
+        "listSessions",
+        handler=history,
+        reply=History,
+        rule="read",
+    ),
+)
