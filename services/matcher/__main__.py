@@ -1,25 +1,22 @@
-"""`python -m services.matcher`: consume the matcher inbox."""
+"""`python -m services.matcher`: pools, pairing, sessions, invites and their timers."""
 
 from __future__ import annotations
 
 import asyncio
 
+from services.matcher.service import run
+from services.matcher.settings import MatcherSettings
 from services.runtime import service
-from services.runtime.aws import Aws
-from services.runtime.bus import inbox_consumer
-from services.runtime.settings import BaseServiceSettings, load
-from services.wire.names import Service
+from services.runtime.settings import load
 
 
 def main() -> None:
-    settings = load(BaseServiceSettings)
+    settings = load(MatcherSettings)
 
-    async def consume(stop: asyncio.Event) -> None:
-        async with Aws(settings) as aws:
-            consumer = await inbox_consumer(aws, Service.MATCHER, {})
-            await consumer.run(stop)
+    async def matcher(stop: asyncio.Event) -> None:
+        await run(settings, stop)
 
-    service.run("matcher", settings, consume)
+    service.run("matcher", settings, matcher)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""Which function handles which message: the matcher's inbox and its timer queue."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+
+from services.matcher import blocks, invites, sessions, tickets
+from services.matcher.context import Matcher
+from services.runtime.consumer import Delivery, Handler
+
+_IDS = ("user_id", "ticket_id", "session_id", "invite_id")
+
+
+def _bind(fn: Callable[[Matcher, Any], Awaitable[None]], m: Matcher) -> Handler:
+    async def handle(event: Any, delivery: Delivery) -> None:
+        ids = {k: v for k in _IDS if (v := getattr(event, k, None))}
+        with structlog.contextvars.bound_contextvars(event_id=event.id, **ids):
+            await fn(m, event)
+
+    return handle
+
+
+def inbox_handlers(m: Matcher) -> dict[str, Handler]:
+    table: dict[str, Callable[[Matcher, Any], Awaitable[None]]] = {
+        "ticket.requested": tickets.on_requested,
+        "ticket.cancel_requested": tickets.on_cancel_requested,
+        "ticket.funded": tickets.on_funded,
+        "ticket.rejected": tickets.on_rejected,
+        "invite.funded": invites.on_funded,
+        "invite.rejected": invites.on_rejected,
+        "invite.accept_funded": invites.on_accept_funded,
+        "invite.accept_rejected": invites.on_accept_rejected,
+        "invite.decline_requested": invites.on_decline_requested,
+        "invite.cancel_requested": invites.on_cancel_requested,
+        "session.stop_requested": sessions.on_stop_requested,
+        "media.participant_joined": sessions.on_media_joined,
+        "media.participant_left": sessions.on_media_left,
+        "user.blocked": blocks.on_blocked,
+        "user.reported": blocks.on_reported,
+    }
+    return {t: _bind(fn, m) for t, fn in table.items()}
+
+
+def timer_handlers(m: Matcher) -> dict[str, Handler]:
+    table: dict[str, Callable[[Matcher, Any], Awaitable[None]]] = {
+        "timer.session_end": sessions.on_end_due,
+        "timer.invite_expiry": invites.on_expiry_due,
+        "timer.media_grace": sessions.on_media_grace_due,
+        "timer.ticket_relax": tickets.on_relax_due,
+    }
+    return {t: _bind(fn, m) for t, fn in table.items()}

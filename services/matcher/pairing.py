@@ -1,0 +1,211 @@
+"""Who should talk to whom: the pools of waiting tickets, and the choice of a partner.
+
+Pure: no I/O and no clock (callers pass `now` in epoch seconds). What a good pair is lives
+in `waiting`; here is how to find the best one fast. Within the best level both tickets
+accept, the oldest waiting ticket wins. Blocked pairs are never formed; two people who already
+talked today are paired again only when nobody else is waiting for either of them.
+
+Every waiting ticket sits in a few heaps ordered by waiting time, keyed by what it offers
+(`Waiting.keys`; `Waiting.searches` names the heaps holding its partners):
+
+- ``("T", s, l)``  speaks s and learns l (tandem partners of people who learn s and speak l)
+- ``("S", s, b)``  speaks s; ``("L", l, b)`` learns l (one-sided partners), b = its base level
+- ``("A", b == ANYONE)``  everyone
+
+Joining, leaving and matching are O(log n) per heap, and a ticket is in
+1 + |speaks| + |learns| + |speaks|·|learns| heaps (languages are capped at 8 each). Leaving is
+lazy: a heap entry whose ticket left is dropped when it reaches the top, and a heap that is
+mostly such entries is rebuilt (amortised O(1) per leave). Finding a partner skips at most the
+candidates the searcher has blocked or met today.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from services.matcher.waiting import Level, Relax, Waiting
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Two tickets to put in one session; `first` waited longer (the direct-mode offerer)."""
+
+    first: Waiting
+    second: Waiting
+    level: Level
+
+
+_SEQ_BITS = 32  # arrivals within one millisecond, more than enough
+
+
+class _Heap:
+    __slots__ = ("items", "live")
+
+    def __init__(self) -> None:
+        self.items: list[int] = []  # keys: plain ints compare fast
+        self.live = 0
+
+    def compact(self, live: dict[int, Waiting]) -> None:
+        """Drop the entries of tickets that left (called when they are most of the heap)."""
+        self.items = [k for k in self.items if k in live]
+        heapq.heapify(self.items)
+
+
+class Pools:
+    """Every waiting ticket this matcher knows of, indexed for partner search."""
+
+    def __init__(self, relax: Relax | None = None) -> None:
+        self.relax = relax or Relax()
+        self._heaps: dict[tuple[object, ...], _Heap] = {}
+        self._tickets: dict[str, Waiting] = {}
+        self._by_user: dict[str, Waiting] = {}
+        self._seq = itertools.count()
+        self._live: dict[int, Waiting] = {}  # heap key → ticket, for tickets in the pools
+        self._thresholds = tuple(self.relax.threshold(level) for level in Level)
+        self._met_skipped = False
+
+    def __len__(self) -> int:
+        return len(self._tickets)
+
+    def __contains__(self, ticket_id: object) -> bool:
+        return ticket_id in self._tickets
+
+    def get(self, ticket_id: str) -> Waiting | None:
+        return self._tickets.get(ticket_id)
+
+    def of_user(self, user_id: str) -> Waiting | None:
+        return self._by_user.get(user_id)
+
+    def __iter__(self) -> Iterator[Waiting]:
+        return iter(list(self._tickets.values()))
+
+    def add(self, w: Waiting) -> None:
+        """Put a ticket in its heaps (again). One person waits with one ticket at most."""
+        if w.ticket_id in self._tickets:
+            return
+        other = self._by_user.get(w.user_id)
+        if other is not None:
+            self.discard(other.ticket_id)
+        w.key = (round(w.since * 1000) << _SEQ_BITS) | (next(self._seq) & 0xFFFFFFFF)
+        self._live[w.key] = w
+        heaps = self._heaps
+        for key in w.keys:
+            heap = heaps.get(key)
+            if heap is None:
+                heap = heaps[key] = _Heap()
+            heapq.heappush(heap.items, w.key)
+            heap.live += 1
+        self._tickets[w.ticket_id] = w
+        self._by_user[w.user_id] = w
+
+    def discard(self, ticket_id: str) -> Waiting | None:
+        w = self._tickets.pop(ticket_id, None)
+        if w is None:
+            return None
+        if self._by_user.get(w.user_id) is w:
+            del self._by_user[w.user_id]
+        del self._live[w.key]
+        w.key = -1
+        heaps = self._heaps
+        for key in w.keys:
+            heap = heaps[key]
+            heap.live -= 1
+            if heap.live == 0:
+                del heaps[key]
+            elif len(heap.items) > 2 * heap.live + 32:
+                heap.compact(self._live)
+        return w
+
+    def block(self, user_a: str, user_b: str) -> None:
+        for me, other in ((user_a, user_b), (user_b, user_a)):
+            w = self._by_user.get(me)
+            if w is not None:
+                w.avoid_user(other)
+
+    def met(self, user_a: str, user_b: str) -> None:
+        for me, other in ((user_a, user_b), (user_b, user_a)):
+            w = self._by_user.get(me)
+            if w is not None:
+                w.met_user(other)
+
+    def new_day(self) -> None:
+        for w in self._tickets.values():
+            w.met = frozenset()
+
+    def find(self, w: Waiting, now: float) -> Pairing | None:
+        """The best partner for `w` now. Both leave the pools; `w` is not put back if none.
+
+        The caller commits the pairing (or puts the tickets back with `add` if it could not).
+        """
+        self.discard(w.ticket_id)
+        top = w.accepts(now, self.relax)
+        self._met_skipped = False
+        for level in range(top + 1):
+            c = self._best(w, level, now, allow_met=False)
+            if c is not None:
+                return self._take(w, c, Level(level))
+        # Today's partners only if they were in the way and nobody new waits at all.
+        if self._met_skipped and not self._anyone_new(w):
+            for level in range(top + 1):
+                c = self._best(w, level, now, allow_met=True)
+                if c is not None:
+                    return self._take(w, c, Level(level))
+        return None
+
+    def _take(self, w: Waiting, c: Waiting, level: Level) -> Pairing:
+        self.discard(c.ticket_id)
+        first, second = (c, w) if c.since <= w.since else (w, c)
+        return Pairing(first, second, level)
+
+    def _anyone_new(self, w: Waiting) -> bool:
+        """Is anyone waiting whom `w` may talk to and has not talked to today?"""
+        for key in (("A", True), ("A", False)):
+            heap = self._heaps.get(key)
+            if heap is not None and self._first(heap, w, allow_met=False) is not None:
+                return True
+        return False
+
+    def _best(self, w: Waiting, level: int, now: float, allow_met: bool) -> Waiting | None:
+        """The oldest candidate at exactly this level that accepts it, or None."""
+        oldest_ok = now - self._thresholds[level]  # a stricter candidate must be this old
+        best: Waiting | None = None
+        heaps = self._heaps
+        for key, needs_age in w.searches[level]:
+            heap = heaps.get(key)
+            if heap is None:
+                continue
+            c = self._first(heap, w, allow_met)
+            if c is None or (needs_age and c.since > oldest_ok):
+                continue
+            if best is None or c.key < best.key:
+                best = c
+        return best
+
+    def _first(self, heap: _Heap, w: Waiting, allow_met: bool) -> Waiting | None:
+        """The oldest ticket in `heap` that `w` may be paired with. Entries of tickets that
+        left are dropped on the way; the ones `w` may not take are put back."""
+        items = heap.items
+        user, avoid, met = w.user_id, w.avoid, w.met
+        live = self._live
+        skipped: list[int] | None = None
+        found = None
+        while items:
+            c = live.get(items[0])
+            if c is None:
+                heapq.heappop(items)
+                continue
+            if c.user_id != user and c.user_id not in avoid and user not in c.avoid:
+                if allow_met or not (c.user_id in met or user in c.met):
+                    found = c
+                    break
+                self._met_skipped = True
+            if skipped is None:
+                skipped = []
+            skipped.append(heapq.heappop(items))
+        if skipped:
+            for key in skipped:
+                heapq.heappush(items, key)
+        return found

@@ -1,0 +1,153 @@
+"""Session arithmetic and the events a decision produces. Pure: ids are derived, never random,
+so a redelivered input leads to the same session and the same event ids."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.matcher.pairing import Pairing
+from services.matcher.records import Invite, Session
+from services.wire.events.base import Event, derive_id
+from services.wire.events.common import MediaMode, Participant, accept_hold_id
+from services.wire.events.matcher import (
+    EndReason,
+    InviteCancelled,
+    InviteCloseReason,
+    InviteDeclined,
+    InviteExpired,
+    SessionEnded,
+    SessionStarted,
+)
+
+
+def session_length(minutes_a: int, minutes_b: int, cap: int) -> int:
+    """Minutes a session may last: what both can pay for, at most the cap."""
+    return max(1, min(minutes_a, minutes_b, cap))
+
+
+def minutes_used(starts_at: datetime, ended_at: datetime, length: int) -> int:
+    """Started minutes between start and end (a session that began counts one), up to length."""
+    seconds = max(0.0, (ended_at - starts_at).total_seconds())
+    return max(1, min(length, math.ceil(seconds / 60)))
+
+
+def match_session_id(ticket_a: str, ticket_b: str) -> str:
+    return derive_id("session", *sorted((ticket_a, ticket_b)))
+
+
+def invite_session_id(invite_id: str) -> str:
+    return derive_id("session", "invite", invite_id)
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """A session about to start: the first participant is the direct-mode offerer."""
+
+    session_id: str
+    participants: tuple[Participant, Participant]
+    starts_at: datetime
+    ends_at: datetime
+    media_mode: MediaMode
+    origin: str
+    invite_id: str | None = None
+    ticket_ids: tuple[str, ...] = ()
+
+    @property
+    def room(self) -> str:
+        return self.session_id
+
+    @property
+    def length(self) -> int:
+        return round((self.ends_at - self.starts_at).total_seconds() / 60)
+
+    def started(self) -> SessionStarted:
+        return SessionStarted(
+            id=derive_id("session.started", self.session_id),
+            occurred_at=self.starts_at,
+            session_id=self.session_id,
+            participants=self.participants,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            media_mode=self.media_mode,
+            room=self.room,
+            origin="invite" if self.origin == "invite" else "match",
+            invite_id=self.invite_id,
+            ticket_ids=self.ticket_ids,
+        )
+
+
+def plan_match(pairing: Pairing, now: datetime, cap: int, media_mode: MediaMode) -> SessionPlan:
+    a, b = pairing.first, pairing.second
+    length = session_length(a.minutes, b.minutes, cap)
+    return SessionPlan(
+        session_id=match_session_id(a.ticket_id, b.ticket_id),
+        participants=(
+            Participant(user_id=a.user_id, hold_id=a.ticket_id, minutes=a.minutes),
+            Participant(user_id=b.user_id, hold_id=b.ticket_id, minutes=b.minutes),
+        ),
+        starts_at=now,
+        ends_at=now + timedelta(minutes=length),
+        media_mode=media_mode,
+        origin="match",
+        ticket_ids=(a.ticket_id, b.ticket_id),
+    )
+
+
+def plan_invite(
+    invite: Invite, accept_minutes: int, now: datetime, cap: int, media_mode: MediaMode
+) -> SessionPlan:
+    """The inviter offers (they are already on the page, waiting for the answer)."""
+    inviter_minutes = invite.minutes or accept_minutes
+    length = session_length(inviter_minutes, accept_minutes, cap)
+    return SessionPlan(
+        session_id=invite_session_id(invite.invite_id),
+        participants=(
+            Participant(
+                user_id=invite.from_user_id, hold_id=invite.invite_id, minutes=inviter_minutes
+            ),
+            Participant(
+                user_id=invite.to_user_id,
+                hold_id=accept_hold_id(invite.invite_id),
+                minutes=accept_minutes,
+            ),
+        ),
+        starts_at=now,
+        ends_at=now + timedelta(minutes=length),
+        media_mode=media_mode,
+        origin="invite",
+        invite_id=invite.invite_id,
+    )
+
+
+def ended_event(
+    session: Session, ended_at: datetime, reason: EndReason, stopped_by: str | None
+) -> SessionEnded:
+    return SessionEnded(
+        id=derive_id("session.ended", session.session_id),
+        occurred_at=ended_at,
+        session_id=session.session_id,
+        participants=session.participants,
+        started_at=session.starts_at,
+        ended_at=ended_at,
+        reason=reason,
+        stopped_by=stopped_by,
+    )
+
+
+def end_time(session: Session, now: datetime) -> datetime:
+    """A late timer or stop never stretches a session past its end."""
+    return min(max(now, session.starts_at), session.ends_at)
+
+
+def closed_event(
+    invite_id: str, from_user: str, to_user: str, status: str, reason: InviteCloseReason
+) -> Event:
+    """The one event that closes an invite (one id per invite: it closes once)."""
+    ids = {"invite_id": invite_id, "from_user_id": from_user, "to_user_id": to_user}
+    if status == "declined":
+        return InviteDeclined(id=derive_id("invite.declined", invite_id), **ids)
+    if status == "expired":
+        return InviteExpired(id=derive_id("invite.expired", invite_id), **ids)
+    return InviteCancelled(id=derive_id("invite.cancelled", invite_id), reason=reason, **ids)

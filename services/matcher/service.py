@@ -1,0 +1,136 @@
+"""The matcher process: its inbox, its timers, the outbox sweep and the pool sync.
+
+`run(settings, stop)` is the whole service; `python -m services.matcher` and the tests both
+use it. Start-up first carries out whatever a previous run committed but did not get to
+announce, then rebuilds the pools from the `waiting` index, then consumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from services.matcher.clock import Clock, SystemClock
+from services.matcher.context import Matcher, component_log
+from services.matcher.handlers import inbox_handlers, timer_handlers
+from services.matcher.items import Tables
+from services.matcher.outbox import Outbox
+from services.matcher.pairing import Pools
+from services.matcher.rooms import LiveKitRooms, NoRooms, Rooms
+from services.matcher.settings import MatcherSettings
+from services.matcher.store import Store
+from services.runtime.aws import Aws
+from services.runtime.bus import (
+    idempotency,
+    inbox_consumer,
+    publisher,
+    timer_consumer,
+    timer_scheduler,
+)
+from services.runtime.logs import metric
+from services.wire.names import Service
+
+log = component_log("matcher")
+
+
+def make_rooms(settings: MatcherSettings) -> Rooms:
+    if settings.media_mode == "livekit":
+        return LiveKitRooms(
+            settings.livekit_url,
+            settings.livekit_api_key,
+            settings.livekit_api_secret,
+            settings.room_empty_timeout_s,
+        )
+    return NoRooms()
+
+
+async def build(aws: Aws, settings: MatcherSettings, clock: Clock, rooms: Rooms) -> Matcher:
+    tables = Tables.for_prefix(settings.name_prefix)
+    timers = await timer_scheduler(aws, Service.MATCHER)
+    return Matcher(
+        settings=settings,
+        store=Store(aws.dynamodb, tables),
+        tables=tables,
+        idem=idempotency(aws, Service.MATCHER),
+        outbox=Outbox(
+            aws.dynamodb, tables.outbox, publisher(aws, Service.MATCHER), timers, rooms, clock
+        ),
+        timers=timers,
+        pools=Pools(settings.relax),
+        clock=clock,
+    )
+
+
+async def sync_pools(m: Matcher) -> None:
+    """Make the in-memory pools agree with the `waiting` index: adopt tickets placed by other
+    instances (or before a restart), drop those matched or cancelled elsewhere. What the
+    index does not yet show stays; a pairing that trips over a stale ticket drops it."""
+    before = {w.ticket_id for w in m.pools}
+    seen: set[str] = set()
+    async for ticket in m.store.waiting_tickets():
+        seen.add(ticket.ticket_id)
+        if ticket.ticket_id not in m.pools:
+            m.pools.add(ticket.waiting())
+    for ticket_id in before - seen:
+        m.pools.discard(ticket_id)
+    metric("PeopleWaiting", len(m.pools), "Count")
+
+
+async def _every(
+    seconds: float, work: Callable[[], Awaitable[object]], stop: asyncio.Event, name: str
+) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if stop.is_set():
+            return
+        try:
+            await work()
+        except Exception:
+            log.exception("matcher.background_failed", task=name)
+
+
+async def run(
+    settings: MatcherSettings,
+    stop: asyncio.Event,
+    *,
+    clock: Clock | None = None,
+    rooms: Rooms | None = None,
+) -> None:
+    clock = clock or SystemClock()
+    rooms = rooms or make_rooms(settings)
+    try:
+        async with Aws(settings) as aws:
+            m = await build(aws, settings, clock, rooms)
+            flushed = await m.outbox.sweep()
+            await sync_pools(m)
+            log.info("matcher.ready", recovered=flushed, waiting=len(m.pools))
+            inbox = await inbox_consumer(aws, Service.MATCHER, inbox_handlers(m))
+            timers = await timer_consumer(aws, Service.MATCHER, timer_handlers(m))
+            grace = max(2.0, settings.outbox_sweep_s)
+            work = [
+                inbox.run(stop),
+                timers.run(stop),
+                _every(settings.outbox_sweep_s, lambda: m.outbox.sweep(grace), stop, "sweep"),
+                _day_watch(m, stop),
+            ]
+            if settings.pool_sync_s > 0:
+                work.append(_every(settings.pool_sync_s, lambda: sync_pools(m), stop, "sync"))
+            await asyncio.gather(*work)
+    finally:
+        await rooms.close()
+
+
+async def _day_watch(m: Matcher, stop: asyncio.Event) -> None:
+    """At midnight (in the day's time zone) yesterday's partners are fair game again."""
+    day = m.today(m.now())
+
+    async def check() -> None:
+        nonlocal day
+        today = m.today(m.now())
+        if today != day:
+            day = today
+            m.pools.new_day()
+
+    await _every(30.0, check, stop, "day")

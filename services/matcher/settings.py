@@ -1,0 +1,49 @@
+"""The matcher's settings (on top of the shared ones), from `PARLEY_*` variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from services.matcher.waiting import Relax
+from services.runtime.settings import BaseServiceSettings
+
+
+class MatcherSettings(BaseServiceSettings):
+    media_mode: Literal["direct", "livekit"] = "direct"
+    livekit_url: str = ""
+    livekit_api_key: str = ""
+    livekit_api_secret: str = ""
+    # LiveKit closes a room nobody has entered (or everyone left) after this long.
+    room_empty_timeout_s: int = Field(120, ge=10, le=3600)
+    # Both people out of the media room this long ends the session (reason "left").
+    media_grace_s: int = Field(30, ge=1, le=600)
+
+    # Search widening, in seconds of waiting: one-sided pairs, then anyone.
+    relax_one_sided_s: float = Field(10.0, ge=0, le=3600)
+    relax_anyone_s: float = Field(30.0, ge=0, le=3600)
+
+    # Rescan the waiting index this often so tickets placed by other matcher instances are
+    # seen (0: only at start).
+    pool_sync_s: float = Field(15.0, ge=0, le=3600)
+    # Publish outbox entries a crashed or failed handler left behind, this often.
+    outbox_sweep_s: float = Field(5.0, gt=0, le=600)
+    history_days: int = Field(90, ge=1, le=3650)
+
+    @property
+    def relax(self) -> Relax:
+        return Relax(self.relax_one_sided_s, self.relax_anyone_s)
+
+    @model_validator(mode="after")
+    def _complete(self) -> MatcherSettings:
+        if self.relax_anyone_s < self.relax_one_sided_s:
+            raise ValueError("PARLEY_RELAX_ANYONE_S must be >= PARLEY_RELAX_ONE_SIDED_S")
+        if self.media_mode == "livekit" and not (
+            self.livekit_url and self.livekit_api_key and len(self.livekit_api_secret) >= 32
+        ):
+            raise ValueError(
+                "media_mode=livekit needs PARLEY_LIVEKIT_URL, PARLEY_LIVEKIT_API_KEY and a "
+                "PARLEY_LIVEKIT_API_SECRET of at least 32 characters"
+            )
+        return self

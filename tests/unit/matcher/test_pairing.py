@@ -1,0 +1,178 @@
+"""The pairing core: who is paired with whom, and when."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from services.matcher.pairing import Pools
+from services.matcher.waiting import Level, Relax, Waiting, base_level, compatibility
+
+RELAX = Relax(one_sided_s=10, anyone_s=30)
+_ids = itertools.count()
+
+
+def t(
+    user: str, speaks: str = "", learns: str = "", since: float = 0.0, minutes: int = 15
+) -> Waiting:
+    return Waiting(
+        ticket_id=f"t{next(_ids)}-{user}",
+        user_id=user,
+        speaks=tuple(speaks.split()),
+        learns=tuple(learns.split()),
+        since=since,
+        minutes=minutes,
+    )
+
+
+def pools(*waiting: Waiting) -> Pools:
+    p = Pools(RELAX)
+    for w in waiting:
+        p.add(w)
+    return p
+
+
+def partner(p: Pools, w: Waiting, now: float) -> str | None:
+    pairing = p.find(w, now)
+    if pairing is None:
+        return None
+    other = pairing.second if pairing.first is w else pairing.first
+    return other.user_id
+
+
+def test_languages_decide_the_best_level_a_pair_can_reach() -> None:
+    en_es, es_en = t("a", "en", "es"), t("b", "es", "en")
+    en_fr, only_learns_en = t("c", "en", "fr"), t("d", "", "en")
+    assert compatibility(en_es, es_en) == Level.TANDEM
+    assert compatibility(en_es, only_learns_en) == Level.ONE_SIDED
+    assert compatibility(en_es, en_fr) == Level.ANYONE
+    assert base_level((), ()) == Level.ANYONE
+    assert base_level(("en",), ()) == Level.ONE_SIDED
+
+
+def test_a_tandem_partner_is_preferred_to_an_older_one_sided_partner() -> None:
+    old_one_sided = t("old", "es", "", since=0)  # speaks what the joiner learns, nothing else
+    tandem = t("tandem", "es", "en", since=50)
+    p = pools(old_one_sided, tandem)
+    assert partner(p, t("me", "en", "es", since=60), now=60) == "tandem"
+
+
+def test_the_oldest_tandem_partner_goes_first() -> None:
+    p = pools(t("newer", "es", "en", since=5), t("older", "es", "en", since=1))
+    assert partner(p, t("me", "en", "es", since=9), now=9) == "older"
+
+
+def test_a_fresh_ticket_takes_only_a_tandem_partner() -> None:
+    p = pools(t("long-waiter", "en", "fr", since=0))
+    me = t("me", "en", "es", since=100)
+    assert partner(p, me, now=100) is None
+    assert "long-waiter" in {w.user_id for w in p}
+
+
+def test_one_sided_pairs_open_when_both_have_waited_long_enough() -> None:
+    learner = t("learner", "", "en", since=0)  # gave only what they learn: one-sided is its best
+    me = t("me", "en", "es", since=0)
+    p = pools(learner)
+    assert partner(p, me, now=9) is None  # I am still fresh
+    assert partner(p, me, now=10) == "learner"
+
+
+def test_a_stricter_partner_must_have_waited_too_the_newest_ticket_decides() -> None:
+    fresh_tandem_seeker = t("fresh", "fr", "en", since=95)  # I speak en, it learns en
+    me = t("me", "en", "es", since=0)
+    p = pools(fresh_tandem_seeker)
+    assert partner(p, me, now=100) is None  # I accept one-sided; they do not yet
+    p.add(me)
+    assert partner(p, fresh_tandem_seeker, now=105) == "me"  # now both have waited 10 s
+
+
+def test_anyone_is_paired_after_the_anyone_threshold() -> None:
+    a, b = t("a", "en", "es", since=0), t("b", "de", "fr", since=0)
+    p = pools(a)
+    assert partner(p, b, now=29) is None
+    p.add(b)
+    assert partner(p, b, now=30) == "a"
+
+
+def test_people_without_languages_are_paired_at_once() -> None:
+    p = pools(t("a", since=0))
+    assert partner(p, t("b", since=0), now=0) == "a"
+
+
+def test_a_blocked_pair_is_never_formed_even_when_nobody_else_waits() -> None:
+    p = pools(t("bob", "es", "en", since=0))
+    p.block("alice", "bob")
+    me = t("alice", "en", "es", since=0)
+    me.avoid_user("bob")
+    assert partner(p, me, now=1000) is None
+
+
+def test_blocks_learned_while_waiting_are_honoured_from_the_next_pairing() -> None:
+    bob, carol = t("bob", "es", "en", since=0), t("carol", "es", "en", since=1)
+    p = pools(bob, carol)
+    p.block("bob", "alice")
+    assert partner(p, t("alice", "en", "es", since=2), now=2) == "carol"
+
+
+def test_todays_partner_is_skipped_while_anyone_else_waits() -> None:
+    bob, carol = t("bob", "es", "en", since=0), t("carol", "de", "fr", since=1)
+    p = pools(bob, carol)
+    me = t("alice", "en", "es", since=2)
+    me.met_user("bob")
+    p.met("alice", "bob")
+    # Carol is not a partner yet (nobody has waited long enough), but she waits: no rematch.
+    assert partner(p, me, now=2) is None
+
+
+def test_todays_partner_is_paired_again_when_nobody_else_waits() -> None:
+    bob = t("bob", "es", "en", since=0)
+    p = pools(bob)
+    me = t("alice", "en", "es", since=2)
+    me.met_user("bob")
+    assert partner(p, me, now=2) == "bob"
+
+
+def test_nobody_is_paired_with_themselves() -> None:
+    p = pools(t("alice"))
+    assert partner(p, t("alice"), now=100) is None
+
+
+def test_one_person_waits_with_one_ticket_at_most() -> None:
+    first, second = t("alice", since=0), t("alice", since=1)
+    p = pools(first, second)
+    assert len(p) == 1
+    assert p.of_user("alice") is second
+
+
+def test_a_found_pair_leaves_the_pools_and_the_older_ticket_offers() -> None:
+    older = t("older", "es", "en", since=0)
+    p = pools(older)
+    me = t("me", "en", "es", since=5)
+    pairing = p.find(me, now=5)
+    assert pairing is not None
+    assert (pairing.first, pairing.second, pairing.level) == (older, me, Level.TANDEM)
+    assert len(p) == 0
+
+
+def test_leaving_removes_a_ticket_and_many_leaves_keep_the_heaps_small() -> None:
+    p = pools(*(t(f"u{i}", "en", "es", since=i) for i in range(1000)))
+    for w in list(p)[:-1]:
+        p.discard(w.ticket_id)
+    assert len(p) == 1
+    assert all(len(h.items) <= 2 * h.live + 32 for h in p._heaps.values())
+    assert partner(p, t("me", "es", "en", since=2000), now=2000) == "u999"
+
+
+def test_relax_steps_follow_the_thresholds_above_the_base_level() -> None:
+    assert t("a", "en", "es", since=100).relax_steps(RELAX) == [
+        (110, Level.ONE_SIDED),
+        (130, Level.ANYONE),
+    ]
+    assert t("b", "", "es", since=100).relax_steps(RELAX) == [(130, Level.ANYONE)]
+    assert t("c", since=100).relax_steps(RELAX) == []
+
+
+def test_thresholds_out_of_order_are_refused() -> None:
+    with pytest.raises(ValueError, match="relax thresholds"):
+        Relax(one_sided_s=40, anyone_s=30)

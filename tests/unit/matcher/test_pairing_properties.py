@@ -1,0 +1,174 @@
+"""Properties of the pairing core, checked against a plain O(n) model of the same rules.
+
+The model says what the rules mean in the most direct way (look at everybody); the indexed
+core must choose exactly the same partner after any sequence of joins, leaves, relaxed
+searches, blocks and meetings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from services.matcher.pairing import Pools
+from services.matcher.waiting import Level, Relax, Waiting, compatibility
+
+RELAX = Relax(one_sided_s=10, anyone_s=30)
+LANGS = ("en", "es", "fr")
+USERS = tuple(f"u{i}" for i in range(5))
+
+
+@dataclass
+class Model:
+    """Everybody waiting, in the order they (re)joined; pairs known to be blocked or met."""
+
+    waiting: list[Waiting] = field(default_factory=list)
+    blocked: set[frozenset[str]] = field(default_factory=set)
+    met: set[frozenset[str]] = field(default_factory=set)
+
+    def find(self, w: Waiting, now: float) -> Waiting | None:
+        top = w.accepts(now, RELAX)
+        others = [
+            c
+            for c in self.waiting
+            if c.user_id != w.user_id and frozenset((c.user_id, w.user_id)) not in self.blocked
+        ]
+
+        def allowed(c: Waiting) -> bool:
+            level = compatibility(w, c)
+            return level <= top and level <= c.accepts(now, RELAX)
+
+        def met(c: Waiting) -> bool:
+            return frozenset((c.user_id, w.user_id)) in self.met
+
+        def best(cands: list[Waiting]) -> Waiting | None:
+            order = {id(c): i for i, c in enumerate(self.waiting)}
+            return min(
+                cands, key=lambda c: (compatibility(w, c), c.since, order[id(c)]), default=None
+            )
+
+        found = best([c for c in others if allowed(c) and not met(c)])
+        if found is None and not any(not met(c) for c in others):
+            found = best([c for c in others if allowed(c)])
+        return found
+
+
+join = st.tuples(
+    st.just("join"),
+    st.sampled_from(USERS),
+    st.lists(st.sampled_from(LANGS), max_size=2, unique=True),
+    st.lists(st.sampled_from(LANGS), max_size=2, unique=True),
+)
+leave = st.tuples(st.just("leave"), st.sampled_from(USERS))
+relax = st.tuples(st.just("relax"), st.sampled_from(USERS))
+block = st.tuples(st.just("block"), st.sampled_from(USERS), st.sampled_from(USERS))
+met = st.tuples(st.just("met"), st.sampled_from(USERS), st.sampled_from(USERS))
+tick = st.tuples(st.just("tick"), st.integers(min_value=1, max_value=25))
+ops = st.lists(st.one_of(join, join, join, leave, relax, relax, block, met, tick), max_size=80)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ops)
+# Today's partner waits and so does someone new who is not a partner yet: no rematch.
+@example(
+    [
+        ("join", "u1", ["es"], ["en"]),
+        ("met", "u0", "u1"),
+        ("join", "u2", ["fr"], ["en"]),
+        ("join", "u0", ["en"], ["es"]),
+    ]
+)
+# Today's partner is the only one waiting: a rematch.
+@example([("join", "u1", ["es"], ["en"]), ("met", "u0", "u1"), ("join", "u0", ["en"], ["es"])])
+def test_the_indexed_core_chooses_what_the_plain_rules_say(steps: list[tuple[object, ...]]) -> None:
+    pools, model = Pools(RELAX), Model()
+    now, n = 0.0, 0
+    sessions: list[tuple[str, str]] = []
+
+    def pair(w: Waiting, in_pool: bool) -> None:
+        if in_pool:
+            model.waiting.remove(w)
+        expected = model.find(w, now)
+        got = pools.find(w, now)
+        got_partner = None
+        if got is not None:
+            got_partner = got.second if got.first is w else got.first
+        assert got_partner is expected, (w.user_id, now, steps)
+        if got_partner is None:
+            pools.add(w)
+            model.waiting.append(w)
+            return
+        model.waiting.remove(got_partner)
+        model.met.add(frozenset((w.user_id, got_partner.user_id)))
+        pools.met(w.user_id, got_partner.user_id)
+        w.met_user(got_partner.user_id)
+        got_partner.met_user(w.user_id)
+        sessions.append((w.user_id, got_partner.user_id))
+
+    for step in steps:
+        kind = step[0]
+        if kind == "tick":
+            now += float(step[1])  # type: ignore[arg-type]
+        elif kind == "join":
+            user = str(step[1])
+            if pools.of_user(user) is not None:
+                continue
+            n += 1
+            w = Waiting(f"t{n}", user, tuple(step[2]), tuple(step[3]), since=now)  # type: ignore[arg-type]
+            for pair_ in model.blocked | model.met:
+                if user in pair_ and len(pair_) == 2:
+                    (other,) = pair_ - {user}
+                    if pair_ in model.blocked:
+                        w.avoid_user(other)
+                    if pair_ in model.met:
+                        w.met_user(other)
+            pair(w, in_pool=False)
+        elif kind == "leave":
+            w_ = pools.of_user(str(step[1]))
+            if w_ is not None:
+                pools.discard(w_.ticket_id)
+                model.waiting.remove(w_)
+        elif kind == "relax":
+            w_ = pools.of_user(str(step[1]))
+            if w_ is not None:
+                pair(w_, in_pool=True)
+        elif kind == "block":
+            a, b = str(step[1]), str(step[2])
+            if a != b:
+                model.blocked.add(frozenset((a, b)))
+                pools.block(a, b)
+        elif kind == "met":  # they talked earlier today (learned from the pairs table)
+            a, b = str(step[1]), str(step[2])
+            if a != b:
+                model.met.add(frozenset((a, b)))
+                pools.met(a, b)
+
+    assert sorted(w.ticket_id for w in pools) == sorted(w.ticket_id for w in model.waiting)
+    assert all(a != b for a, b in sessions)
+    users = [w.user_id for w in pools]
+    assert len(users) == len(set(users))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(USERS), st.booleans()), max_size=80))
+def test_a_ticket_leaves_the_pools_at_most_once(moves: list[tuple[str, bool]]) -> None:
+    """Whatever the mix of joins and searches, every ticket is paired at most once, and a
+    paired ticket is never still waiting."""
+    pools = Pools(Relax(0, 0))
+    seen: set[str] = set()
+    n = 0
+    for user, search in moves:
+        n += 1
+        w = Waiting(f"t{n}", user, (), (), since=float(n))
+        if search:
+            found = pools.find(w, float(n))
+            if found is not None:
+                for x in (found.first, found.second):
+                    assert x.ticket_id not in seen
+                    seen.add(x.ticket_id)
+                assert found.level == Level.ANYONE
+                continue
+        pools.add(w)
+    assert not seen & {w.ticket_id for w in pools}
