@@ -57,7 +57,7 @@ export function isRetryable(error: unknown): boolean {
 
 /** Why someone at 0 points cannot talk, and when they can again. */
 export function noPointsSentence(untilText: string, dailyPoints = 15): string {
-  return `You have used today's ${dailyPoints} points. You can talk again ${untilText}.`;
+  return `You have used today's ${dailyPoints} ${dailyPoints === 1 ? 'point' : 'points'}. You can talk again ${untilText}.`;
 }
 
 // ---- reasons carried by pushed messages -------------------------------------------------
