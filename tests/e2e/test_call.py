@@ -45,6 +45,7 @@ async def test_matched_people_see_each_other_and_stop_ends_it_for_both(
         for p in (alice, bob):
             await expect(p.by("in-call")).to_be_visible(timeout=CALL_TIMEOUT_MS)
         await asyncio.gather(_until_frames(alice), _until_frames(bob))
+        await expect(bob.by("in-call")).to_contain_text("Talking with Alice")
         await alice.shot("03-call")
         await bob.shot("03-call-phone")
 

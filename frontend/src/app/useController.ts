@@ -24,6 +24,7 @@ const STALE_CODES = new Set([
 
 /** Pushes after which the points or the live state have surely moved. */
 const REREAD_AFTER = new Set<PushMessage['type']>([
+  'session.started', // the pushed message names the partner by id; /v1/me has their name
   'session.ended',
   'ticket.rejected',
   'ticket.cancelled',
