@@ -1,25 +1,22 @@
-"""`python -m services.notifier`: consume the notifier inbox."""
+"""`python -m services.notifier`: consume the notifier inbox and push to people's WebSockets."""
 
 from __future__ import annotations
 
 import asyncio
 
+from services.notifier.service import run
+from services.notifier.settings import NotifierSettings
 from services.runtime import service
-from services.runtime.aws import Aws
-from services.runtime.bus import inbox_consumer
-from services.runtime.settings import BaseServiceSettings, load
-from services.wire.names import Service
+from services.runtime.settings import load
 
 
 def main() -> None:
-    settings = load(BaseServiceSettings)
+    settings = load(NotifierSettings)
 
-    async def consume(stop: asyncio.Event) -> None:
-        async with Aws(settings) as aws:
-            consumer = await inbox_consumer(aws, Service.NOTIFIER, {})
-            await consumer.run(stop)
+    async def serve(stop: asyncio.Event) -> None:
+        await run(settings, stop)
 
-    service.run("notifier", settings, consume)
+    service.run("notifier", settings, serve)
 
 
 if __name__ == "__main__":

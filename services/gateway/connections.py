@@ -1,0 +1,70 @@
+"""The gateway's record of open WebSocket connections (table `gateway-connections`).
+
+One item per connection: who holds it, since when, when it last pinged, and `expiresAt`, the
+lease a ping renews. The same records serve API Gateway's connections in AWS and the local
+edge's on this machine.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from services.runtime.dynamo import is_condition_failure
+from services.wire.tables.gateway import CONNECTIONS
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+def iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+class ConnectionRecords:
+    def __init__(self, dynamodb: DynamoDBClient, prefix: str, ttl_s: int) -> None:
+        self._db = dynamodb
+        self.table = CONNECTIONS.name(prefix)
+        self._ttl_s = ttl_s
+
+    async def put(self, connection_id: str, user_id: str, now: float) -> None:
+        await self._db.put_item(
+            TableName=self.table,
+            Item={
+                "connectionId": {"S": connection_id},
+                "userId": {"S": user_id},
+                "connectedAt": {"S": iso(now)},
+                "lastSeen": {"S": iso(now)},
+                "expiresAt": {"N": str(int(now) + self._ttl_s)},
+            },
+        )
+
+    async def delete(self, connection_id: str) -> str | None:
+        """Forget the connection; whose it was, or None if it was already gone."""
+        resp = await self._db.delete_item(
+            TableName=self.table,
+            Key={"connectionId": {"S": connection_id}},
+            ReturnValues="ALL_OLD",
+        )
+        old = resp.get("Attributes")
+        return old["userId"]["S"] if old and "userId" in old else None
+
+    async def refresh(self, connection_id: str, now: float) -> str | None:
+        """Renew the lease; whose connection it is, or None if there is no such record."""
+        try:
+            resp = await self._db.update_item(
+                TableName=self.table,
+                Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET lastSeen = :seen, expiresAt = :exp",
+                ConditionExpression="attribute_exists(connectionId)",
+                ExpressionAttributeValues={
+                    ":seen": {"S": iso(now)},
+                    ":exp": {"N": str(int(now) + self._ttl_s)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return resp["Attributes"]["userId"]["S"]

@@ -1,0 +1,196 @@
+"""The WebSocket edge: what happens when a browser connects, pings or goes away.
+
+Two doors lead here and both run the same `Edge` code:
+- in AWS, API Gateway's WebSocket API holds the sockets and calls `POST /ws-edge/connect`,
+  `/ws-edge/disconnect` and `/ws-edge/message` (header `X-Connection-Id`, the token in the
+  query on connect), each carrying the shared `X-Parley-Edge-Secret`;
+- on this machine, the gateway's local edge (`realtime.py`) holds the sockets itself.
+
+Connect: verify the ID token (the same verifier as every REST route), record the connection,
+count it in the person's presence, and publish `connection.opened` so the notifier learns of
+it. Disconnect undoes all three. A `{"type": "ping"}` frame renews both leases and is
+answered with `{"type": "pong"}`; other frames are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import re
+import time
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import web
+
+from services.gateway.auth import AuthError, Identity, KeysUnavailable, TokenVerifier
+from services.gateway.connections import ConnectionRecords
+from services.gateway.context import GatewayContext
+from services.gateway.presence import PresenceRecords
+from services.gateway.problems import Problem
+from services.runtime.logs import get_logger, log_with_metrics
+from services.runtime.publisher import Publisher
+from services.wire.events.base import derive_id
+from services.wire.events.gateway import ConnectionClosed, ConnectionOpened
+
+EDGE_HEADER = "X-Parley-Edge-Secret"
+CONNECTION_HEADER = "X-Connection-Id"
+PONG: dict[str, Any] = {"type": "pong"}
+MAX_FRAME_CHARS = 4096
+# Pings renew the leases in DynamoDB at most this often per connection (a ping storm is free).
+REFRESH_EVERY_S = 10.0
+_CONNECTION_ID = re.compile(r"^[A-Za-z0-9+/=_-]{1,128}$")
+
+
+class Edge:
+    def __init__(
+        self,
+        connections: ConnectionRecords,
+        presence: PresenceRecords,
+        publisher: Publisher,
+        verifier: TokenVerifier,
+        *,
+        max_tracked: int = 100_000,
+    ) -> None:
+        self.connections = connections
+        self.presence = presence
+        self._publisher = publisher
+        self._verifier = verifier
+        self._refreshed: OrderedDict[str, float] = OrderedDict()
+        self._max_tracked = max_tracked
+        self.refresh_every_s = REFRESH_EVERY_S
+        self._log = get_logger(component="edge")
+
+    @classmethod
+    def from_context(cls, c: GatewayContext) -> Edge:
+        s = c.settings
+        return cls(
+            ConnectionRecords(c.aws.dynamodb, s.name_prefix, s.connection_ttl_s),
+            PresenceRecords(c.aws.dynamodb, s.name_prefix, s.connection_ttl_s),
+            c.publisher,
+            c.verifier,
+        )
+
+    async def identify(self, token: str | None) -> Identity:
+        """The person behind a connect's token; a 401 (or 503) problem otherwise."""
+        if not token:
+            raise Problem(401, "unauthorized", "sign in first: no token")
+        try:
+            return await self._verifier.verify(token)
+        except KeysUnavailable:
+            raise Problem(
+                503, "unavailable", "sign-in cannot be checked right now", {"Retry-After": "5"}
+            ) from None
+        except AuthError as exc:
+            raise Problem(401, "unauthorized", exc.detail) from None
+
+    async def connect(self, connection_id: str, me: Identity) -> None:
+        now = time.time()
+        await asyncio.gather(
+            self.connections.put(connection_id, me.user_id, now),
+            self.presence.connected(me.user_id, me.name, now),
+        )
+        await self._publisher.publish(
+            ConnectionOpened(
+                id=derive_id(ConnectionOpened.TYPE, connection_id),
+                connection_id=connection_id,
+                user_id=me.user_id,
+            )
+        )
+        self._refreshed[connection_id] = now
+        self._forget_oldest()
+        log_with_metrics(
+            self._log,
+            "edge.connected",
+            {"ConnectionsOpened": (1, "Count")},
+            connection_id=connection_id,
+            user_id=me.user_id,
+        )
+
+    async def disconnect(self, connection_id: str) -> str | None:
+        """Undo a connect (once); whose connection it was, or None if it was unknown."""
+        self._refreshed.pop(connection_id, None)
+        user_id = await self.connections.delete(connection_id)
+        if user_id is None:
+            return None
+        await asyncio.gather(
+            self.presence.disconnected(user_id, time.time()),
+            self._publisher.publish(
+                ConnectionClosed(
+                    id=derive_id(ConnectionClosed.TYPE, connection_id),
+                    connection_id=connection_id,
+                    user_id=user_id,
+                )
+            ),
+        )
+        log_with_metrics(
+            self._log,
+            "edge.disconnected",
+            {"ConnectionsClosed": (1, "Count")},
+            connection_id=connection_id,
+            user_id=user_id,
+        )
+        return user_id
+
+    async def frame(self, connection_id: str, text: str) -> dict[str, Any] | None:
+        """A frame from the browser; the answer to send back, if any."""
+        if len(text) > MAX_FRAME_CHARS:
+            return None
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(message, dict) or message.get("type") != "ping":
+            return None
+        now = time.time()
+        if now - self._refreshed.get(connection_id, float("-inf")) >= self.refresh_every_s:
+            self._refreshed[connection_id] = now
+            self._refreshed.move_to_end(connection_id)
+            self._forget_oldest()
+            try:
+                user_id = await self.connections.refresh(connection_id, now)
+                if user_id is not None:
+                    await self.presence.refreshed(user_id, now)
+            except Exception:
+                # The lease has time to spare and the next ping tries again: keep the socket.
+                self._log.warning("edge.refresh_failed", connection_id=connection_id, exc_info=True)
+        return PONG
+
+    def _forget_oldest(self) -> None:
+        while len(self._refreshed) > self._max_tracked:
+            self._refreshed.popitem(last=False)
+
+
+# ---- API Gateway's integration: POST /ws-edge/{connect,disconnect,message} ------------------
+
+
+def _edge_call(request: web.Request, c: GatewayContext) -> str:
+    """The connection id of a genuine call from API Gateway (403 for anyone else)."""
+    secret = c.settings.edge_secret
+    given = request.headers.get(EDGE_HEADER, "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise Problem(403, "forbidden", "only the WebSocket edge may call this")
+    connection_id = request.headers.get(CONNECTION_HEADER, "")
+    if not _CONNECTION_ID.match(connection_id):
+        raise Problem(400, "bad-request", f"{CONNECTION_HEADER} is missing or malformed")
+    return connection_id
+
+
+async def edge_connect(request: web.Request, edge: Edge, c: GatewayContext) -> web.Response:
+    connection_id = _edge_call(request, c)
+    me = await edge.identify(request.query.get("token"))
+    await edge.connect(connection_id, me)
+    return web.json_response({})
+
+
+async def edge_disconnect(request: web.Request, edge: Edge, c: GatewayContext) -> web.Response:
+    await edge.disconnect(_edge_call(request, c))
+    return web.json_response({})
+
+
+async def edge_message(request: web.Request, edge: Edge, c: GatewayContext) -> web.Response:
+    connection_id = _edge_call(request, c)
+    answer = await edge.frame(connection_id, await request.text())
+    # API Gateway's route response sends this body back to the browser.
+    return web.json_response(answer) if answer else web.Response(status=204)

@@ -1,0 +1,109 @@
+"""The notifier's own copy of who has which connection open (table `notifier-connections`).
+
+The gateway owns the connection records; the notifier learns of each connection from the
+gateway's `connection.opened` / `connection.closed` events and keeps one item per person
+with a string set of connection ids. Adding or removing an id twice changes nothing, so
+redelivered events are harmless. A connection API answer of 410 removes an id as well.
+Lookups of many people at once share one BatchGetItem (see `batching.Batcher`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from services.notifier.batching import Batcher
+from services.runtime.dynamo import is_condition_failure
+from services.wire.tables.notifier import CONNECTIONS
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+# API Gateway ends every connection after 2 hours; a day covers every open id with room to
+# spare. Only a clean-up for ids whose `connection.closed` was never seen.
+ITEM_TTL_S = 24 * 3600
+_BATCH_GET_MAX = 100
+_ATTEMPTS = 5
+
+
+class ConnectionStore:
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
+        self._db = dynamodb
+        self.table = table
+        self._lookups: Batcher[str, tuple[str, ...]] = Batcher(
+            self._lookup_many, max_batch=_BATCH_GET_MAX
+        )
+
+    @classmethod
+    def for_prefix(cls, dynamodb: DynamoDBClient, prefix: str) -> ConnectionStore:
+        return cls(dynamodb, CONNECTIONS.name(prefix))
+
+    async def add(self, user_id: str, connection_id: str) -> None:
+        now = time.time()
+        await self._db.update_item(
+            TableName=self.table,
+            Key={"userId": {"S": user_id}},
+            UpdateExpression="ADD connectionIds :c SET updatedAt = :u, expiresAt = :x",
+            ExpressionAttributeValues={
+                ":c": {"SS": [connection_id]},
+                ":u": {"S": _iso(now)},
+                ":x": {"N": str(int(now) + ITEM_TTL_S)},
+            },
+        )
+
+    async def remove(self, user_id: str, connection_id: str) -> None:
+        try:
+            await self._db.update_item(
+                TableName=self.table,
+                Key={"userId": {"S": user_id}},
+                UpdateExpression="DELETE connectionIds :c SET updatedAt = :u",
+                # Never create an item just to remove something from it.
+                ConditionExpression="attribute_exists(userId)",
+                ExpressionAttributeValues={
+                    ":c": {"SS": [connection_id]},
+                    ":u": {"S": _iso(time.time())},
+                },
+            )
+        except Exception as exc:
+            if not is_condition_failure(exc):
+                raise
+
+    async def of(self, user_id: str) -> tuple[str, ...]:
+        """The person's open connection ids (none if they have no tab open)."""
+        return await self._lookups.get(user_id)
+
+    @property
+    def lookup_calls(self) -> int:
+        return self._lookups.calls
+
+    async def _lookup_many(self, user_ids: Sequence[str]) -> Mapping[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = dict.fromkeys(user_ids, ())
+        pending: list[Any] = [{"userId": {"S": u}} for u in user_ids]
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                # Unprocessed keys mean throttling: give DynamoDB a moment before the rest.
+                await asyncio.sleep(0.05 * 2**attempt)
+            resp = await self._db.batch_get_item(
+                RequestItems={
+                    self.table: {
+                        "Keys": pending,
+                        "ConsistentRead": True,
+                        "ProjectionExpression": "userId, connectionIds",
+                    }
+                }
+            )
+            for item in resp.get("Responses", {}).get(self.table, []):
+                ids = item.get("connectionIds", {}).get("SS", [])
+                found[item["userId"]["S"]] = tuple(sorted(ids))
+            unread = resp.get("UnprocessedKeys", {}).get(self.table)
+            pending = list(unread["Keys"]) if unread else []
+            if not pending:
+                return found
+        raise RuntimeError(f"{len(pending)} people's connections left unread")
+
+
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
