@@ -163,10 +163,15 @@ class Consumer:
         done, _ = await asyncio.wait({poll, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if poll not in done:
-            # Stopping mid-poll: anything the cancelled poll took reappears after its timeout.
-            poll.cancel()
-            with contextlib.suppress(BaseException):
-                await poll
+            # Stopping mid-poll. Abandoning the request would not stop the server side: the poll
+            # would still take messages and hide them for a visibility timeout. So let it
+            # finish (it is bounded by its wait) and hand back whatever it took at once.
+            try:
+                resp = await asyncio.wait_for(poll, wait_s + 5)
+            except Exception:
+                return []
+            for msg in resp.get("Messages", []):
+                await self._set_visibility(msg["ReceiptHandle"], 0)
             return []
         return [dict(m) for m in poll.result().get("Messages", [])]
 
