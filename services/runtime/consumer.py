@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from services.runtime.logs import emf, get_logger, log_with_metrics, metric
+from services.runtime.deletes import DeleteBatcher
+from services.runtime.logs import emf, get_logger, log_with_metrics
 from services.wire.events import REGISTRY, Event, InvalidMessage, Registry
 
 if TYPE_CHECKING:
@@ -84,10 +85,8 @@ class Consumer:
         # up to then queue behind the failure and are released; later receipts run normally.
         self._failed_groups: dict[str, int] = {}
         self._received = 0
-        self._deletes: list[tuple[str, asyncio.Future[None]]] = []
-        self._delete_wake = asyncio.Event()
-        self._deleting = 0
         self._progress = asyncio.Event()
+        self._deletes = DeleteBatcher(sqs, queue_url, self._log, self._progress)
         self.handled = 0
         self.failed = 0
         self.parked = 0
@@ -102,18 +101,14 @@ class Consumer:
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Poll until `stop` (or `self.stop()`), then drain and return."""
         watcher = asyncio.create_task(self._watch(stop)) if stop else None
-        deleter = asyncio.create_task(self._delete_loop())
+        self._deletes.start()
         self._log.info("consumer.started", wait_s=self._opts.wait_s)
         try:
             while not self._stopping.is_set():
                 await self._poll_once()
         finally:
             await self._drain()
-            self._delete_wake.set()
-            deleter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await deleter
-            await self._flush_deletes()
+            await self._deletes.close()
             if watcher:
                 watcher.cancel()
             self._log.info("consumer.stopped", handled=self.handled, failed=self.failed)
@@ -129,7 +124,7 @@ class Consumer:
         while free < 10 and not self._room.locked():
             await self._room.acquire()
             free += 1
-        busy = bool(self._tasks or self._deletes or self._deleting)
+        busy = bool(self._tasks) or self._deletes.busy
         try:
             messages = await self._receive(free, 0 if busy else self._opts.wait_s)
         except asyncio.CancelledError:
@@ -310,41 +305,8 @@ class Consumer:
         except Exception:
             self._log.warning("consumer.visibility_failed", exc_info=True)
 
-    # Deletes are batched: up to ten per call, flushed as soon as the loop is idle.
     async def _delete(self, receipt: str) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._deletes.append((receipt, fut))
-        self._delete_wake.set()
-        await fut
-
-    async def _delete_loop(self) -> None:
-        while True:
-            await self._delete_wake.wait()
-            self._delete_wake.clear()
-            await self._flush_deletes()
-
-    async def _flush_deletes(self) -> None:
-        while self._deletes:
-            batch, self._deletes = self._deletes[:10], self._deletes[10:]
-            self._deleting += 1
-            try:
-                resp = await self._sqs.delete_message_batch(
-                    QueueUrl=self.queue_url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": r} for i, (r, _) in enumerate(batch)],
-                )
-                failed = {int(f["Id"]) for f in resp.get("Failed", [])}
-            except Exception:
-                self._log.exception("consumer.delete_failed")
-                failed = set(range(len(batch)))
-            finally:
-                self._deleting -= 1
-                self._progress.set()
-            if failed:
-                metric("DeleteFailures", len(failed))
-            # A failed delete only means a redelivery, which handlers absorb.
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_result(None)
+        await self._deletes.delete(receipt)
 
     async def _drain(self) -> None:
         if not self._tasks:
