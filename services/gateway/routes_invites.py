@@ -76,28 +76,22 @@ async def _invite_to_me(call: Call) -> str:
     return invite_id
 
 
-async def accept_invite(call: Call) -> InviteRef:
+async def _answer(
+    call: Call, intent: type[InviteAcceptRequested] | type[InviteDeclineRequested]
+) -> InviteRef:
     invite_id, uid = await _invite_to_me(call), call.me.user_id
     await call.ctx.publisher.publish(
-        InviteAcceptRequested(
-            id=derive_id("invite.accept_requested", invite_id, uid),
-            invite_id=invite_id,
-            user_id=uid,
-        )
+        intent(id=derive_id(intent.TYPE, invite_id, uid), invite_id=invite_id, user_id=uid)
     )
     return InviteRef(invite_id=invite_id)
+
+
+async def accept_invite(call: Call) -> InviteRef:
+    return await _answer(call, InviteAcceptRequested)
 
 
 async def decline_invite(call: Call) -> InviteRef:
-    invite_id, uid = await _invite_to_me(call), call.me.user_id
-    await call.ctx.publisher.publish(
-        InviteDeclineRequested(
-            id=derive_id("invite.decline_requested", invite_id, uid),
-            invite_id=invite_id,
-            user_id=uid,
-        )
-    )
-    return InviteRef(invite_id=invite_id)
+    return await _answer(call, InviteDeclineRequested)
 
 
 async def withdraw_invite(call: Call) -> InviteRef:
