@@ -20,7 +20,6 @@ async def block(m: Matcher, user: str, other: str, why: str) -> None:
         m.store.db,
         [pair_blocked(m.tables, user, other, now), pair_blocked(m.tables, other, user, now)],
     )
-    m.pools.block(user, other)
     metric("PairsBlocked", 1, why=why)
     log.info("pair.blocked", user_id=user, other_user_id=other, why=why)
 

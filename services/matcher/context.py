@@ -12,9 +12,10 @@ import structlog
 from services.matcher.clock import Clock, day_of, next_midnight
 from services.matcher.items import Entry, Tables
 from services.matcher.outbox import Action, Outbox
-from services.matcher.pairing import Pools
 from services.matcher.settings import MatcherSettings
 from services.matcher.store import Store
+from services.matcher.waiting import Relax
+from services.matcher.waitlist import Waitlist
 from services.runtime.idempotency import Idempotency
 from services.runtime.logs import metric
 from services.runtime.publisher import TimerScheduler
@@ -22,6 +23,7 @@ from services.wire.events.base import derive_id
 from services.wire.events.common import MediaMode
 
 MAX_ATTEMPTS = 6  # optimistic retries when another handler changed what we read
+FLUSH_GRACE_S = 2.0  # an outbox entry younger than this is still being carried out
 
 
 def component_log(component: str) -> Any:
@@ -38,8 +40,12 @@ class Matcher:
     idem: Idempotency
     outbox: Outbox
     timers: TimerScheduler
-    pools: Pools
+    waitlist: Waitlist
     clock: Clock
+
+    @property
+    def relax(self) -> Relax:
+        return self.settings.relax
 
     @property
     def media_mode(self) -> MediaMode:
@@ -59,32 +65,54 @@ class Matcher:
     async def commit(
         self, marker: str, items: Sequence[Entry], actions: Sequence[Action] = ()
     ) -> bool:
-        """Write `items`, the outbox entry for `actions` and the marker for input `marker` in
+        """Write `items`, the outbox entries for `actions` and the marker for input `marker` in
         one transaction, then carry the actions out.
 
         False if `marker` was handled before (its outbox, if still there, is flushed now).
         A failed condition of one of `items` raises TransactionConflict, whose `reasons` line
         up with `items`.
+
+        Room calls (LiveKit) get an outbox entry of their own, carried out last: an SFU that
+        is down never holds back an announcement or a timer, and retrying a room call does
+        not repeat the events.
         """
         now = self.clock.now()
         key = outbox_key(marker)
+        stages = [
+            (key, [a for a in actions if not a.kind.startswith("room.")]),
+            (room_key(marker), [a for a in actions if a.kind.startswith("room.")]),
+        ]
+        stages = [(k, acts) for k, acts in stages if acts]
         entries: list[dict[str, Any]] = list(items)
-        if actions:
-            entries.append(self.outbox.entry(key, actions, now))
+        entries += [self.outbox.entry(k, acts, now) for k, acts in stages]
         done = await self.idem.transact(marker, entries)
-        if actions or not done:
-            await self._flush(key)
-        return done
+        if not done:
+            await self.flush_for(marker)
+            return False
+        for k, acts in stages:
+            await self._carry_out(k, acts)
+        return True
 
     async def flush_for(self, marker: str) -> None:
-        """A repeat of an input already handled: finish whatever its first run left undone."""
-        await self._flush(outbox_key(marker))
+        """A repeat of an input already handled: finish whatever its first run left undone
+        (unless that run may still be at it: two copies of one message, or two instances
+        committing one pair, arrive together)."""
+        for key in (outbox_key(marker), room_key(marker)):
+            await self._flush(key, FLUSH_GRACE_S)
 
-    async def _flush(self, key: str) -> None:
+    async def _carry_out(self, key: str, actions: Sequence[Action]) -> None:
+        # From memory: the entry was just written, re-reading it would cost a round trip.
+        try:
+            await self.outbox.carry_out(key, actions)
+        except Exception:
+            component_log("outbox").exception("outbox.flush_deferred", key=key)
+            metric("OutboxFlushDeferred", 1)
+
+    async def _flush(self, key: str, older_than_s: float) -> None:
         # The change is committed; its effects belong to the outbox now. If they cannot go
         # out yet (LiveKit or SNS failing), the sweep retries them: the input is done.
         try:
-            await self.outbox.flush(key)
+            await self.outbox.flush(key, older_than_s)
         except Exception:
             component_log("outbox").exception("outbox.flush_deferred", key=key)
             metric("OutboxFlushDeferred", 1)
@@ -92,3 +120,7 @@ class Matcher:
 
 def outbox_key(marker: str) -> str:
     return derive_id("outbox", marker)
+
+
+def room_key(marker: str) -> str:
+    return derive_id("outbox.rooms", marker)

@@ -25,6 +25,7 @@ class Tables:
     invites: str
     people: str
     pairs: str
+    waiting: str
     outbox: str
 
     @classmethod
@@ -36,6 +37,7 @@ class Tables:
             invites=T.INVITES.name(prefix),
             people=T.PEOPLE.name(prefix),
             pairs=T.PAIRS.name(prefix),
+            waiting=T.WAITING.name(prefix),
             outbox=T.OUTBOX.name(prefix),
         )
 

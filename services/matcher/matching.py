@@ -1,29 +1,36 @@
-"""Committing a pairing: both tickets, both people, the session, the history rows and today's
-meeting in ONE conditional transaction. Two matchers, or one message delivered twice, can
-never put a person in two sessions: the loser's conditions fail and it looks again.
+"""Committing a pairing: both tickets, both people, the waiting items, the session, the history
+rows and today's meeting in ONE conditional transaction. Any number of matcher instances, or
+one message delivered twice, can never put a person in two sessions: the loser's conditions
+fail and it looks again.
 
-The pools in memory are a cache of the `waiting` index; the transaction is the judge. A
-condition that fails on the partner teaches the cache (the partner is gone, or the pair is
-blocked, or they already talked today) and the search goes on.
+Who is waiting is read from the waiting set (`waitlist`, strongly consistent) for every look;
+the pairing core (`pairing.Pools`) scores that snapshot. A condition that fails on the pair
+rows (a block, or a meeting today) is taught to both waiting items so no look proposes the
+pair again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 
+from services.matcher import waitlist
 from services.matcher.context import MAX_ATTEMPTS, Matcher, component_log
-from services.matcher.items import Entry, person_to, ticket_matched
+from services.matcher.items import person_to, ticket_matched
+from services.matcher.pairing import Pairing, Pools
 from services.matcher.records import Person
 from services.matcher.rules import plan_match
 from services.matcher.sessions import start_actions, start_entries, started_metrics
 from services.matcher.waiting import Waiting
-from services.runtime.dynamo import TransactionConflict, values
+from services.matcher.waitlist import Entrant
+from services.runtime.dynamo import TransactionConflict
 from services.runtime.logs import metric
+from services.wire.events.base import derive_id
 
 log = component_log("matching")
 
-# Indexes of the entries in the pairing transaction, in the order `seek` lists them.
+# Indexes of the entries in the pairing transaction, in the order `_commit` lists them.
 _MINE = (0, 1)
 _PARTNER = (2, 3)
 _PAIR_ROWS = (7, 8)
@@ -31,47 +38,88 @@ _PAIR_ROWS = (7, 8)
 
 class Outcome(Enum):
     MATCHED = "matched"  # a session started (or this input had already started one)
-    NOBODY = "nobody"  # no partner now: the ticket should wait
+    NOBODY = "nobody"  # no partner now
     CHANGED = "changed"  # the ticket itself changed under us: read it again
 
 
-async def seek(m: Matcher, w: Waiting, me: Person, marker: str, *, fresh: bool) -> Outcome:
-    """Find `w` a partner and commit the session. `fresh`: the ticket was just funded (not
-    yet waiting). `me` is `w`'s person as read. On NOBODY, `w` is not in the pools."""
+def pools_of(m: Matcher, snapshot: Sequence[Entrant], now: datetime) -> Pools:
+    """The pairing core loaded with a snapshot of the waiting set."""
+    today = m.today(now)
+    pools = Pools(m.relax)
+    for e in snapshot:
+        pools.add(e.waiting(today))
+    return pools
+
+
+async def seek(
+    m: Matcher,
+    w: Waiting,
+    me: Person,
+    marker: str | None,
+    *,
+    fresh: bool,
+    snapshot: Sequence[Entrant] | None = None,
+) -> Outcome:
+    """Find `w` a partner among those waiting and commit the session.
+
+    `fresh`: the ticket was just funded and is not in the waiting set. `me` is `w`'s person
+    as read. `marker`: the input's id, or None to key the commit by the pair itself (two
+    instances choosing the same pair then commit it once). `snapshot`: a read of the waiting
+    set taken after `w` was funded, if the caller has one.
+    """
     for _ in range(MAX_ATTEMPTS):
+        if snapshot is None:
+            snapshot = await m.waitlist.read()
         now = m.now()
-        pairing = m.pools.find(w, now.timestamp())
+        others = [e for e in snapshot if e.user_id != w.user_id]
+        snapshot = None
+        pairing = pools_of(m, others, now).find(w, now.timestamp())
         if pairing is None:
             return Outcome.NOBODY
-        partner = pairing.second if pairing.first is w else pairing.first
-        plan = plan_match(pairing, now, m.settings.session_minutes, m.media_mode)
-        rematch = partner.user_id in w.met or w.user_id in partner.met
-        partner_person = Person(partner.user_id, "waiting", ticket_id=partner.ticket_id)
-        items = [
-            ticket_matched(m.tables, w, plan.session_id, now, fresh=fresh),
-            person_to(m.tables, me, "in_session", now, session_id=plan.session_id),
-            ticket_matched(m.tables, partner, plan.session_id, now, fresh=False),
-            _partner_to_session(m, partner_person, plan.session_id, now),
-            *start_entries(m, plan, now, rematch=rematch),
-        ]
-        try:
-            done = await m.commit(marker, items, start_actions(plan))
-        except TransactionConflict as exc:
-            metric("PairingConflicts", 1, ticket_id=w.ticket_id, partner=partner.ticket_id)
-            if any(exc.failed(i) for i in _MINE):
-                m.pools.add(partner)
-                return Outcome.CHANGED
-            if any(exc.failed(i) for i in _PAIR_ROWS):
-                await _learn_pair(m, w, partner)
-            if not any(exc.failed(i) for i in _PARTNER):
-                m.pools.add(partner)  # still waiting; only the pair was wrong
-            continue
-        if not done:
-            m.pools.add(partner)  # this input was handled before; the partner is not ours
-            return Outcome.MATCHED
-        m.pools.met(w.user_id, partner.user_id)
+        outcome = await commit_pairing(m, pairing, w, me, marker, fresh=fresh, now=now)
+        if outcome is not None:
+            return outcome
+    raise RuntimeError(f"pairing {w.ticket_id} kept conflicting")
+
+
+async def commit_pairing(
+    m: Matcher,
+    pairing: Pairing,
+    w: Waiting,
+    me: Person,
+    marker: str | None,
+    *,
+    fresh: bool,
+    now: datetime,
+) -> Outcome | None:
+    """Start the session `pairing` proposes for `w`; None: look again."""
+    partner = pairing.second if pairing.first is w else pairing.first
+    plan = plan_match(pairing, now, m.settings.session_minutes, m.media_mode)
+    rematch = partner.user_id in w.met or w.user_id in partner.met
+    partner_person = Person(partner.user_id, "waiting", ticket_id=partner.ticket_id)
+    items = [
+        ticket_matched(m.tables, w, plan.session_id, now, fresh=fresh),
+        person_to(m.tables, me, "in_session", now, session_id=plan.session_id),
+        ticket_matched(m.tables, partner, plan.session_id, now, fresh=False),
+        person_to(m.tables, partner_person, "in_session", now, session_id=plan.session_id),
+        *start_entries(m, plan, now, rematch=rematch),
+        waitlist.delete(m.tables.waiting, partner.ticket_id),
+    ]
+    if not fresh:
+        items.append(waitlist.delete(m.tables.waiting, w.ticket_id))
+    try:
+        done = await m.commit(marker or pair_marker(plan.session_id), items, start_actions(plan))
+    except TransactionConflict as exc:
+        metric("PairingConflicts", 1, ticket_id=w.ticket_id, partner=partner.ticket_id)
+        if any(exc.failed(i) for i in _MINE):
+            return Outcome.CHANGED
+        if any(exc.failed(i) for i in _PAIR_ROWS):
+            await _learn_pair(m, w, partner, fresh=fresh)
+        return None
+    if done:
         waited = now.timestamp() - pairing.first.since
         started_metrics(plan, waited)
+        metric("MatchesMade", 1, level=pairing.level.looking_for)
         log.info(
             "match.made",
             session_id=plan.session_id,
@@ -79,28 +127,28 @@ async def seek(m: Matcher, w: Waiting, me: Person, marker: str, *, fresh: bool) 
             user_ids=[p.user_id for p in plan.participants],
             waited_s=round(waited, 3),
         )
-        return Outcome.MATCHED
-    raise RuntimeError(f"pairing {w.ticket_id} kept conflicting")
+    return Outcome.MATCHED
 
 
-def _partner_to_session(m: Matcher, was: Person, session_id: str, now: datetime) -> Entry:
-    """The partner may still be on its way into the pool (free, its ticket `requested`)."""
-    entry = person_to(m.tables, was, "in_session", now, session_id=session_id)
-    update = entry["Update"]
-    update["ConditionExpression"] = (
-        "attribute_not_exists(userId) OR #state = :free OR (#state = :was AND ticketId = :ref)"
-    )
-    update["ExpressionAttributeValues"] |= values(free="free")
-    return entry
+def pair_marker(session_id: str) -> str:
+    return derive_id("pair", session_id)
 
 
-async def _learn_pair(m: Matcher, w: Waiting, partner: Waiting) -> None:
+async def _learn_pair(m: Matcher, w: Waiting, partner: Waiting, *, fresh: bool) -> None:
     row = await m.store.pair(w.user_id, partner.user_id)
     other = await m.store.pair(partner.user_id, w.user_id)
     today = m.today(m.now())
-    if row.get("blocked") or other.get("blocked"):
+    blocked = bool(row.get("blocked") or other.get("blocked"))
+    met = row.get("metDay") == today or other.get("metDay") == today
+    if blocked:
         w.avoid_user(partner.user_id)
-        partner.avoid_user(w.user_id)
-    if row.get("metDay") == today or other.get("metDay") == today:
+    if met:
         w.met_user(partner.user_id)
-        partner.met_user(w.user_id)
+    learned = [(partner.ticket_id, w.user_id)] + ([] if fresh else [(w.ticket_id, partner.user_id)])
+    for ticket_id, other_user in learned:
+        await m.waitlist.learn(
+            ticket_id,
+            avoid=other_user if blocked else None,
+            met=other_user if met else None,
+            day=today,
+        )

@@ -10,6 +10,7 @@ runs twice announces nothing twice that a consumer would act on twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -91,38 +92,44 @@ class Outbox:
         }
         return {"Put": {"TableName": self.table, "Item": to_item(item)}}
 
-    async def flush(self, key: str) -> bool:
-        """Carry out the entry under `key` if it is still there; True if there was one."""
+    async def flush(self, key: str, older_than_s: float = 0.0) -> bool:
+        """Carry out the entry under `key` if it is still there and older than `older_than_s`
+        (a younger one belongs to a handler carrying it out right now); True if it was."""
         resp = await self._db.get_item(
             TableName=self.table, Key=to_item({"eventId": key}), ConsistentRead=True
         )
         if "Item" not in resp:
             return False
-        await self.perform(decode(from_item(resp["Item"])["actions"]))
-        await self._db.delete_item(TableName=self.table, Key=to_item({"eventId": key}))
-        self.flushed += 1
+        item = from_item(resp["Item"])
+        cutoff = iso(self._clock.now() - timedelta(seconds=older_than_s))
+        if older_than_s and item.get("createdAt", "") > cutoff:
+            return False
+        await self.carry_out(key, decode(item["actions"]))
         return True
 
+    async def carry_out(self, key: str, actions: Sequence[Action]) -> None:
+        """Carry out the entry `key` holds (`actions`), then delete it."""
+        await self.perform(actions)
+        await self._db.delete_item(TableName=self.table, Key=to_item({"eventId": key}))
+        self.flushed += 1
+
     async def perform(self, actions: Sequence[Action]) -> None:
-        """In order; consecutive events go out in one batch (order kept within each group)."""
-        batch: list[Event] = []
+        """Events (one batch, order kept within each group) and timers go out together; room
+        calls follow, in order."""
+        events = [REGISTRY.parse(a.body) for a in actions if a.kind == "publish"]
+        now = self._clock.now()
+        sends = [self._publisher.publish_many(events)] if events else []
+        sends += [
+            self._timers.schedule(REGISTRY.parse(a.body), parse_iso(a.due_at), now)
+            for a in actions
+            if a.kind == "timer"
+        ]
+        await asyncio.gather(*sends)
         for action in actions:
-            if action.kind == "publish":
-                batch.append(REGISTRY.parse(action.body))
-                continue
-            if batch:
-                await self._publisher.publish_many(batch)
-                batch = []
-            if action.kind == "timer":
-                await self._timers.schedule(
-                    REGISTRY.parse(action.body), parse_iso(action.due_at), self._clock.now()
-                )
-            elif action.kind == "room.create":
+            if action.kind == "room.create":
                 await self._rooms.create(action.room)
             elif action.kind == "room.delete":
                 await self._rooms.delete(action.room)
-        if batch:
-            await self._publisher.publish_many(batch)
 
     async def sweep(self, older_than_s: float = 0.0) -> int:
         """Flush every entry older than `older_than_s` (younger ones belong to a handler that

@@ -2,7 +2,8 @@
 
 `run(settings, stop)` is the whole service; `python -m services.matcher` and the tests both
 use it. Start-up first carries out whatever a previous run committed but did not get to
-announce, then rebuilds the pools from the `waiting` index, then consumes.
+announce, then consumes. Nothing about who waits lives only in memory (see `waitlist`), so
+any number of instances may run, of any version that reads the same waiting set.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from services.matcher.clock import Clock, SystemClock
 from services.matcher.context import Matcher, component_log
 from services.matcher.handlers import inbox_handlers, timer_handlers
 from services.matcher.items import Tables
+from services.matcher.leftovers import pair_leftovers
 from services.matcher.outbox import Outbox
-from services.matcher.pairing import Pools
 from services.matcher.rooms import LiveKitRooms, NoRooms, Rooms
 from services.matcher.settings import MatcherSettings
 from services.matcher.store import Store
+from services.matcher.waitlist import Waitlist
 from services.runtime.aws import Aws
 from services.runtime.bus import (
     idempotency,
@@ -28,7 +30,6 @@ from services.runtime.bus import (
     timer_consumer,
     timer_scheduler,
 )
-from services.runtime.logs import metric
 from services.wire.names import Service
 
 log = component_log("matcher")
@@ -57,24 +58,9 @@ async def build(aws: Aws, settings: MatcherSettings, clock: Clock, rooms: Rooms)
             aws.dynamodb, tables.outbox, publisher(aws, Service.MATCHER), timers, rooms, clock
         ),
         timers=timers,
-        pools=Pools(settings.relax),
+        waitlist=Waitlist(aws.dynamodb, tables.waiting),
         clock=clock,
     )
-
-
-async def sync_pools(m: Matcher) -> None:
-    """Make the in-memory pools agree with the `waiting` index: adopt tickets placed by other
-    instances (or before a restart), drop those matched or cancelled elsewhere. What the
-    index does not yet show stays; a pairing that trips over a stale ticket drops it."""
-    before = {w.ticket_id for w in m.pools}
-    seen: set[str] = set()
-    async for ticket in m.store.waiting_tickets():
-        seen.add(ticket.ticket_id)
-        if ticket.ticket_id not in m.pools:
-            m.pools.add(ticket.waiting())
-    for ticket_id in before - seen:
-        m.pools.discard(ticket_id)
-    metric("PeopleWaiting", len(m.pools), "Count")
 
 
 async def _every(
@@ -104,8 +90,7 @@ async def run(
         async with Aws(settings) as aws:
             m = await build(aws, settings, clock, rooms)
             flushed = await m.outbox.sweep()
-            await sync_pools(m)
-            log.info("matcher.ready", recovered=flushed, waiting=len(m.pools))
+            log.info("matcher.ready", recovered=flushed)
             inbox = await inbox_consumer(aws, Service.MATCHER, inbox_handlers(m))
             timers = await timer_consumer(aws, Service.MATCHER, timer_handlers(m))
             grace = max(2.0, settings.outbox_sweep_s)
@@ -113,24 +98,9 @@ async def run(
                 inbox.run(stop),
                 timers.run(stop),
                 _every(settings.outbox_sweep_s, lambda: m.outbox.sweep(grace), stop, "sweep"),
-                _day_watch(m, stop),
             ]
-            if settings.pool_sync_s > 0:
-                work.append(_every(settings.pool_sync_s, lambda: sync_pools(m), stop, "sync"))
+            if settings.pool_sweep_s > 0:
+                work.append(_every(settings.pool_sweep_s, lambda: pair_leftovers(m), stop, "pool"))
             await asyncio.gather(*work)
     finally:
         await rooms.close()
-
-
-async def _day_watch(m: Matcher, stop: asyncio.Event) -> None:
-    """At midnight (in the day's time zone) yesterday's partners are fair game again."""
-    day = m.today(m.now())
-
-    async def check() -> None:
-        nonlocal day
-        today = m.today(m.now())
-        if today != day:
-            day = today
-            m.pools.new_day()
-
-    await _every(30.0, check, stop, "day")

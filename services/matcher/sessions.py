@@ -40,7 +40,9 @@ def start_entries(m: Matcher, plan: SessionPlan, now: datetime, *, rematch: bool
 
 
 def start_actions(plan: SessionPlan) -> list[Action]:
-    """Room first (so it exists when the browsers come), then the end timer, then the news."""
+    """The end timer and the news; the room (livekit mode) is created right after, in a stage
+    of its own (`Matcher.commit`) — LiveKit would create it on first join anyway, the call
+    only sets how long an empty room lives."""
     actions: list[Action] = []
     if plan.media_mode == "livekit":
         actions.append(outbox.room_create(plan.room))

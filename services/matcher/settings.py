@@ -24,9 +24,9 @@ class MatcherSettings(BaseServiceSettings):
     relax_one_sided_s: float = Field(10.0, ge=0, le=3600)
     relax_anyone_s: float = Field(30.0, ge=0, le=3600)
 
-    # Rescan the waiting index this often so tickets placed by other matcher instances are
-    # seen (0: only at start).
-    pool_sync_s: float = Field(15.0, ge=0, le=3600)
+    # Pair whoever is left waiting this often (widened criteria, a second look a crash
+    # interrupted, a rolling deploy); only tickets older than this are taken. 0: never.
+    pool_sweep_s: float = Field(1.0, ge=0, le=3600)
     # Publish outbox entries a crashed or failed handler left behind, this often.
     outbox_sweep_s: float = Field(5.0, gt=0, le=600)
     history_days: int = Field(90, ge=1, le=3650)

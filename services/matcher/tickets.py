@@ -1,15 +1,16 @@
 """Tickets: requested → funded → waiting → matched | cancelled | rejected.
 
-`ticket.funded` arrives grouped by pool, so one pool's joins are handled one at a time
-across all matcher instances while different pools run side by side.
+`ticket.funded` arrives grouped by person: joins run side by side across people, tasks and
+instances; the waiting set in DynamoDB and the pairing transaction keep them consistent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import datetime
 
-from services.matcher import outbox
+from services.matcher import outbox, waitlist
 from services.matcher.clock import from_epoch
 from services.matcher.context import MAX_ATTEMPTS, Matcher, component_log
 from services.matcher.items import (
@@ -21,8 +22,9 @@ from services.matcher.items import (
 )
 from services.matcher.matching import Outcome, seek
 from services.matcher.outbox import Action
-from services.matcher.records import FINAL_TICKET, Person, Ticket
+from services.matcher.records import FINAL_TICKET, Person
 from services.matcher.waiting import LookingFor, Waiting
+from services.matcher.waitlist import Entrant
 from services.runtime.dynamo import TransactionConflict, transact
 from services.runtime.logs import metric
 from services.wire.events.base import derive_id
@@ -88,6 +90,7 @@ async def on_cancel_requested(m: Matcher, event: TicketCancelRequested) -> None:
         was = ticket.status if ticket else None
         items = [ticket_final(m.tables, event.ticket_id, event.user_id, was, "cancelled", now)]
         if ticket is not None and ticket.status == "waiting":
+            items.append(waitlist.delete(m.tables.waiting, event.ticket_id))
             person = await m.store.person(event.user_id)
             if person.state == "waiting" and person.ticket_id == event.ticket_id:
                 items.append(person_to(m.tables, person, "free", now))
@@ -95,21 +98,29 @@ async def on_cancel_requested(m: Matcher, event: TicketCancelRequested) -> None:
             await m.commit(event.id, items, [cancelled(event.ticket_id, event.user_id)])
         except TransactionConflict:
             continue
-        m.pools.discard(event.ticket_id)
         metric("TicketsCancelled", 1, ticket_id=event.ticket_id, before_funding=was is None)
         return
     raise RuntimeError(f"cancelling {event.ticket_id} kept conflicting")
 
 
 async def on_funded(m: Matcher, event: TicketFunded) -> None:
+    """Read, write, read again: look for a partner among those waiting; if there is none,
+    wait, then look once more. Of two compatible people joining at the same moment at least
+    one sees the other in its second look (each wrote before it read), so nobody is left
+    waiting beside a compatible partner, whatever instance handles whom."""
     for _ in range(MAX_ATTEMPTS):
-        ticket = await m.store.ticket(event.ticket_id)
+        ticket, person, pairs, snapshot = await asyncio.gather(
+            m.store.ticket(event.ticket_id),
+            m.store.person(event.user_id),
+            m.store.pairs(event.user_id),
+            m.waitlist.read(),
+        )
         if ticket is not None and ticket.status != "requested":
-            if ticket.status == "waiting" and event.ticket_id not in m.pools:
-                await _adopt(m, ticket)
             await m.flush_for(event.id)
+            if ticket.status == "waiting":
+                # Handled before, up to the wait: the second look may not have happened.
+                await _look_again(m, event.ticket_id, snapshot)
             return  # cancelled before funding, or handled before
-        person = await m.store.person(event.user_id)
         now = m.now()
         if not person.free:
             # The ledger should have refused; still, one person is never in two places.
@@ -129,33 +140,44 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             since=now.timestamp(),
             minutes=event.minutes,
             pool=pool_key(event.speaks, event.learns),
+            avoid=pairs.blocked,
+            met=frozenset(pairs.met_today(m.today(now))),
         )
-        await _learn_pairs(m, w, now)
-        outcome = await seek(m, w, person, event.id, fresh=True)
+        outcome = await seek(m, w, person, event.id, fresh=True, snapshot=snapshot)
         if outcome is Outcome.MATCHED:
             return
         if outcome is Outcome.CHANGED:
             continue
-        if await _wait(m, w, person, event.id, now):
-            return
+        if not await _wait(m, w, person, event.id, now):
+            continue
+        waiting = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
+        await seek(m, w, waiting, None, fresh=False)
+        return
     raise RuntimeError(f"funding {event.ticket_id} kept conflicting")
 
 
+async def _look_again(m: Matcher, ticket_id: str, snapshot: list[Entrant]) -> Outcome:
+    """Look for a partner for a ticket that already waits (a redelivery, a relax timer)."""
+    me = next((e for e in snapshot if e.ticket_id == ticket_id), None)
+    if me is None:
+        return Outcome.CHANGED  # no longer waiting
+    w = me.waiting(m.today(m.now()))
+    person = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
+    return await seek(m, w, person, None, fresh=False, snapshot=snapshot)
+
+
 async def _wait(m: Matcher, w: Waiting, person: Person, marker: str, now: datetime) -> bool:
-    """Nobody for `w` now: into the pool. It joins the in-memory pool before the commit so a
-    concurrent join can already pair with it (that commit accepts a ticket still `requested`,
-    and this one then fails and finds the ticket matched)."""
-    level = w.accepts(now.timestamp(), m.pools.relax)
+    """Nobody for `w` now: into the waiting set, with the ticket and the person."""
+    level = w.accepts(now.timestamp(), m.relax)
     items = [
         ticket_waiting(m.tables, w, level.looking_for, now),
         person_to(m.tables, person, "waiting", now, ticket_id=w.ticket_id),
+        waitlist.put(m.tables.waiting, w, m.today(now), now),
     ]
     actions = [_waiting_event(w, level.looking_for), *_relax_timer(m, w, now)]
-    m.pools.add(w)
     try:
         await m.commit(marker, items, actions)
     except TransactionConflict:
-        m.pools.discard(w.ticket_id)
         return False
     metric("TicketsWaiting", 1, ticket_id=w.ticket_id, pool=w.pool)
     return True
@@ -174,7 +196,7 @@ def _waiting_event(w: Waiting, looking_for: LookingFor) -> Action:
 
 def _relax_timer(m: Matcher, w: Waiting, now: datetime) -> list[Action]:
     """The next moment `w`'s search widens, if it still can."""
-    for at, level in w.relax_steps(m.pools.relax):
+    for at, level in w.relax_steps(m.relax):
         if at > now.timestamp():
             due = from_epoch(at)
             timer = TicketRelaxDue(
@@ -187,41 +209,22 @@ def _relax_timer(m: Matcher, w: Waiting, now: datetime) -> list[Action]:
     return []
 
 
-async def _learn_pairs(m: Matcher, w: Waiting, now: datetime) -> None:
-    pairs = await m.store.pairs(w.user_id)
-    w.avoid |= pairs.blocked
-    w.met |= pairs.met_today(m.today(now))
-
-
-async def _adopt(m: Matcher, ticket: Ticket) -> Waiting:
-    """A waiting ticket this instance did not know (placed by another, or before a restart)."""
-    w = ticket.waiting()
-    await _learn_pairs(m, w, m.now())
-    m.pools.add(w)
-    return w
-
-
 async def on_relax_due(m: Matcher, timer: TicketRelaxDue) -> None:
     """Look again with wider criteria; tell the person what we now look for."""
-    ticket = await m.store.ticket(timer.ticket_id)
+    ticket, snapshot = await asyncio.gather(m.store.ticket(timer.ticket_id), m.waitlist.read())
     if ticket is None or ticket.status != "waiting":
-        m.pools.discard(timer.ticket_id)
         return
-    w = m.pools.get(timer.ticket_id) or await _adopt(m, ticket)
-    person = Person(ticket.user_id, "waiting", ticket_id=ticket.ticket_id)
-    outcome = await seek(m, w, person, timer.id, fresh=False)
-    if outcome is not Outcome.NOBODY:
+    if await _look_again(m, timer.ticket_id, snapshot) is not Outcome.NOBODY:
         return
-    m.pools.add(w)
+    me = next(e for e in snapshot if e.ticket_id == timer.ticket_id)
+    w = me.waiting(m.today(m.now()))
     now = m.now()
-    looking_for = w.accepts(now.timestamp(), m.pools.relax).looking_for
+    looking_for = w.accepts(now.timestamp(), m.relax).looking_for
     items, actions = [], _relax_timer(m, w, now)
     if looking_for != ticket.looking_for:
         items.append(ticket_looking_for(m.tables, w.ticket_id, looking_for, now))
         actions.insert(0, _waiting_event(w, looking_for))
     if not items and not actions:
         return
-    try:
+    with contextlib.suppress(TransactionConflict):  # it stopped waiting meanwhile
         await m.commit(timer.id, items, actions)
-    except TransactionConflict:
-        m.pools.discard(w.ticket_id)  # it stopped waiting meanwhile

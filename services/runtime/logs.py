@@ -54,7 +54,9 @@ def get_logger(**bound: Any) -> Any:
     return structlog.get_logger().bind(**bound)
 
 
-def emf(metrics: dict[str, tuple[float, Unit]], **fields: Any) -> dict[str, Any]:
+def emf(
+    metrics: dict[str, tuple[float, Unit]], *, dims: tuple[str, ...] = (), **fields: Any
+) -> dict[str, Any]:
     """The EMF fields for some metrics, to merge into one log line."""
     return {
         "_aws": {
@@ -62,7 +64,7 @@ def emf(metrics: dict[str, tuple[float, Unit]], **fields: Any) -> dict[str, Any]
             "CloudWatchMetrics": [
                 {
                     "Namespace": NAMESPACE,
-                    "Dimensions": [["Service"]],
+                    "Dimensions": [["Service", *dims]],
                     "Metrics": [{"Name": n, "Unit": u} for n, (_, u) in metrics.items()],
                 }
             ],
@@ -73,9 +75,17 @@ def emf(metrics: dict[str, tuple[float, Unit]], **fields: Any) -> dict[str, Any]
     }
 
 
-def metric(name: str, value: float = 1, unit: Unit = "Count", **fields: Any) -> None:
-    """Write one metric as a log line (fields become searchable properties, not dimensions)."""
-    structlog.get_logger().info("metric", **emf({name: (value, unit)}, **fields))
+def metric(
+    name: str, value: float = 1, unit: Unit = "Count", *, dims: tuple[str, ...] = (), **fields: Any
+) -> None:
+    """Write one metric as a log line. Fields are searchable properties; those named in `dims`
+    are dimensions too (besides Service)."""
+    structlog.get_logger().info("metric", **emf({name: (value, unit)}, dims=dims, **fields))
+
+
+def repair(kind: str, count: int = 1, **fields: Any) -> None:
+    """A reconciler fixed something a lost message or a crash left behind (runbook: Repairs)."""
+    metric("Repairs", count, "Count", dims=("Repair",), Repair=kind, **fields)
 
 
 def log_with_metrics(

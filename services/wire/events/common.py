@@ -58,10 +58,6 @@ def pool_key(speaks: tuple[str, ...], learns: tuple[str, ...]) -> str:
     return "any"
 
 
-def pool_group(pool: str) -> str:
-    return f"pool#{pool}"
-
-
 def accept_hold_id(invite_id: str) -> str:
     """The ledger hold that funds the invitee once they accept an invite."""
     return f"{invite_id}.accept"

@@ -15,8 +15,6 @@ from services.wire.events.common import (
     RejectReason,
     UserId,
     invite_group,
-    pool_group,
-    pool_key,
     user_group,
 )
 from services.wire.names import Service
@@ -38,7 +36,8 @@ class TicketFunded(Event):
     learns: Languages = ()
 
     def group(self) -> str:
-        return pool_group(pool_key(self.speaks, self.learns))
+        # Per person, not per pool: a pool's group would be one lane for everyone in it.
+        return user_group(self.user_id)
 
 
 class TicketRejected(Event):

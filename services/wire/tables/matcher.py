@@ -63,6 +63,17 @@ PAIRS = Table(
     doc="Blocks (forever) and today's partners (expiring) per person.",
 )
 
+# The authoritative waiting set, read with strongly consistent queries by every matcher
+# instance (an index could not be). One item per waiting ticket, written and deleted in the
+# transactions that move the ticket into and out of `waiting`.
+WAITING = Table(
+    logical="matcher-waiting",
+    writer=M,
+    hash_key=Key("shard"),
+    range_key=Key("ticketId"),
+    doc="Waiting tickets with what pairing needs; exists exactly while a ticket waits.",
+)
+
 OUTBOX = Table(
     logical="matcher-outbox",
     writer=M,
@@ -70,4 +81,4 @@ OUTBOX = Table(
     doc="Events written in the same transaction as a state change, deleted once published.",
 )
 
-TABLES = (TICKETS, SESSIONS, HISTORY, INVITES, PEOPLE, PAIRS, OUTBOX, processed_table(M))
+TABLES = (TICKETS, SESSIONS, HISTORY, INVITES, PEOPLE, PAIRS, WAITING, OUTBOX, processed_table(M))

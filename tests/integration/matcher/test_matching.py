@@ -119,7 +119,7 @@ async def test_waiting_longer_widens_the_search_and_says_so(stack: Stack, aws: A
         assert looking[:2] == ["tandem", "one_sided"]  # and at "anyone" they met
 
 
-async def test_a_restarted_matcher_rebuilds_its_pools_from_the_waiting_index(
+async def test_a_restarted_matcher_pairs_with_whoever_waited_before_it(
     stack: Stack, aws: Aws
 ) -> None:
     settings = settings_for(stack)

@@ -8,7 +8,7 @@ from typing import Any
 from services.matcher import tickets
 from services.matcher.clock import SystemClock
 from services.matcher.rooms import NoRooms
-from services.matcher.service import build, sync_pools
+from services.matcher.service import build
 from services.runtime.aws import Aws
 from services.runtime.dynamo import from_item
 from services.wire.events import Event
@@ -23,17 +23,15 @@ from tests.integration.matcher.helpers import join, matcher, settings_for, users
 async def test_two_matchers_reaching_for_the_same_partner_at_once_start_one_session(
     stack: Stack, aws: Aws
 ) -> None:
-    """Both instances hold carol in their pools and commit at the same moment: one wins,
-    the other learns she is gone and puts its person in the pool instead."""
+    """Both instances see carol in the waiting set and commit at the same moment: one wins,
+    the other finds her gone and puts its person in the waiting set instead."""
     settings = settings_for(stack, relax_one_sided_s=0.0, relax_anyone_s=0.0)
     one = await build(aws, settings, SystemClock(), NoRooms())
     two = await build(aws, settings, SystemClock(), NoRooms())
     carol_requested, carol_funded = join("carol", "tc")
     await tickets.on_requested(one, carol_requested)
     await tickets.on_funded(one, carol_funded)
-    await sync_pools(two)
-    assert "tc" in one.pools
-    assert "tc" in two.pools
+    assert [e.ticket_id for e in await two.waitlist.read()] == ["tc"]
 
     (ra, fa), (rb, fb) = join("alice", "ta", ("en",), ("es",)), join("bob", "tb", ("fr",), ("de",))
     await tickets.on_requested(one, ra)

@@ -33,12 +33,12 @@ async def spend(w: World, user: str, minutes: int, tag: str = "x") -> None:
     await w.deliver(b.ended(start, timedelta(minutes=minutes)))
 
 
-async def test_funded_ticket_goes_to_its_pool_and_the_person_hears_their_points() -> None:
+async def test_funded_ticket_travels_in_its_persons_group_and_the_person_hears_their_points() -> None:
     w = world()
     req = b.ticket("t1", "ana")
     await w.deliver(req)
     funded, changed = w.bus.of("ticket.funded"), w.bus.of("points.changed")
-    assert [(f.ticket_id, f.minutes, f.group()) for f in funded] == [("t1", 15, "pool#en-es")]
+    assert [(f.ticket_id, f.minutes, f.group()) for f in funded] == [("t1", 15, "user#ana")]
     assert funded[0].id == derive_id(req.id, "ticket.funded")
     assert [(c.left, c.used, c.held) for c in changed] == [(0, 0, 15)]
     assert changed[0].resets_at == datetime(2031, 3, 5, tzinfo=UTC)
