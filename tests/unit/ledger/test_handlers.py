@@ -33,7 +33,7 @@ async def spend(w: World, user: str, minutes: int, tag: str = "x") -> None:
     await w.deliver(b.ended(start, timedelta(minutes=minutes)))
 
 
-async def test_funded_ticket_travels_in_its_persons_group_and_the_person_hears_their_points() -> None:
+async def test_funded_ticket_travels_in_its_owners_group_and_they_hear_their_points() -> None:
     w = world()
     req = b.ticket("t1", "ana")
     await w.deliver(req)
