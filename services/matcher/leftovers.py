@@ -2,15 +2,16 @@
 
 The join path pairs almost everyone at once (`tickets.on_funded`). What it cannot see comes
 here: people whose criteria widened with time, a ticket whose instance died between its wait
-and its second look, the tickets of a rolling deploy. Only tickets older than one sweep are
-taken, so the sweep does not race the join path; two instances sweeping at once may propose
-the same pair, which commits once (its marker is derived from the pair).
+and its second look, the tickets of a rolling deploy. Only tickets older than one sweep take a
+turn, so the sweep does not race the join path; instances sweeping at once plan the same
+round (`Pools.round`) and a pair two of them commit is committed once (its marker is derived
+from the pair).
 """
 
 from __future__ import annotations
 
 from services.matcher.context import Matcher, component_log
-from services.matcher.matching import commit_pairing, pools_of
+from services.matcher.matching import Outcome, commit_pairing, pools_of
 from services.matcher.records import Person
 from services.runtime.logs import metric, repair
 
@@ -26,24 +27,16 @@ async def pair_leftovers(m: Matcher) -> int:
     cutoff = now.timestamp() - m.settings.pool_sweep_s
     if len(snapshot) < 2 or snapshot[0].since > cutoff:
         return 0
-    pools = pools_of(m, snapshot, now)
     started = 0
-    for entrant in snapshot:
-        if entrant.since > cutoff:
-            break
-        w = pools.get(entrant.ticket_id)
-        if w is None:
-            continue  # taken by an older ticket in this sweep
-        pairing = pools.find(w, now.timestamp())
-        if pairing is None:
-            continue
+    for pairing in pools_of(m, snapshot, now).round(now.timestamp(), oldest_since=cutoff):
+        w = pairing.first
         me = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
         try:
             outcome = await commit_pairing(m, pairing, w, me, None, fresh=False, now=now)
         except Exception:
             log.exception("leftovers.pairing_failed", ticket_id=w.ticket_id)
             continue
-        started += outcome is not None
+        started += outcome is Outcome.MATCHED
     if started:
         repair("leftover_paired", started)
         log.info("leftovers.paired", sessions=started)

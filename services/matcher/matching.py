@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import Enum
 
 from services.matcher import waitlist
-from services.matcher.context import MAX_ATTEMPTS, Matcher, component_log
+from services.matcher.context import Matcher, component_log
 from services.matcher.items import person_to, ticket_matched
 from services.matcher.pairing import Pairing, Pools
 from services.matcher.records import Person
@@ -59,27 +59,33 @@ async def seek(
     *,
     fresh: bool,
     snapshot: Sequence[Entrant] | None = None,
+    attempts: int = 1,
 ) -> Outcome:
-    """Find `w` a partner among those waiting and commit the session.
+    """Plan a round over everyone waiting, `w` among them, and commit the pair that holds
+    `w`, if there is one.
 
     `fresh`: the ticket was just funded and is not in the waiting set. `me` is `w`'s person
     as read. `marker`: the input's id, or None to key the commit by the pair itself (two
-    instances choosing the same pair then commit it once). `snapshot`: a read of the waiting
-    set taken after `w` was funded, if the caller has one.
+    instances planning the same pair then commit it once). `snapshot`: a read of the waiting
+    set taken after `w` was funded, if the caller has one. A pair lost to someone else is
+    planned again from a new read, `attempts` times in all; after that NOBODY: `w` is left
+    to wait (the sweep comes by).
     """
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(attempts):
         if snapshot is None:
             snapshot = await m.waitlist.read()
         now = m.now()
-        others = [e for e in snapshot if e.user_id != w.user_id]
+        pools = pools_of(m, [e for e in snapshot if e.user_id != w.user_id], now)
         snapshot = None
-        pairing = pools_of(m, others, now).find(w, now.timestamp())
+        pools.add(w)
+        mine = (p for p in pools.round(now.timestamp()) if w in (p.first, p.second))
+        pairing = next(mine, None)
         if pairing is None:
             return Outcome.NOBODY
         outcome = await commit_pairing(m, pairing, w, me, marker, fresh=fresh, now=now)
         if outcome is not None:
             return outcome
-    raise RuntimeError(f"pairing {w.ticket_id} kept conflicting")
+    return Outcome.NOBODY
 
 
 async def commit_pairing(

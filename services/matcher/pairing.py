@@ -209,3 +209,21 @@ class Pools:
             for key in skipped:
                 heapq.heappush(items, key)
         return found
+
+    def round(self, now: float, oldest_since: float | None = None) -> list[Pairing]:
+        """Pair everyone who can be paired now, longest waiting first: each ticket in turn,
+        oldest first, takes its best partner among those still here. Everyone who reads the
+        same waiting set plans the same round, so instances that plan at once agree on the
+        pairs instead of all reaching for the oldest ticket. `oldest_since`: only tickets
+        waiting since then or earlier take a turn (all stay partners). The pools are emptied
+        of every ticket that took a turn or was taken."""
+        pairings: list[Pairing] = []
+        for w in sorted(self._tickets.values(), key=lambda t: t.key):
+            if oldest_since is not None and w.since > oldest_since:
+                break
+            if w.ticket_id not in self._tickets:
+                continue  # taken by an older ticket in this round
+            pairing = self.find(w, now)
+            if pairing is not None:
+                pairings.append(pairing)
+        return pairings

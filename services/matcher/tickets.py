@@ -151,7 +151,7 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
         if not await _wait(m, w, person, event.id, now):
             continue
         waiting = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
-        await seek(m, w, waiting, None, fresh=False)
+        await seek(m, w, waiting, None, fresh=False, attempts=2)
         return
     raise RuntimeError(f"funding {event.ticket_id} kept conflicting")
 
@@ -163,7 +163,7 @@ async def _look_again(m: Matcher, ticket_id: str, snapshot: list[Entrant]) -> Ou
         return Outcome.CHANGED  # no longer waiting
     w = me.waiting(m.today(m.now()))
     person = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
-    return await seek(m, w, person, None, fresh=False, snapshot=snapshot)
+    return await seek(m, w, person, None, fresh=False, snapshot=snapshot, attempts=2)
 
 
 async def _wait(m: Matcher, w: Waiting, person: Person, marker: str, now: datetime) -> bool:

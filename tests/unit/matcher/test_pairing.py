@@ -176,3 +176,34 @@ def test_relax_steps_follow_the_thresholds_above_the_base_level() -> None:
 def test_thresholds_out_of_order_are_refused() -> None:
     with pytest.raises(ValueError, match="relax thresholds"):
         Relax(one_sided_s=40, anyone_s=30)
+
+
+def _pairs(p: Pools, now: float, oldest_since: float | None = None) -> set[frozenset[str]]:
+    return {frozenset((x.first.user_id, x.second.user_id)) for x in p.round(now, oldest_since)}
+
+
+def test_a_round_pairs_everyone_it_can_longest_waiting_first() -> None:
+    # ann waited longest; her tandem partner bea is the best for her even though cid (anyone)
+    # waited longer than bea. Then cid and dan, the people without languages.
+    p = pools(
+        t("ann", "en", "es", since=0),
+        t("cid", since=1),
+        t("bea", "es", "en", since=2),
+        t("dan", since=3),
+        t("eve", "de", "fr", since=4),  # nobody suits her yet
+    )
+    assert _pairs(p, now=5) == {frozenset({"ann", "bea"}), frozenset({"cid", "dan"})}
+
+
+def test_everyone_who_reads_the_same_waiting_set_plans_the_same_round() -> None:
+    people = [t(f"p{i}", since=i / 10) for i in range(20)]
+    first = _pairs(pools(*people), now=10)
+    again = [t(w.user_id, since=w.since) for w in reversed(people)]
+    assert _pairs(pools(*again), now=10) == first
+    assert len(first) == 10
+
+
+def test_a_round_gives_turns_only_to_tickets_old_enough_but_any_may_be_taken() -> None:
+    p = pools(t("old", since=0), t("new", since=9), t("newer", since=9.5))
+    assert _pairs(p, now=10, oldest_since=5) == {frozenset({"old", "new"})}
+    assert _pairs(pools(t("new", since=9), t("newer", since=9.5)), 10, oldest_since=5) == set()
