@@ -107,31 +107,35 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
     """Read, write, read again: look for a partner among those waiting; if there is none,
     wait, then look once more. Of two compatible people joining at the same moment at least
     one sees the other in its second look (each wrote before it read), so nobody is left
-    waiting beside a compatible partner, whatever instance handles whom."""
+    waiting beside a compatible partner, whatever instance handles whom.
+
+    The first pass takes the usual for granted — the ticket is fresh and its person free (the
+    ledger funds no one who is busy) — and lets the transaction's conditions check it, which
+    saves two reads on the critical path; anything else reads them and decides.
+    """
+    optimistic = True
     for _ in range(MAX_ATTEMPTS):
-        ticket, person, pairs, snapshot = await asyncio.gather(
-            m.store.ticket(event.ticket_id),
-            m.store.person(event.user_id),
-            m.store.pairs(event.user_id),
-            m.waitlist.read(),
-        )
-        if ticket is not None and ticket.status != "requested":
-            await m.flush_for(event.id)
-            if ticket.status == "waiting":
-                # Handled before, up to the wait: the second look may not have happened.
-                await _look_again(m, event.ticket_id, snapshot)
-            return  # cancelled before funding, or handled before
+        if optimistic:
+            person = Person(event.user_id)
+            pairs, snapshot = await asyncio.gather(m.store.pairs(event.user_id), m.waitlist.read())
+        else:
+            ticket, person, pairs, snapshot = await asyncio.gather(
+                m.store.ticket(event.ticket_id),
+                m.store.person(event.user_id),
+                m.store.pairs(event.user_id),
+                m.waitlist.read(),
+            )
+            if ticket is not None and ticket.status != "requested":
+                await m.flush_for(event.id)
+                if ticket.status == "waiting":
+                    # Handled before, up to the wait: the second look may not have happened.
+                    await _look_again(m, event.ticket_id, snapshot)
+                return  # cancelled before funding, or handled before
+            if not person.free:
+                await _refuse_busy(m, event, ticket.status if ticket else None)
+                return
+        optimistic = False
         now = m.now()
-        if not person.free:
-            # The ledger should have refused; still, one person is never in two places.
-            log.warning("ticket.person_busy", ticket_id=event.ticket_id, state=person.state)
-            was = ticket.status if ticket else None
-            item = ticket_final(m.tables, event.ticket_id, event.user_id, was, "cancelled", now)
-            try:
-                await m.commit(event.id, [item], [cancelled(event.ticket_id, event.user_id)])
-            except TransactionConflict:
-                continue
-            return
         w = Waiting(
             ticket_id=event.ticket_id,
             user_id=event.user_id,
@@ -148,12 +152,22 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             return
         if outcome is Outcome.CHANGED:
             continue
-        if not await _wait(m, w, person, event.id, now):
+        waited = await _wait(m, w, person, event.id, now)
+        if waited is None:
             continue
-        waiting = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
-        await seek(m, w, waiting, None, fresh=False, attempts=2)
+        if waited:
+            waiting = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
+            await seek(m, w, waiting, None, fresh=False, attempts=2)
         return
     raise RuntimeError(f"funding {event.ticket_id} kept conflicting")
+
+
+async def _refuse_busy(m: Matcher, event: TicketFunded, was: str | None) -> None:
+    """The ledger should have refused; still, one person is never in two places."""
+    log.warning("ticket.person_busy", ticket_id=event.ticket_id)
+    item = ticket_final(m.tables, event.ticket_id, event.user_id, was, "cancelled", m.now())
+    with contextlib.suppress(TransactionConflict):  # moved on meanwhile: a redelivery decides
+        await m.commit(event.id, [item], [cancelled(event.ticket_id, event.user_id)])
 
 
 async def _look_again(m: Matcher, ticket_id: str, snapshot: list[Entrant]) -> Outcome:
@@ -166,19 +180,21 @@ async def _look_again(m: Matcher, ticket_id: str, snapshot: list[Entrant]) -> Ou
     return await seek(m, w, person, None, fresh=False, snapshot=snapshot, attempts=2)
 
 
-async def _wait(m: Matcher, w: Waiting, person: Person, marker: str, now: datetime) -> bool:
-    """Nobody for `w` now: into the waiting set, with the ticket and the person."""
+async def _wait(m: Matcher, w: Waiting, person: Person, marker: str, now: datetime) -> bool | None:
+    """Nobody for `w` now: into the waiting set, with the ticket and the person. True: it
+    waits; False: this input was handled before; None: the ticket or person changed."""
     level = w.accepts(now.timestamp(), m.relax)
     items = [
         ticket_waiting(m.tables, w, level.looking_for, now),
         person_to(m.tables, person, "waiting", now, ticket_id=w.ticket_id),
-        waitlist.put(m.tables.waiting, w, m.today(now), now),
+        waitlist.put(m.tables.waiting, w, m.today(now), now, level.looking_for),
     ]
-    actions = [_waiting_event(w, level.looking_for), *_relax_timer(m, w, now)]
+    actions = [_waiting_event(w, level.looking_for)]
     try:
-        await m.commit(marker, items, actions)
+        if not await m.commit(marker, items, actions):
+            return False
     except TransactionConflict:
-        return False
+        return None
     metric("TicketsWaiting", 1, ticket_id=w.ticket_id, pool=w.pool)
     return True
 
@@ -194,37 +210,23 @@ def _waiting_event(w: Waiting, looking_for: LookingFor) -> Action:
     return outbox.publish(event)
 
 
-def _relax_timer(m: Matcher, w: Waiting, now: datetime) -> list[Action]:
-    """The next moment `w`'s search widens, if it still can."""
-    for at, level in w.relax_steps(m.relax):
-        if at > now.timestamp():
-            due = from_epoch(at)
-            timer = TicketRelaxDue(
-                id=derive_id("timer.ticket_relax", w.ticket_id, level.looking_for),
-                ticket_id=w.ticket_id,
-                pool=w.pool,
-                due_at=due,
-            )
-            return [outbox.timer(timer, due)]
-    return []
-
-
 async def on_relax_due(m: Matcher, timer: TicketRelaxDue) -> None:
-    """Look again with wider criteria; tell the person what we now look for."""
+    """Relax timers are no longer armed (the pairing sweep widens searches and says so); one
+    armed by an older version still gets a look for its ticket."""
     ticket, snapshot = await asyncio.gather(m.store.ticket(timer.ticket_id), m.waitlist.read())
-    if ticket is None or ticket.status != "waiting":
-        return
-    if await _look_again(m, timer.ticket_id, snapshot) is not Outcome.NOBODY:
-        return
-    me = next(e for e in snapshot if e.ticket_id == timer.ticket_id)
-    w = me.waiting(m.today(m.now()))
+    if ticket is not None and ticket.status == "waiting":
+        await _look_again(m, timer.ticket_id, snapshot)
+
+
+async def announce_wider(m: Matcher, e: Entrant, looking_for: LookingFor) -> None:
+    """Someone's search widened with time: record it and tell them (once per level, however
+    many instances notice)."""
     now = m.now()
-    looking_for = w.accepts(now.timestamp(), m.relax).looking_for
-    items, actions = [], _relax_timer(m, w, now)
-    if looking_for != ticket.looking_for:
-        items.append(ticket_looking_for(m.tables, w.ticket_id, looking_for, now))
-        actions.insert(0, _waiting_event(w, looking_for))
-    if not items and not actions:
-        return
+    items = [
+        ticket_looking_for(m.tables, e.ticket_id, looking_for, now),
+        waitlist.looking_for(m.tables.waiting, e.ticket_id, looking_for),
+    ]
+    w = e.waiting(m.today(now))
+    marker = derive_id("ticket.widened", e.ticket_id, looking_for)
     with contextlib.suppress(TransactionConflict):  # it stopped waiting meanwhile
-        await m.commit(timer.id, items, actions)
+        await m.commit(marker, items, [_waiting_event(w, looking_for)])

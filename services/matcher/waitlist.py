@@ -48,6 +48,7 @@ class Entrant:
     avoid: frozenset[str] = frozenset()
     met: frozenset[str] = frozenset()
     met_day: str = ""
+    looking_for: str = ""  # the level last announced to the person
 
     def waiting(self, today: str) -> Waiting:
         """A fresh pairing-core ticket (the core keeps per-pool heap positions in it, so
@@ -77,10 +78,11 @@ class Entrant:
             avoid=frozenset(d.get("avoid", ())),
             met=frozenset(d.get("met", ())),
             met_day=d.get("metDay", ""),
+            looking_for=d.get("lookingFor", ""),
         )
 
 
-def put(table: str, w: Waiting, today: str, now: datetime) -> Entry:
+def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> Entry:
     item: dict[str, Any] = {
         "shard": shard_of(w.ticket_id),
         "ticketId": w.ticket_id,
@@ -93,6 +95,7 @@ def put(table: str, w: Waiting, today: str, now: datetime) -> Entry:
         "avoid": set(w.avoid) or None,  # DynamoDB has no empty sets
         "met": set(w.met) or None,
         "metDay": today if w.met else None,
+        "lookingFor": looking_for,
         "expiresAt": epoch(now + TICKET_TTL),
     }
     return {
@@ -108,6 +111,19 @@ def delete(table: str, ticket_id: str) -> Entry:
     # No condition: the ticket's own status condition in the same transaction is the judge.
     key = {"shard": shard_of(ticket_id), "ticketId": ticket_id}
     return {"Delete": {"TableName": table, "Key": to_item(key)}}
+
+
+def looking_for(table: str, ticket_id: str, level: str) -> Entry:
+    key = {"shard": shard_of(ticket_id), "ticketId": ticket_id}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(key),
+            "UpdateExpression": "SET lookingFor = :lf",
+            "ConditionExpression": "attribute_exists(ticketId)",
+            "ExpressionAttributeValues": values(lf=level),
+        }
+    }
 
 
 class Waitlist:

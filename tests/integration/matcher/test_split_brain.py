@@ -34,7 +34,8 @@ from services.wire.names import Service
 from services.wire.tables import matcher as tables
 
 PEOPLE = 200
-BURSTS = 4
+BURSTS = 8
+BURST_EVERY_S = 5.0  # 5 joins/s on average, in bursts of 25
 RELAX_ONE_SIDED_S, RELAX_ANYONE_S = 2.0, 4.0
 SLACK_S = 2.0
 PREFIX = "split"
@@ -149,20 +150,25 @@ async def test_three_matchers_in_a_rolling_restart_pair_everyone_once_and_in_tim
         fleet.start("notifier")
     gateway, ledger = publisher(aws, Service.GATEWAY), publisher(aws, Service.LEDGER)
     per_burst = PEOPLE // BURSTS
+
+    def rolling_deploy() -> None:
+        # One instance after the other is replaced while people keep joining.
+        for i, name in enumerate(matchers):
+            matchers[i] = fleet.restart(name)
+
+    deploy: asyncio.Future[None] | None = None
     try:
         await asyncio.sleep(2.0)  # the processes come up
         for burst in range(BURSTS):
+            started = time.monotonic()
             events = joins(burst * per_burst, per_burst)
-            requested = [e for e in events if isinstance(e, TicketRequested)]
-            funded = [e for e in events if isinstance(e, TicketFunded)]
-            await gateway.publish_many(requested)
-            await ledger.publish_many(funded)
-            if burst == 1:
-                # A rolling deploy: one instance after the other is replaced mid-run.
-                for i, name in enumerate(matchers):
-                    matchers[i] = await asyncio.to_thread(fleet.restart, name)
-            else:
-                await asyncio.sleep(2.0)
+            await gateway.publish_many([e for e in events if isinstance(e, TicketRequested)])
+            await ledger.publish_many([e for e in events if isinstance(e, TicketFunded)])
+            if burst == 2:
+                deploy = asyncio.ensure_future(asyncio.to_thread(rolling_deploy))
+            await asyncio.sleep(max(0.0, BURST_EVERY_S - (time.monotonic() - started)))
+        assert deploy is not None
+        await deploy
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             matched = [t for t in await scan(aws, tables.TICKETS.logical) if "sessionId" in t]
