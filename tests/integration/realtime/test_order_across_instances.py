@@ -151,7 +151,7 @@ async def notifier_process(
         "PARLEY_AWS_ENDPOINT_URL": stack.endpoint_url,
         "PARLEY_CONNECTIONS_ENDPOINT_URL": endpoint,
         "PARLEY_POLL_WAIT_S": "1",
-        "PARLEY_DELIVERY_TIMEOUT_S": "20",
+        "PARLEY_DELIVERY_TIMEOUT_S": "30",  # the held post outlasts a slow start of B
         **env,
     }
     with log.open("wb") as out:
@@ -249,7 +249,7 @@ async def test_pushes_that_cross_between_two_notifier_processes_leave_the_person
                 timeout_s=30,
             )
             api_gateway.release.set()
-            await eventually(lambda: len(api_gateway.received) == 6, timeout_s=30)
+            await eventually(lambda: len(api_gateway.received) >= 6, timeout_s=30)
             for proc in (a, b):
                 proc.send_signal(signal.SIGTERM)
             codes = await asyncio.gather(*(asyncio.wait_for(p.wait(), 20) for p in (a, b)))
