@@ -1,10 +1,12 @@
-"""Per-person order: what is pushed to one person leaves in the order it was handled.
+"""Per-person order inside one process: what is pushed to one person leaves in the order it
+was handled here.
 
 Events for one person arrive through several message groups (their own, a session's, an
 invite's) and are handled concurrently. Each handler takes a turn in the lane of every person
 it will tell something, synchronously and before its first `await`; a turn starts when the
 previous turn in that lane has ended. People never wait for each other: every person has
-their own lane.
+their own lane. Across instances the lanes promise nothing; the `occurredAt` every message
+carries does (see the package docstring).
 """
 
 from __future__ import annotations

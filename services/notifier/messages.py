@@ -3,6 +3,11 @@
 `pushes_for(event)` turns one event into the messages pushed to people's WebSockets, in the
 order they must arrive. Shapes follow docs/api.md (WebSocket): `type` plus ids at the top
 level. They are hints: `GET /v1/me` stays the truth. Nothing secret goes in them.
+
+Every message carries `occurredAt`, the time of the event it tells of (fixed width, to the
+microsecond, so two stamps compare as strings): across notifier instances messages can
+overtake each other, and the browser applies them in event order, not arrival order (see
+the package docstring).
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ class Push:
 
 def encode(body: Body) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def stamp(moment: datetime) -> str:
+    """`occurredAt`: ISO-8601 UTC, always six fractional digits, so stamps sort as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def iso(moment: datetime) -> str:
@@ -190,7 +200,10 @@ NOTIFYING_TYPES: frozenset[str] = frozenset(cls.TYPE for cls in _RULES)
 def pushes_for(event: Event) -> list[Push]:
     """The messages `event` causes, in delivery order; [] for an event nobody is told about."""
     rule = _RULES.get(type(event))
-    return rule(event) if rule else []
+    if rule is None:
+        return []
+    at = stamp(event.occurred_at)
+    return [Push(p.user_id, p.body | {"occurredAt": at}) for p in rule(event)]
 
 
 def recipients(pushes: Iterable[Push]) -> list[str]:

@@ -116,8 +116,18 @@ export type AcceptFailReason =
   'no_points' | 'already_waiting' | 'in_session' | 'expired' | 'not_pending';
 export type EndReason = 'time_up' | 'stopped' | 'left' | 'cancelled';
 
+/**
+ * When the event behind a pushed message happened (ISO-8601 UTC, six fractional digits). The
+ * reducer applies messages in this order, not in arrival order (docs/api.md, "Order").
+ */
+export interface Stamped {
+  occurredAt?: string;
+}
+
 /** Messages the server pushes over the WebSocket. They are hints; `GET /v1/me` is the truth. */
-export type PushMessage =
+export type PushMessage = PushBody & Stamped;
+
+type PushBody =
   | { type: 'pong' }
   | { type: 'ticket.waiting'; ticketId: string; lookingFor: LookingFor; waitingSince: string }
   | { type: 'ticket.rejected'; ticketId: string; reason: TicketRejectReason | string }

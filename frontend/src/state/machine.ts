@@ -1,6 +1,8 @@
 // The app as a pure state machine: signed-out → home → waiting → in-call → summary, with
 // invite overlays. Pushed messages are hints that may arrive late, twice or out of order;
 // `GET /v1/me` (action `me.loaded`) is the truth and is re-read on every (re)connect.
+// Messages are applied in the order their events happened (`occurredAt`, see order.ts): an
+// older message than the one that put the person where they are only closes its own entity.
 
 import type { LiveSession, Me, Points, PushMessage } from '../api/types';
 import {
@@ -11,6 +13,8 @@ import {
   type InviteOutcome,
   type OutgoingInvite,
 } from './types';
+
+import { advance, isOlder } from './order';
 
 export * from './types';
 
@@ -52,7 +56,9 @@ function reconcile(state: AppState, me: Me): AppState {
   const next: AppState = { ...state, me, incoming, outgoing, meStale: false, meRequestedAt: null };
 
   if (me.session && !isClosed(state, 'sessions', me.session.sessionId)) {
-    return { ...next, phase: 'in-call', session: me.session, ticket: null, summary: null };
+    // A session's start is its `session.started` time: an older start arriving later is stale.
+    const phaseAt = advance(state.phaseAt, me.session.startsAt);
+    return { ...next, phase: 'in-call', session: me.session, ticket: null, summary: null, phaseAt };
   }
   if (state.phase === 'in-call' && state.session) {
     // The session ended while we were not listening: show what we know, the rest is fetched.
@@ -68,6 +74,7 @@ function reconcile(state: AppState, me: Me): AppState {
     return {
       ...next,
       phase: 'waiting',
+      phaseAt: advance(state.phaseAt, t.waitingSince),
       ticket: {
         ticketId: t.ticketId,
         status: t.status,
@@ -143,10 +150,13 @@ function onPush(state: AppState, m: PushMessage): AppState {
   switch (m.type) {
     case 'ticket.waiting': {
       if (isClosed(state, 'tickets', m.ticketId)) return state;
+      // A newer start or end already placed the person: this ticket was matched or is over.
+      if (isOlder(m.occurredAt, state.phaseAt)) return state;
       if (state.phase !== 'home' && state.phase !== 'waiting') return state;
       return {
         ...state,
         phase: 'waiting',
+        phaseAt: advance(state.phaseAt, m.occurredAt),
         ticketRejection: null,
         ticket: {
           ticketId: m.ticketId,
@@ -162,16 +172,26 @@ function onPush(state: AppState, m: PushMessage): AppState {
       const closed = close(state, 'tickets', m.ticketId);
       const current = state.ticket?.ticketId === m.ticketId;
       const rejection = m.type === 'ticket.rejected' ? m.reason : null;
+      const phaseAt = advance(state.phaseAt, m.occurredAt);
       if (state.phase === 'waiting' && current) {
-        return { ...state, closed, phase: 'home', ticket: null, ticketRejection: rejection };
+        return {
+          ...state,
+          closed,
+          phase: 'home',
+          ticket: null,
+          ticketRejection: rejection,
+          phaseAt,
+        };
       }
-      if (state.phase === 'home' && rejection) {
+      if (state.phase === 'home' && rejection && !isOlder(m.occurredAt, state.phaseAt)) {
         return { ...state, closed, ticketRejection: rejection };
       }
       return { ...state, closed };
     }
     case 'session.started': {
       if (isClosed(state, 'sessions', m.sessionId)) return state;
+      // Older than what placed the person (a later session, or a ticket after this one ended).
+      if (isOlder(m.occurredAt, state.phaseAt)) return state;
       const session: LiveSession = {
         sessionId: m.sessionId,
         partner: m.partner ?? null,
@@ -183,6 +203,7 @@ function onPush(state: AppState, m: PushMessage): AppState {
       let next: AppState = {
         ...state,
         phase: 'in-call',
+        phaseAt: advance(state.phaseAt, m.occurredAt),
         session,
         summary: null,
         stopping: state.session?.sessionId === m.sessionId ? state.stopping : false,
@@ -201,8 +222,14 @@ function onPush(state: AppState, m: PushMessage): AppState {
       }
       if (isClosed(state, 'sessions', m.sessionId)) return state;
       if (state.phase === 'signed-out') return state;
+      const closed = close(state, 'sessions', m.sessionId);
+      const current = state.session?.sessionId === m.sessionId;
+      if (!current && (state.phase === 'in-call' || isOlder(m.occurredAt, state.phaseAt))) {
+        // Another session is live, or something newer placed the person: only close this one.
+        return { ...state, closed };
+      }
       const ended = endSession(state, m.sessionId, m);
-      return { ...ended, closed: close(state, 'sessions', m.sessionId) };
+      return { ...ended, closed, phaseAt: advance(state.phaseAt, m.occurredAt) };
     }
     case 'invite.received': {
       if (isClosed(state, 'invites', m.inviteId)) return state;
@@ -240,8 +267,10 @@ function onPush(state: AppState, m: PushMessage): AppState {
       return closeInvite(state, m.inviteId, 'accept_failed', m.reason, true);
     case 'points.changed': {
       if (!state.me) return state;
+      if (isOlder(m.occurredAt, state.pointsAt)) return state; // a newer balance is shown
       const points: Points = { left: m.left, used: m.used, held: m.held, resetsAt: m.resetsAt };
-      return { ...state, me: { ...state.me, points } };
+      const pointsAt = advance(state.pointsAt, m.occurredAt);
+      return { ...state, me: { ...state.me, points }, pointsAt };
     }
     case 'signal':
     case 'pong':

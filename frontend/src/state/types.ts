@@ -68,6 +68,13 @@ export interface AppState {
   meStale: boolean;
   /** Ids that are over for good: a late or repeated hint about them changes nothing. */
   closed: { sessions: string[]; tickets: string[]; invites: string[] };
+  /**
+   * `occurredAt` of the newest message that set the phase (waiting, in a call, a summary): an
+   * older one arriving later only closes its own ticket or session (state/order.ts).
+   */
+  phaseAt: string | null;
+  /** `occurredAt` of the points last applied: an older `points.changed` is dropped. */
+  pointsAt: string | null;
 }
 
 export type Action =
@@ -111,5 +118,7 @@ export function initialState(phase: Phase = 'signed-out'): AppState {
     meRequestedAt: null,
     meStale: false,
     closed: { sessions: [], tickets: [], invites: [] },
+    phaseAt: null,
+    pointsAt: null,
   };
 }

@@ -80,6 +80,8 @@ async def test_a_match_reaches_all_three_tabs_in_order_and_nobody_else(
     assert alice_1.types() == ["session.started", "invite.accepted", "session.ended"]
     assert bob_1.types() == ["session.started", "invite.accepted", "session.ended"]
     started_a, accepted, ended_a = alice_1.received
+    # Each message says when its event happened; the messages of one event share the time.
+    assert started_a.pop("occurredAt") == accepted.pop("occurredAt") != ended_a["occurredAt"]
     assert started_a == {
         "type": "session.started",
         "sessionId": "s-1",
@@ -122,7 +124,7 @@ async def test_signals_and_points_reach_the_person_in_the_order_they_were_sent(
             user_id=bob, day=T0.date(), left=3, used=12, held=0, resets_at=T0 + timedelta(hours=15)
         )
     )
-    got = await tab.wait_for(13)
+    got = [{k: v for k, v in m.items() if k != "occurredAt"} for m in await tab.wait_for(13)]
     assert [m["data"]["n"] for m in got if m["type"] == "signal"] == list(range(12))
     assert got[-1]["type"] == "points.changed"
     assert got[0] == {

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notifier.messages import NOTIFYING_TYPES, Push, minutes_used, pushes_for, recipients
+from services.notifier.messages import (
+    NOTIFYING_TYPES,
+    Push,
+    minutes_used,
+    pushes_for,
+    recipients,
+    stamp,
+)
 from services.wire.events import BUS_EVENTS
 from services.wire.events.common import Participant, Profile
 from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, SignalRelayed
@@ -59,6 +66,11 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
     "signal": ({"sessionId", "fromUserId", "kind", "data"}, set()),
     "points.changed": ({"left", "used", "held", "resetsAt"}, set()),
 }
+
+
+def bare(push: Push) -> Push:
+    """The push without its `occurredAt` (checked once, for every type, below)."""
+    return Push(push.user_id, {k: v for k, v in push.body.items() if k != "occurredAt"})
 
 
 def started(invite_id: str | None = None) -> SessionStarted:
@@ -121,12 +133,13 @@ def test_pushed_messages_carry_exactly_the_fields_of_the_public_contract(event: 
     for push in pushes:
         kind = push.body["type"]
         required, optional = CONTRACT[kind]
-        fields = set(push.body) - {"type"}
+        fields = set(push.body) - {"type", "occurredAt"}
         assert required <= fields, kind
         assert fields <= required | optional, kind
         # Plain JSON, small, and times as ISO-8601 UTC with a Z.
         text = push.data().decode()
         assert json.loads(text) == push.body
+        assert push.body["occurredAt"] == stamp(event.occurred_at)  # type: ignore[attr-defined]
         for key in ("startsAt", "endsAt", "startedAt", "endedAt", "expiresAt", "resetsAt"):
             if key in push.body:
                 assert push.body[key].endswith("Z")
@@ -157,7 +170,7 @@ def test_a_session_from_an_invite_also_says_the_invite_was_accepted_after_the_st
         ("ben", "invite.accepted"),
     ]
     assert pushes[0].body["inviteId"] == "i1"
-    assert pushes[2].body == {"type": "invite.accepted", "inviteId": "i1", "sessionId": "s1"}
+    assert bare(pushes[2]).body == {"type": "invite.accepted", "inviteId": "i1", "sessionId": "s1"}
     assert recipients(pushes) == ["ann", "ben"]
 
 
@@ -166,7 +179,7 @@ def test_invite_opened_is_received_by_the_invitee_and_pending_for_the_inviter() 
         invite_id="i1", from_user_id="ann", to_user_id="ben", from_profile=PROFILE, expires_at=T0
     )
     received, pending = pushes_for(event)
-    assert received == Push(
+    assert bare(received) == Push(
         "ben",
         {
             "type": "invite.received",
@@ -175,7 +188,7 @@ def test_invite_opened_is_received_by_the_invitee_and_pending_for_the_inviter() 
             "expiresAt": "2026-03-01T09:00:00Z",
         },
     )
-    assert pending == Push(
+    assert bare(pending) == Push(
         "ann",
         {
             "type": "invite.pending",
@@ -190,7 +203,7 @@ def test_invite_opened_is_received_by_the_invitee_and_pending_for_the_inviter() 
 def test_a_closed_invite_tells_both_people(cls: type[InviteDeclined]) -> None:
     pushes = pushes_for(cls(invite_id="i1", from_user_id="ann", to_user_id="ben"))
     assert {p.user_id for p in pushes} == {"ann", "ben"}
-    assert all(p.body == {"type": cls.TYPE, "inviteId": "i1"} for p in pushes)
+    assert all(bare(p).body == {"type": cls.TYPE, "inviteId": "i1"} for p in pushes)
 
 
 def test_a_refused_or_rejected_accept_is_an_accept_failure_for_the_invitee_only() -> None:
@@ -200,7 +213,7 @@ def test_a_refused_or_rejected_accept_is_an_accept_failure_for_the_invitee_only(
     ):
         (push,) = pushes_for(event)
         assert push.user_id == "ben"
-        assert push.body == {
+        assert bare(push).body == {
             "type": "invite.accept_failed",
             "inviteId": "i1",
             "reason": event.reason,
@@ -211,7 +224,7 @@ def test_a_signal_goes_only_to_the_other_participant() -> None:
     event = SignalRelayed(
         session_id="s1", from_user_id="ann", to_user_id="ben", kind="candidate", data={"c": 1}
     )
-    assert pushes_for(event) == [
+    assert [bare(p) for p in pushes_for(event)] == [
         Push(
             "ben",
             {
@@ -272,3 +285,23 @@ def test_times_in_other_zones_are_sent_in_utc() -> None:
     )
     (push,) = pushes_for(event)
     assert push.body["waitingSince"] == "2026-03-01T09:00:00.250000Z"
+
+
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2200, 1, 1)),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2200, 1, 1)),
+    st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]),
+)
+def test_occurred_at_stamps_compare_as_strings_in_the_order_of_the_moments(
+    a: datetime, b: datetime, zone: timezone
+) -> None:
+    # The browser orders messages by comparing these strings (docs/api.md, "Order").
+    x, y = a.replace(tzinfo=UTC), b.replace(tzinfo=UTC).astimezone(zone)
+    assert (stamp(x) < stamp(y)) == (x < y)
+    assert (stamp(x) == stamp(y)) == (x == y)
+    assert len(stamp(x)) == len("2026-03-01T09:00:00.000000Z")
+
+
+def test_every_message_of_one_event_carries_the_same_occurred_at() -> None:
+    event = started("i1")
+    assert {p.body["occurredAt"] for p in pushes_for(event)} == {stamp(event.occurred_at)}
