@@ -61,7 +61,12 @@ function reconcile(state: AppState, me: Me): AppState {
       closed: close(next, 'sessions', state.session.sessionId),
     };
   }
-  if (state.phase === 'summary') return { ...next, ticket: null };
+  if (state.phase === 'summary') {
+    // No hold left means the ledger has settled the conversation: the figure is final.
+    const summary =
+      state.summary && me.points.held === 0 ? { ...state.summary, settled: true } : state.summary;
+    return { ...next, ticket: null, summary };
+  }
   const t = me.ticket;
   if (t && !FINISHED_TICKET.has(t.status) && !isClosed(state, 'tickets', t.ticketId)) {
     const same = state.ticket?.ticketId === t.ticketId ? state.ticket : null;
@@ -99,6 +104,7 @@ function endSession(
       startedAt: ended ? ended.startedAt : (known?.startsAt ?? null),
       endedAt: ended ? ended.endedAt : null,
       stoppedByMe: state.stopping && known !== null,
+      settled: false,
     },
   };
 }
@@ -241,7 +247,11 @@ function onPush(state: AppState, m: PushMessage): AppState {
     case 'points.changed': {
       if (!state.me) return state;
       const points: Points = { left: m.left, used: m.used, held: m.held, resetsAt: m.resetsAt };
-      return { ...state, me: { ...state.me, points } };
+      const summary =
+        state.phase === 'summary' && state.summary
+          ? { ...state.summary, settled: true }
+          : state.summary;
+      return { ...state, me: { ...state.me, points }, summary };
     }
     case 'signal':
     case 'pong':
