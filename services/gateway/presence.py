@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from services.gateway.blocklist import BlockList
 from services.gateway.models import Presence, Profile
 from services.gateway.spec import Call
 from services.runtime.dynamo import from_item, is_condition_failure
@@ -168,9 +169,14 @@ class PresenceRecords:
             )
         return out
 
-    async def available(self, me: str, now: float, limit: int = MAX_LISTED) -> list[dict[str, Any]]:
-        """Online, free (not waiting, inviting or talking), not `me`: what the invite list shows."""
-        candidates = [o for o in await self.online(now) if o.user_id != me]
+    async def available(
+        self, me: str, now: float, limit: int = MAX_LISTED, hidden: frozenset[str] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """Online, free (not waiting, inviting or talking), not `me` and not `hidden` (blocked
+        either way): what the invite list shows."""
+        candidates = [
+            o for o in await self.online(now) if o.user_id != me and o.user_id not in hidden
+        ]
         people: list[dict[str, Any]] = []
         for start in range(0, len(candidates), _BATCH):
             chunk = candidates[start : start + _BATCH]
@@ -219,7 +225,8 @@ class PresenceRecords:
 
 async def list_presence(call: Call) -> Presence:
     """`GET /v1/presence` (declared in `api.PRESENCE`: signed in, rate-limited)."""
-    s = call.ctx.settings
-    records = PresenceRecords(call.ctx.aws.dynamodb, s.name_prefix, s.connection_ttl_s)
-    people = await records.available(call.me.user_id, call.now.timestamp())
+    s, db, me = call.ctx.settings, call.ctx.aws.dynamodb, call.me.user_id
+    records = PresenceRecords(db, s.name_prefix, s.connection_ttl_s)
+    hidden = await BlockList(db, s.name_prefix).hidden_from(me)
+    people = await records.available(me, call.now.timestamp(), hidden=hidden)
     return Presence(people=[Profile.model_validate(p) for p in people])

@@ -30,4 +30,26 @@ PRESENCE = Table(
     doc="Who is online now, with their languages; expires unless refreshed.",
 )
 
-TABLES = (PROFILES, CONNECTIONS, PRESENCE)
+BLOCKS = Table(
+    logical="gateway-blocks",
+    writer=G,
+    hash_key=Key("userId"),
+    range_key=Key("otherUserId"),
+    ttl_attribute=None,
+    doc=(
+        "Blocks the gateway accepted, one row per direction: iBlocked on the blocker's row, "
+        "blockedMe on the other's; presence hides both ways, settings lists iBlocked."
+    ),
+)
+
+REPORTS = Table(
+    logical="gateway-reports",
+    writer=G,
+    hash_key=Key("reportId"),
+    # Open reports oldest first for the operator; resolved ones leave the `open` partition.
+    indexes=(Index("byStatus", Key("status"), Key("createdAt")),),
+    ttl_attribute=None,
+    doc="Reports about people: reason, note, session, both people; open → resolved.",
+)
+
+TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS)
