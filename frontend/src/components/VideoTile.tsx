@@ -60,7 +60,7 @@ export function VideoTile(props: {
       )}
       {props.micOff && (
         <span className="badge" role="status" data-testid={`${props.testid}-muted`}>
-          🔇 Muted
+          Microphone off
         </span>
       )}
     </figure>
