@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway import routes_invites, routes_me, routes_queue, routes_safety, routes_sessions
+from services.gateway import (
+    routes_invites,
+    routes_me,
+    routes_partners,
+    routes_queue,
+    routes_safety,
+    routes_sessions,
+)
 from services.gateway.models import (
     AuthConfig,
     Config,
@@ -163,6 +170,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *routes_invites.OPERATIONS,
     *routes_sessions.OPERATIONS,
     *routes_safety.OPERATIONS,
+    *routes_partners.OPERATIONS,
     WEBSOCKET,
     WEBHOOK,
 )

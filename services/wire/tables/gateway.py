@@ -52,4 +52,16 @@ REPORTS = Table(
     doc="Reports about people: reason, note, session, both people; open → resolved.",
 )
 
-TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS)
+PARTNERS = Table(
+    logical="gateway-partners",
+    writer=G,
+    hash_key=Key("userId"),
+    range_key=Key("otherUserId"),
+    ttl_attribute=None,
+    doc=(
+        "'Talk again?' answers, one row per direction: wantsAgain is my yes (with the session); "
+        "partner is set on both rows once both said yes."
+    ),
+)
+
+TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS, PARTNERS)
