@@ -1,6 +1,7 @@
 """Two people in two browsers: device check, matched, they see each other, one mutes and turns
 the camera off (the other's tile shows it), chat survives a reload, one stops, both see the
-summary with the settled points; then the history and settings pages.
+summary with the settled points; both say "talk again", so each shows first in the other's
+Online now and one tap invites; then the history and settings pages.
 
 Runs the whole local stack the README's way and real WebRTC between two headless Chromium
 contexts with fake cameras; `framesDecoded` comes from the receiver's own getStats(). Every
@@ -10,6 +11,7 @@ screenshot also runs axe-core on the screen.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from playwright.async_api import Browser, expect
@@ -97,13 +99,35 @@ async def test_matched_people_see_each_other_and_stop_ends_it_for_both(
         await alice.shot("04-summary")
         await bob.shot("04-summary-phone")
 
-        # History is its own page; settings hold languages, notifications and blocks.
+        # Talk again? Both say yes: partners, shown first in Online now, one tap to invite.
+        await alice.by("talk-again-yes").click()
+        await expect(alice.by("partners-waiting")).to_be_visible(timeout=10_000)
+        await bob.by("talk-again-yes").click()
+        await expect(bob.by("partners-now")).to_be_visible(timeout=10_000)
+        await bob.shot("04-summary-partners")
+        for p in (alice, bob):
+            await p.by("back-home").click()
+        first = alice.by("presence-list").locator("li").first
+        await expect(first).to_contain_text("Bob", timeout=20_000)
+        await expect(first.get_by_test_id(re.compile("^partner-"))).to_be_visible()
+        await alice.shot("05-partner-first")
+        await first.get_by_role("button", name="Invite").click()
+        await expect(bob.by("invite-popup")).to_contain_text("Alice", timeout=20_000)
+        await bob.by("accept-invite").click()
+        for p in (alice, bob):
+            await expect(p.by("in-call")).to_be_visible(timeout=CALL_TIMEOUT_MS)
+        await bob.by("stop").click()
+        for p in (alice, bob):
+            await expect(p.by("summary")).to_be_visible(timeout=CALL_TIMEOUT_MS)
+
+        # History is its own page; settings hold languages, notifications, partners, blocks.
         await alice.by("back-home").click()
         await alice.by("nav-history").click()
         await expect(alice.by("history")).to_contain_text("Bob")
         await alice.shot("10-history")
         await alice.by("nav-settings").click()
         await expect(alice.by("blocked-list")).to_be_attached()
+        await expect(alice.by("partners-list")).to_contain_text("Bob")
         await alice.shot("11-settings")
     finally:
         for p in (alice, bob):

@@ -98,6 +98,18 @@ export class ParleyApi {
     return this.http.request('POST', '/v1/blocks', { body: { userId } });
   }
 
+  talkAgain(sessionId: string): Promise<{ partner: PersonRef; mutual: boolean }> {
+    return this.http.request('POST', '/v1/partners', { body: { sessionId } });
+  }
+
+  partners(): Promise<{ people: PersonRef[] }> {
+    return this.http.request('GET', '/v1/partners');
+  }
+
+  removePartner(userId: string): Promise<void> {
+    return this.http.request('DELETE', `/v1/partners/${enc(userId)}`);
+  }
+
   report(body: {
     userId: string;
     reason: ReportReason;

@@ -11,6 +11,7 @@ export function Settings() {
       <h1 className="visually-hidden">Settings</h1>
       <Preferences />
       <Notifications />
+      <PartnersList />
       <Blocked />
     </main>
   );
@@ -46,6 +47,52 @@ function Notifications() {
           padlock in the address bar) if you want them.
         </p>
       )}
+    </section>
+  );
+}
+
+/** My partners; either side can end it. */
+function PartnersList() {
+  const { api } = useParley();
+  const [changed, setChanged] = useState(0);
+  const list = useLoader(() => api.partners(), changed);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  async function remove(person: PersonRef) {
+    setBusy(person.userId);
+    try {
+      await api.removePartner(person.userId);
+      setChanged((n) => n + 1);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const people = list.data?.people ?? [];
+  return (
+    <section className="card" aria-labelledby="partners-title">
+      <h2 id="partners-title">Your partners</h2>
+      {list.data && people.length === 0 && (
+        <p className="muted">
+          After a conversation, say you would talk again: if they say so too, you become partners.
+        </p>
+      )}
+      <ul className="people" data-testid="partners-list">
+        {people.map((p) => (
+          <li key={p.userId}>
+            <strong>{p.name || 'Someone'}</strong>
+            <button
+              className="secondary"
+              data-testid={`remove-partner-${p.userId}`}
+              disabled={busy !== null}
+              aria-label={`Remove ${p.name || 'this person'} from partners`}
+              onClick={() => void remove(p)}
+            >
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

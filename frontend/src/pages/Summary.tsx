@@ -4,6 +4,7 @@ import { endReasonSentence } from '../api/problems';
 import type { PersonRef } from '../api/types';
 import { Progress } from '../components/Progress';
 import { Safety } from '../components/Safety';
+import { TalkAgain } from '../components/TalkAgain';
 import { useLoader } from '../hooks/useLoader';
 
 const SETTLE_REREAD_MS = 3_000;
@@ -67,6 +68,9 @@ export function Summary() {
           Done
         </button>
       </section>
+      {partner && minutes !== null && minutes > 0 && (
+        <TalkAgain partner={partner} sessionId={summary.sessionId} />
+      )}
       {partner && (
         <section className="card" aria-labelledby="safety-title">
           <h2 id="safety-title">Something wrong?</h2>
