@@ -12,6 +12,9 @@ import {
 import { checkDevices, readinessOf, type CheckResult } from '../media/readiness';
 import { Progress } from './Progress';
 
+/** The preview stops after a while: no camera light and no CPU spent while someone idles. */
+const PREVIEW_MS = 90_000;
+
 const canPickSpeaker =
   typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
@@ -61,6 +64,7 @@ export function DeviceCheck() {
   const [choice, setChoice] = useState<DeviceChoice>(loadChoice);
   const [result, setResult] = useState<CheckResult | null>(null);
   const [checking, setChecking] = useState(false);
+  const [paused, setPaused] = useState(false);
   const [list, setList] = useState<MediaDeviceInfo[]>([]);
   const video = useRef<HTMLVideoElement>(null);
   const streamRef = useRef<MediaStream | null>(null);
@@ -75,6 +79,7 @@ export function DeviceCheck() {
   const run = useCallback(
     async (next: DeviceChoice) => {
       setChecking(true);
+      setPaused(false);
       stopPreview();
       const got = await checkDevices((c) => navigator.mediaDevices.getUserMedia(c), next);
       streamRef.current = got.stream;
@@ -115,6 +120,15 @@ export function DeviceCheck() {
   }, [run, supported, setReadiness]);
 
   useEffect(() => {
+    if (!result?.stream) return;
+    const timer = setTimeout(() => {
+      stopPreview();
+      setPaused(true);
+    }, PREVIEW_MS);
+    return () => clearTimeout(timer);
+  }, [result]);
+
+  useEffect(() => {
     const el = video.current;
     if (!el) return;
     el.srcObject = result?.stream ?? null;
@@ -128,7 +142,7 @@ export function DeviceCheck() {
     void run(next);
   };
 
-  const hasVideo = (result?.stream?.getVideoTracks().length ?? 0) > 0;
+  const hasVideo = !paused && (result?.stream?.getVideoTracks().length ?? 0) > 0;
   const options = (kind: MediaDeviceKind) => list.filter((d) => d.kind === kind && d.deviceId);
   const readiness = readinessOf(result);
 
@@ -164,7 +178,19 @@ export function DeviceCheck() {
             />
             {!hasVideo && (
               <figcaption className="placeholder">
-                {choice.audioOnly ? 'Audio only' : 'No camera'}
+                {paused ? (
+                  <button
+                    className="secondary"
+                    data-testid="preview-again"
+                    onClick={() => void run(choice)}
+                  >
+                    Show the preview again
+                  </button>
+                ) : choice.audioOnly ? (
+                  'Audio only'
+                ) : (
+                  'No camera'
+                )}
               </figcaption>
             )}
           </figure>
@@ -176,7 +202,7 @@ export function DeviceCheck() {
               min={0}
               max={1}
               low={0.05}
-              value={result.microphone ? 0 : level}
+              value={result.microphone || paused ? 0 : level}
             />
             <DeviceSelect
               label="Camera"
