@@ -45,51 +45,51 @@ async def _focused_testid(p: Person) -> str | None:
 async def test_a_report_from_the_call_hides_both_and_reaches_the_operator(
     local_stack: LocalStack, browser: Browser
 ) -> None:
-    add_people(local_stack, "erin", "frank")
-    erin, frank = await person(browser, "erin"), await person(browser, "frank")
+    add_people(local_stack, "grace", "heidi")
+    grace, heidi = await person(browser, "grace"), await person(browser, "heidi")
     try:
-        for p in (erin, frank):
+        for p in (grace, heidi):
             await p.sign_in(local_stack.url)
             await p.devices_ready()
-        row = erin.by("presence-list").locator("li", has_text="Frank")
+        row = grace.by("presence-list").locator("li", has_text="Heidi")
         await expect(row).to_be_visible(timeout=20_000)
         await row.get_by_role("button", name="Invite").click()
-        await expect(frank.by("invite-popup")).to_be_visible(timeout=20_000)
-        await frank.by("accept-invite").click()
-        for p in (erin, frank):
+        await expect(heidi.by("invite-popup")).to_be_visible(timeout=20_000)
+        await heidi.by("accept-invite").click()
+        for p in (grace, heidi):
             await expect(p.by("in-call")).to_be_visible(timeout=30_000)
 
-        await frank.by("call-safety").click()
-        await expect(frank.by("safety-dialog")).to_be_visible()
+        await heidi.by("call-safety").click()
+        await expect(heidi.by("safety-dialog")).to_be_visible()
         # Focus moved into the dialog...
-        assert await frank.page.evaluate(
+        assert await heidi.page.evaluate(
             "() => document.querySelector('[data-testid=safety-dialog]')"
             ".contains(document.activeElement)"
         )
-        await frank.by("report-reason").select_option("abuse")
-        await frank.by("report-note").fill("Rude from the first word")
-        await frank.shot("12-call-report-dialog")
-        await frank.by("report").click()
-        await expect(frank.by("reported")).to_be_visible(timeout=20_000)
-        await frank.page.keyboard.press("Escape")
-        await expect(frank.by("safety-dialog")).to_be_hidden()
+        await heidi.by("report-reason").select_option("abuse")
+        await heidi.by("report-note").fill("Rude from the first word")
+        await heidi.shot("12-call-report-dialog")
+        await heidi.by("report").click()
+        await expect(heidi.by("reported")).to_be_visible(timeout=20_000)
+        await heidi.page.keyboard.press("Escape")
+        await expect(heidi.by("safety-dialog")).to_be_hidden()
         # ...and back to the button that opened it.
-        assert await _focused_testid(frank) == "call-safety"
+        assert await _focused_testid(heidi) == "call-safety"
 
-        await frank.by("stop").click()
-        for p in (erin, frank):
+        await heidi.by("stop").click()
+        for p in (grace, heidi):
             await expect(p.by("summary")).to_be_visible(timeout=30_000)
             await p.by("back-home").click()
             await expect(p.by("presence-list")).to_be_attached()
         # Neither sees the other online any more (the list refreshes every 10 s).
-        await frank.page.reload()
-        await erin.page.reload()
-        await expect(erin.by("presence-list")).to_be_attached(timeout=20_000)
-        await expect(erin.by("presence-list")).not_to_contain_text("Frank", timeout=15_000)
-        await expect(frank.by("presence-list")).not_to_contain_text("Erin", timeout=15_000)
-        # Frank finds Erin in his blocked list.
-        await frank.by("nav-settings").click()
-        await expect(frank.by("blocked-list")).to_contain_text("Erin", timeout=15_000)
+        await heidi.page.reload()
+        await grace.page.reload()
+        await expect(grace.by("presence-list")).to_be_attached(timeout=20_000)
+        await expect(grace.by("presence-list")).not_to_contain_text("Heidi", timeout=15_000)
+        await expect(heidi.by("presence-list")).not_to_contain_text("Grace", timeout=15_000)
+        # Heidi finds Grace in his blocked list.
+        await heidi.by("nav-settings").click()
+        await expect(heidi.by("blocked-list")).to_contain_text("Grace", timeout=15_000)
 
         reports = _operator(local_stack, "list", "--limit", "100")
         mine = [r for r in reports if r["note"] == "Rude from the first word"]
@@ -98,5 +98,5 @@ async def test_a_report_from_the_call_hides_both_and_reaches_the_operator(
         assert mine[0]["session_id"]
         assert mine[0]["status"] == "open"
     finally:
-        await erin.context.close()
-        await frank.context.close()
+        await grace.context.close()
+        await heidi.context.close()
