@@ -114,7 +114,8 @@ PRESENCE = Operation(
     "listPresence",
     reply=Presence,
     rule="read",
-    description="Online, free, not me, at most 50.",
+    description="Online, free, not me, nobody I blocked or who blocked me; my partners first; "
+    "at most 50.",
 )
 WEBSOCKET = Operation(
     "GET",
