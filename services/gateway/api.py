@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway import routes_invites, routes_me, routes_queue, routes_safety, routes_sessions
+from services.gateway import (
+    routes_invites,
+    routes_me,
+    routes_partners,
+    routes_queue,
+    routes_safety,
+    routes_sessions,
+)
 from services.gateway.models import (
     AuthConfig,
     Config,
@@ -107,7 +114,8 @@ PRESENCE = Operation(
     "listPresence",
     reply=Presence,
     rule="read",
-    description="Online, free, not me, at most 50.",
+    description="Online, free, not me, nobody I blocked or who blocked me; my partners first; "
+    "at most 50.",
 )
 WEBSOCKET = Operation(
     "GET",
@@ -163,6 +171,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *routes_invites.OPERATIONS,
     *routes_sessions.OPERATIONS,
     *routes_safety.OPERATIONS,
+    *routes_partners.OPERATIONS,
     WEBSOCKET,
     WEBHOOK,
 )

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from services.gateway.blocklist import BlockList
 from services.gateway.models import Presence, Profile
+from services.gateway.routes_partners import PartnerRecords
 from services.gateway.spec import Call
 from services.runtime.dynamo import from_item, is_condition_failure
 from services.wire.tables.gateway import PRESENCE, PROFILES
@@ -168,9 +170,20 @@ class PresenceRecords:
             )
         return out
 
-    async def available(self, me: str, now: float, limit: int = MAX_LISTED) -> list[dict[str, Any]]:
-        """Online, free (not waiting, inviting or talking), not `me`: what the invite list shows."""
-        candidates = [o for o in await self.online(now) if o.user_id != me]
+    async def available(
+        self,
+        me: str,
+        now: float,
+        limit: int = MAX_LISTED,
+        hidden: frozenset[str] = frozenset(),
+        first: frozenset[str] = frozenset(),
+    ) -> list[dict[str, Any]]:
+        """Online, free (not waiting, inviting or talking), not `me` and not `hidden` (blocked
+        either way): what the invite list shows, people in `first` (partners) first."""
+        candidates = [
+            o for o in await self.online(now) if o.user_id != me and o.user_id not in hidden
+        ]
+        candidates.sort(key=lambda o: o.user_id not in first)  # stable: newest first within
         people: list[dict[str, Any]] = []
         for start in range(0, len(candidates), _BATCH):
             chunk = candidates[start : start + _BATCH]
@@ -219,7 +232,12 @@ class PresenceRecords:
 
 async def list_presence(call: Call) -> Presence:
     """`GET /v1/presence` (declared in `api.PRESENCE`: signed in, rate-limited)."""
-    s = call.ctx.settings
-    records = PresenceRecords(call.ctx.aws.dynamodb, s.name_prefix, s.connection_ttl_s)
-    people = await records.available(call.me.user_id, call.now.timestamp())
+    s, db, me = call.ctx.settings, call.ctx.aws.dynamodb, call.me.user_id
+    records = PresenceRecords(db, s.name_prefix, s.connection_ttl_s)
+    hidden, partners = await asyncio.gather(
+        BlockList(db, s.name_prefix).hidden_from(me), PartnerRecords(db, s.name_prefix).of(me)
+    )
+    people = await records.available(
+        me, call.now.timestamp(), hidden=hidden, first=frozenset(partners)
+    )
     return Presence(people=[Profile.model_validate(p) for p in people])

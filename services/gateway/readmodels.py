@@ -121,12 +121,22 @@ class ReadModels:
             Limit=50,
         )
 
-    async def history(self, user_id: str, limit: int) -> list[Item]:
-        """The person's sessions, newest first."""
-        return await self._query(
-            HISTORY,
+    async def history(
+        self, user_id: str, limit: int, before: str | None = None
+    ) -> tuple[list[Item], str | None]:
+        """The person's sessions, newest first, started before `before` if given; and the
+        `startedAt` to continue from when there may be more."""
+        extra: dict[str, Any] = {}
+        if before:
+            extra["ExclusiveStartKey"] = to_item({"userId": user_id, "startedAt": before})
+        resp = await self._db.query(
+            TableName=self._table(HISTORY),
             KeyConditionExpression="userId = :u",
             ExpressionAttributeValues=values(u=user_id),
             ScanIndexForward=False,
             Limit=limit,
+            **extra,
         )
+        last = resp.get("LastEvaluatedKey")
+        rows = [from_item(i) for i in resp.get("Items", [])]
+        return rows, (str(from_item(last)["startedAt"]) if last else None)

@@ -6,6 +6,8 @@ exist (404), so ids cannot be probed.
 
 from __future__ import annotations
 
+import base64
+import re
 from typing import Any
 
 from services.gateway.bodies import path_id
@@ -17,8 +19,9 @@ from services.gateway.models import (
     LiveKitJoin,
     SessionRef,
     SignalIn,
+    omitted,
 )
-from services.gateway.problems import Problem
+from services.gateway.problems import Problem, field_error
 from services.gateway.spec import Call, Operation
 from services.gateway.views import (
     is_live,
@@ -34,6 +37,7 @@ from services.wire.events import derive_id
 from services.wire.events.gateway import SessionStopRequested, SignalRelayed
 
 HISTORY_LIMIT = 100
+_SORT_KEY = re.compile(r"^[0-9A-Za-z:.+#_-]{1,160}$")
 # An SDP offer with audio, video and data is ~5-10 kB; nothing legitimate comes near this.
 SIGNAL_MAX_BYTES = 32 * 1024
 
@@ -130,11 +134,39 @@ async def relay_signal(call: Call) -> None:
     )
 
 
-async def history(call: Call) -> History:
-    rows = await call.ctx.reads.history(call.me.user_id, HISTORY_LIMIT)
+class HistoryPage(History):
+    next_cursor: str | None = omitted()
+
+
+def _page(call: Call) -> tuple[int, str | None]:
+    """`?limit=1..100` (default 100) and `?cursor=` (a previous page's `nextCursor`)."""
+    q = call.request.query
+    raw_limit = q.get("limit", str(HISTORY_LIMIT))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= HISTORY_LIMIT:
+        raise field_error("limit", f"must be a whole number from 1 to {HISTORY_LIMIT}")
+    cursor = q.get("cursor")
+    if cursor is None:
+        return int(raw_limit), None
+    try:
+        before = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        before = ""
+    # It only ever pages through my own rows, so any well-formed sort key is harmless.
+    if not _SORT_KEY.match(before):
+        raise field_error("cursor", "not a cursor this route gave out")
+    return int(raw_limit), before
+
+
+def _cursor(started_at: str) -> str:
+    return base64.urlsafe_b64encode(started_at.encode()).decode().rstrip("=")
+
+
+async def history(call: Call) -> HistoryPage:
+    limit, before = _page(call)
+    rows, last = await call.ctx.reads.history(call.me.user_id, limit, before)
     names = await call.ctx.reads.profiles(str(r.get("partnerId", "")) for r in rows)
     past = [past_session(r, names, call.now) for r in rows]
-    return History(sessions=[p for p in past if p])
+    return HistoryPage(sessions=[p for p in past if p], next_cursor=_cursor(last) if last else None)
 
 
 _SESSION_PROBLEMS = ((404, "not-found"), (409, "session-not-live"))
@@ -183,11 +215,19 @@ OPERATIONS = (
     Operation(
         "GET",
         "/v1/sessions",
-        "My past sessions (kept 90 days), newest first",
+        "My past sessions (kept 90 days), newest first, a page at a time",
         "sessions",
         "listSessions",
         handler=history,
-        reply=History,
+        reply=HistoryPage,
         rule="read",
+        description="`?limit=` (1-100, default 100) rows per page; `nextCursor`, present when "
+        "there may be older ones, goes back as `?cursor=` for the next page.",
+        extra={
+            "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+            ]
+        },
     ),
 )

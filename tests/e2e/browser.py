@@ -23,6 +23,26 @@ ARGS = [
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "Parley-demo-1"
+# axe-core from the SPA's own dev dependencies: never fetched while the tests run.
+AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+
+_AXE_RUN = """async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+    }));
+}"""
+
+
+async def accessibility_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now. Injected through
+    the DevTools protocol (page.evaluate), which the page's CSP does not apply to."""
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.evaluate(AXE.read_text())
+    found: list[dict[str, Any]] = await page.evaluate(_AXE_RUN)
+    return [v for v in found if v["impact"] in FAILING_IMPACTS]
 
 
 async def launch(pw: Playwright) -> Browser:
@@ -50,8 +70,29 @@ class Person:
         return int(text.split()[0])
 
     async def shot(self, name: str) -> None:
+        """Keeps a screenshot of the screen, and fails if axe-core finds it inaccessible."""
         SCREENSHOTS.mkdir(exist_ok=True)
         await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        bad = await accessibility_violations(self.page)
+        assert not bad, f"{name}: accessibility violations {bad}"
+
+    async def devices_ready(self) -> None:
+        """The device check on Home has opened the (fake) camera and microphone."""
+        await expect(self.by("devices-ready")).to_be_visible(timeout=20_000)
+        await expect(self.by("join")).to_be_enabled()
+
+    async def hide_tab(self, hidden: bool = True) -> None:
+        """What switching to another tab does to the page: visibilityState and its event."""
+        await self.page.evaluate(
+            """(hidden) => {
+                Object.defineProperty(document, 'visibilityState', {
+                    configurable: true, get: () => hidden ? 'hidden' : 'visible' });
+                Object.defineProperty(document, 'hidden', {
+                    configurable: true, get: () => hidden });
+                document.dispatchEvent(new Event('visibilitychange'));
+            }""",
+            hidden,
+        )
 
     async def frames_decoded(self) -> int:
         value = await self.page.evaluate(

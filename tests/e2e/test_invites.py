@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Browser, expect
 
 from tests.e2e.browser import Person, person
@@ -20,6 +22,8 @@ async def _pair(browser: Browser, url: str, a: str, b: str) -> tuple[Person, Per
     one, two = await person(browser, a), await person(browser, b)
     await one.sign_in(url)
     await two.sign_in(url)
+    for p in (one, two):
+        await p.devices_ready()  # inviting and accepting start a call: devices first
     return one, two
 
 
@@ -28,7 +32,14 @@ async def test_accepted_invite_starts_a_call_for_both(
 ) -> None:
     carol, dave = await _pair(browser, local_stack.url, "carol", "dave")
     try:
+        # Dave is looking at another tab: the invite changes his tab's title (and chimes).
+        await dave.hide_tab()
         await _invite(carol, "dave")
+        await expect(dave.page).to_have_title(re.compile("Carol invites you"), timeout=20_000)
+        alerted = await dave.page.evaluate("() => window.__parley.alerted")
+        assert alerted.startswith("invite:"), alerted
+        await dave.hide_tab(False)
+        await expect(dave.page).to_have_title("Parley")
         await expect(dave.by("invite-popup")).to_be_visible(timeout=20_000)
         await expect(dave.by("invite-popup")).to_contain_text("Carol")
         await dave.shot("05-invite-received")

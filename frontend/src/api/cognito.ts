@@ -149,6 +149,21 @@ function redirectUri(config: AppConfig['auth']): string {
   return config.redirectUri ?? `${window.location.origin}/`;
 }
 
+/**
+ * Where signing out goes: the hosted UI's logout endpoint ends the Cognito (and so Google)
+ * session too, so another account can sign in on this browser. Null in local mode, where
+ * forgetting the tokens is all there is. `logout_uri` must be one of the app client's
+ * sign-out URLs.
+ */
+export function hostedSignOutUrl(config: AppConfig['auth'], origin: string): string | null {
+  if (config.mode !== 'hosted' || !config.hostedUiDomain) return null;
+  const params = new URLSearchParams({
+    client_id: config.clientId,
+    logout_uri: config.redirectUri ?? `${origin}/`,
+  });
+  return `${hostedBase(config.hostedUiDomain)}/logout?${params}`;
+}
+
 function base64Url(bytes: Uint8Array): string {
   let binary = '';
   bytes.forEach((b) => (binary += String.fromCharCode(b)));

@@ -3,9 +3,10 @@
 import type { HttpClient } from './http';
 import type {
   AppConfig,
+  HistoryPage,
   JoinAnswer,
   Me,
-  PastSession,
+  PersonRef,
   Preferences,
   Profile,
   ReportReason,
@@ -76,12 +77,37 @@ export class ParleyApi {
     });
   }
 
-  sessions(): Promise<{ sessions: PastSession[] }> {
-    return this.http.request('GET', '/v1/sessions');
+  /** One page of my history, newest first; `nextCursor` asks for the page after it. */
+  sessions(page: { cursor?: string | null; limit?: number } = {}): Promise<HistoryPage> {
+    const q = new URLSearchParams();
+    if (page.limit) q.set('limit', String(page.limit));
+    if (page.cursor) q.set('cursor', page.cursor);
+    const query = q.toString();
+    return this.http.request('GET', `/v1/sessions${query ? `?${query}` : ''}`);
+  }
+
+  blocks(): Promise<{ people: PersonRef[] }> {
+    return this.http.request('GET', '/v1/blocks');
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.http.request('DELETE', `/v1/blocks/${enc(userId)}`);
   }
 
   block(userId: string): Promise<void> {
     return this.http.request('POST', '/v1/blocks', { body: { userId } });
+  }
+
+  talkAgain(sessionId: string): Promise<{ partner: PersonRef; mutual: boolean }> {
+    return this.http.request('POST', '/v1/partners', { body: { sessionId } });
+  }
+
+  partners(): Promise<{ people: PersonRef[] }> {
+    return this.http.request('GET', '/v1/partners');
+  }
+
+  removePartner(userId: string): Promise<void> {
+    return this.http.request('DELETE', `/v1/partners/${enc(userId)}`);
   }
 
   report(body: {

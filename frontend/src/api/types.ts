@@ -88,6 +88,12 @@ export interface PastSession {
   reason: string;
 }
 
+export interface HistoryPage {
+  sessions: PastSession[];
+  /** Present when older conversations exist. */
+  nextCursor?: string | null;
+}
+
 export interface DirectJoin {
   mode: 'direct';
   sessionId: string;

@@ -1,16 +1,20 @@
 // Wires the pure state machine to the world: the API, the WebSocket, sign-in and timers.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { passwordSignIn, SignInError, startHostedSignIn } from '../api/cognito';
+import { hostedSignOutUrl, passwordSignIn, SignInError, startHostedSignIn } from '../api/cognito';
 import { ParleyApi } from '../api/endpoints';
 import { ApiError, HttpClient } from '../api/http';
 import { isRetryable, sentenceForError } from '../api/problems';
 import type { AppConfig, Preferences, Profile, PushMessage, ReportReason } from '../api/types';
 import { PushSocket, socketUrl } from '../api/ws';
 import { exposeForTests } from '../lib/testHook';
+import { loadChoice } from '../media/devices';
+import { checkDevices, readinessOf, type Readiness } from '../media/readiness';
 import { SignalInbox } from '../media/signalling';
 import { initialState, reducer, type AppState } from '../state/machine';
 import { AuthSession } from './auth';
+import { useAttention } from './useAttention';
+import { hashOf, viewOf, type View } from './view';
 
 /** Refusals that mean this page's idea of things is out of date: re-read the truth. */
 const STALE_CODES = new Set([
@@ -58,11 +62,17 @@ export function useController(config: AppConfig) {
   );
   const inbox = useMemo(() => new SignalInbox(), []);
 
-  const signOut = useCallback(() => {
-    auth.clear();
-    inbox.reset();
-    dispatch({ type: 'signed-out' });
-  }, [auth, inbox]);
+  const signOut = useCallback(
+    (everywhere = false) => {
+      auth.clear();
+      inbox.reset();
+      dispatch({ type: 'signed-out' });
+      // Pressing "Sign out" also ends the hosted-UI session; an expired token only forgets.
+      const logout = everywhere ? hostedSignOutUrl(config.auth, location.origin) : null;
+      if (logout) location.assign(logout);
+    },
+    [auth, inbox, config],
+  );
   signOutRef.current = signOut;
 
   // ---- the truth -------------------------------------------------------------------------
@@ -186,11 +196,40 @@ export function useController(config: AppConfig) {
     exposeForTests({ state: state.phase });
   }, [state.phase]);
 
+  useAttention(state);
+
+  // ---- devices and pages -----------------------------------------------------------------
+
+  const [readiness, setReadiness] = useState<Readiness>('unchecked');
+  const devices = useMemo(() => ({ readiness, setReadiness }), [readiness]);
+
+  const [view, setView] = useState<View>(() => viewOf(location.hash));
+  useEffect(() => {
+    const onHash = () => setView(viewOf(location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const go = useCallback((next: View) => {
+    if (viewOf(location.hash) !== next) location.hash = hashOf(next);
+    setView(next);
+  }, []);
+
   // ---- actions ---------------------------------------------------------------------------
 
+  const readinessRef = useRef(readiness);
+  readinessRef.current = readiness;
+
   const actions = useMemo(() => {
-    const answerInvite = (inviteId: string, answer: 'accept' | 'decline') => {
+    /** Before accepting, the devices are asked for (once): never first after the match. */
+    const ensureDevices = async () => {
+      if (readinessRef.current !== 'unchecked' || !navigator.mediaDevices?.getUserMedia) return;
+      const got = await checkDevices((c) => navigator.mediaDevices.getUserMedia(c), loadChoice());
+      got.stream?.getTracks().forEach((t) => t.stop());
+      setReadiness(readinessOf(got));
+    };
+    const answerInvite = async (inviteId: string, answer: 'accept' | 'decline') => {
       dispatch({ type: 'invite.answering', inviteId, answer });
+      if (answer === 'accept') await ensureDevices();
       return run(async () => {
         try {
           if (answer === 'accept') await api.acceptInvite(inviteId);
@@ -210,7 +249,7 @@ export function useController(config: AppConfig) {
         dispatch({ type: 'signed-in' });
       },
       signInWithGoogle: () => startHostedSignIn(config.auth),
-      signOut,
+      signOut: () => signOut(true),
       reloadMe: () => void reloadMe(),
       joinQueue: () =>
         run(async () => {
@@ -256,6 +295,7 @@ export function useController(config: AppConfig) {
           await reloadMe();
         }),
       block: (userId: string) => run(() => api.block(userId)),
+      unblock: (userId: string) => run(() => api.unblock(userId)),
       report: (userId: string, reason: ReportReason, sessionId?: string, note?: string) =>
         run(() => api.report({ userId, reason, sessionId, note: note || undefined })),
       dismissRefusal: () => {
@@ -278,7 +318,18 @@ export function useController(config: AppConfig) {
     [],
   );
 
-  return { state, config, api, inbox, clock: api.http.clock, actions, isSessionOver };
+  return {
+    state,
+    config,
+    api,
+    inbox,
+    clock: api.http.clock,
+    actions,
+    isSessionOver,
+    devices,
+    view,
+    go,
+  };
 }
 
 export type Controller = ReturnType<typeof useController>;

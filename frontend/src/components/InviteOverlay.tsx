@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useParley } from '../app/context';
 import { inviteOutcomeSentence } from '../api/problems';
 import { useNow } from '../hooks/useNow';
@@ -34,12 +34,34 @@ function useSecondsLeft(expiresAt: string, inviteId: string): number {
   return left;
 }
 
+/** An invite takes the focus (it needs an answer) and gives it back once answered. */
+function useFocusWhileOpen(key: string) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    ref.current?.querySelector<HTMLElement>('button')?.focus();
+    const popup = ref.current;
+    return () => {
+      const inside = !document.activeElement || popup?.contains(document.activeElement);
+      if (inside || document.activeElement === document.body) opener?.focus?.();
+    };
+  }, [key]);
+  return ref;
+}
+
 function IncomingCard({ invite, more }: { invite: IncomingInvite; more: number }) {
   const { actions } = useParley();
   const left = useSecondsLeft(invite.expiresAt, invite.inviteId);
+  const ref = useFocusWhileOpen(invite.inviteId);
   const { from } = invite;
   return (
-    <div className="popup" role="dialog" aria-label="Invitation" data-testid="invite-popup">
+    <div
+      ref={ref}
+      className="popup"
+      role="dialog"
+      aria-label={`Invitation from ${from.name || 'someone'}`}
+      data-testid="invite-popup"
+    >
       <p>
         <strong>{from.name || 'Someone'}</strong> would like to talk with you.
       </p>
@@ -108,7 +130,7 @@ function OutcomeToast() {
       data-outcome={outcome.kind}
     >
       <p>{inviteOutcomeSentence(outcome)}</p>
-      <button className="link" onClick={actions.dismissOutcome} aria-label="Dismiss">
+      <button className="link" onClick={actions.dismissOutcome}>
         OK
       </button>
     </div>

@@ -11,6 +11,8 @@ const REFRESH_MS = 10_000;
 export function Presence({ canInvite }: { canInvite: boolean }) {
   const { api, state, actions } = useParley();
   const people = useLoader(() => api.presence(), state.pushes, REFRESH_MS);
+  const partners = useLoader(() => api.partners(), state.pushes, REFRESH_MS);
+  const partnerIds = new Set(partners.data?.people.map((p) => p.userId) ?? []);
   const [inviting, setInviting] = useState<string | null>(null);
   const pending = state.outgoing !== null;
 
@@ -20,7 +22,12 @@ export function Presence({ canInvite }: { canInvite: boolean }) {
     setInviting(null);
   }
 
-  const list = people.data?.people ?? [];
+  // The server lists partners first; keep that order even if the two answers disagree.
+  const all = people.data?.people ?? [];
+  const list = [
+    ...all.filter((p) => partnerIds.has(p.userId)),
+    ...all.filter((p) => !partnerIds.has(p.userId)),
+  ];
   return (
     <section className="card">
       <h2>Online now</h2>
@@ -38,9 +45,16 @@ export function Presence({ canInvite }: { canInvite: boolean }) {
       )}
       <ul className="people" data-testid="presence-list">
         {list.map((person) => (
-          <li key={person.userId}>
+          <li key={person.userId} className={partnerIds.has(person.userId) ? 'partner' : undefined}>
             <div>
-              <strong>{person.name || 'Someone'}</strong>
+              <strong>
+                {person.name || 'Someone'}
+                {partnerIds.has(person.userId) && (
+                  <span className="tag" data-testid={`partner-${person.userId}`}>
+                    Partner
+                  </span>
+                )}
+              </strong>
               <span className="muted small">
                 speaks {languageList(person.speaks)} · practising {languageList(person.learns)}
               </span>
@@ -51,6 +65,7 @@ export function Presence({ canInvite }: { canInvite: boolean }) {
               onClick={() => void invite(person)}
             >
               {inviting === person.userId ? 'Inviting…' : 'Invite'}
+              <span className="visually-hidden"> {person.name || 'Someone'}</span>
             </button>
           </li>
         ))}

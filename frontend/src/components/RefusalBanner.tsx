@@ -21,7 +21,7 @@ export function RefusalBanner() {
       <p>{text}</p>
       <div className="row">
         {state.refusal?.retryable && <button onClick={actions.retry}>Retry</button>}
-        <button className="secondary" onClick={actions.dismissRefusal} aria-label="Dismiss">
+        <button className="secondary" onClick={actions.dismissRefusal}>
           OK
         </button>
       </div>

@@ -5,13 +5,12 @@ import { sentenceForError } from '../api/problems';
 import type { JoinAnswer, LiveSession } from '../api/types';
 import { startCall } from '../media/call';
 import type { CallHandle, CallStatus } from '../media/types';
+import { loadChat, saveChat, type ChatLine } from '../lib/chatStore';
 import { exposeForTests } from '../lib/testHook';
+import type { PartnerState } from '../media/channel';
+import type { Quality } from '../media/quality';
 
-export interface ChatLine {
-  id: number;
-  fromMe: boolean;
-  text: string;
-}
+export type { ChatLine };
 
 const ENDED_CODES = new Set(['session-not-live', 'not-a-participant']);
 
@@ -25,13 +24,17 @@ export function useCall(session: LiveSession) {
   const [local, setLocal] = useState<MediaStream | null>(null);
   const [remote, setRemote] = useState<MediaStream | null>(null);
   const [deviceProblem, setDeviceProblem] = useState<string | null>(null);
-  const [chat, setChat] = useState<ChatLine[]>([]);
+  const [chat, setChat] = useState<ChatLine[]>(() => loadChat(session.sessionId));
+  const [partnerState, setPartnerState] = useState<PartnerState>({ mic: true, cam: true });
+  const [quality, setQuality] = useState<Quality>('unknown');
   const [micOn, setMicOn] = useState(true);
   const [camOn, setCamOn] = useState(true);
   const [sharing, setSharing] = useState(false);
   const handle = useRef<CallHandle | null>(null);
-  const lineId = useRef(0);
+  const lineId = useRef(chat.reduce((n, l) => Math.max(n, l.id), 0));
   const sessionId = session.sessionId;
+
+  useEffect(() => saveChat(sessionId, chat), [sessionId, chat]);
 
   const addLine = useCallback((text: string, fromMe: boolean) => {
     lineId.current += 1;
@@ -65,6 +68,12 @@ export function useCall(session: LiveSession) {
             onChat: (text) => !cancelled && addLine(text, false),
             onDeviceProblem: (message) => !cancelled && setDeviceProblem(message),
             onSharing: (on) => !cancelled && setSharing(on),
+            onPartnerState: (p) => {
+              if (cancelled) return;
+              setPartnerState(p);
+              exposeForTests({ partner: p });
+            },
+            onQuality: (q) => !cancelled && setQuality(q),
           },
         );
         if (cancelled) started.close(false);
@@ -97,6 +106,8 @@ export function useCall(session: LiveSession) {
     remote,
     deviceProblem,
     chat,
+    partnerState,
+    quality,
     canShareScreen:
       join !== null &&
       typeof navigator !== 'undefined' &&

@@ -112,3 +112,15 @@ describe('formatDuration and inWords', () => {
     expect(inWords(at, Date.parse(at) + 1000)).toBe('now');
   });
 });
+
+describe('an invite countdown in a background tab', () => {
+  it('is read from the deadline, so a timer the browser held back for 40 s loses nothing', () => {
+    const sent = Date.parse('2030-01-01T12:00:00Z');
+    const expiresAt = '2030-01-01T12:01:00Z';
+    // The tab was hidden: its last tick was at +5 s, the next one comes at +45 s.
+    expect(remainingSeconds(expiresAt, sent + 5_000, 0)).toBe(55);
+    expect(remainingSeconds(expiresAt, sent + 45_000, 0)).toBe(15);
+    // A device clock 30 s fast still counts down to the server's deadline.
+    expect(remainingSeconds(expiresAt, sent + 45_000 + 30_000, -30_000)).toBe(15);
+  });
+});

@@ -5,6 +5,10 @@ export interface ParleyTestHook {
   pc: RTCPeerConnection | null;
   state: string;
   callStatus: string | null;
+  /** The key of the last alert shown while the tab was hidden. */
+  alerted?: string | null;
+  /** The partner's microphone and camera, as their page last said. */
+  partner?: { mic: boolean; cam: boolean };
 }
 
 declare global {

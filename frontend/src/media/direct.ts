@@ -8,7 +8,9 @@
 
 import type { DirectJoin, SignalKind, SignalMessage } from '../api/types';
 import { exposeForTests } from '../lib/testHook';
+import { decode, encode } from './channel';
 import { openCameraAndMicrophone } from './devices';
+import { qualityOf, sampleOf, type Sample } from './quality';
 import { CandidateQueue, type SignalInbox } from './signalling';
 import type { CallEvents, CallHandle } from './types';
 
@@ -17,6 +19,7 @@ export type SendSignal = (kind: SignalKind, data: unknown, keepalive?: boolean) 
 const OFFER_RESEND_MS = 4_000;
 const OFFER_RESEND_LIMIT = 30;
 const DISCONNECTED_GRACE_MS = 6_000;
+const QUALITY_EVERY_MS = 2_000;
 
 /** The `o=` line names an SDP session (id + version): equal lines mean the same offer. */
 export function sdpOrigin(sdp: string | undefined): { id: string; version: string } | null {
@@ -37,6 +40,10 @@ export class DirectCall implements CallHandle {
   private remoteOffer: { id: string; version: string } | null = null;
   private resendTimer: ReturnType<typeof setInterval> | undefined;
   private brokenTimer: ReturnType<typeof setTimeout> | undefined;
+  private qualityTimer: ReturnType<typeof setInterval> | undefined;
+  private lastSample: Sample | null = null;
+  private micOn = true;
+  private camOn = true;
   private detachInbox: () => void = () => {};
   /** Signals are handled one after another: each step awaits the peer connection. */
   private queue: Promise<void> = Promise.resolve();
@@ -72,7 +79,19 @@ export class DirectCall implements CallHandle {
     this.detachInbox = this.inbox.attach(this.join.sessionId, (m) => {
       this.queue = this.queue.then(() => this.onSignal(m));
     });
+    this.qualityTimer = setInterval(() => void this.measure(), QUALITY_EVERY_MS);
     if (this.offerer) await this.offer();
+  }
+
+  private async measure(): Promise<void> {
+    if (this.closed || this.pc.connectionState !== 'connected') return;
+    try {
+      const sample = sampleOf(await this.pc.getStats());
+      this.events.onQuality(qualityOf(this.lastSample, sample));
+      this.lastSample = sample;
+    } catch {
+      // stats are a nicety; a failed read changes nothing
+    }
   }
 
   // ---- the peer connection -----------------------------------------------------------------
@@ -83,6 +102,7 @@ export class DirectCall implements CallHandle {
     clearTimeout(this.brokenTimer);
     this.remoteOffer = null;
     this.remote = null;
+    this.lastSample = null;
     this.events.onRemoteStream(null);
     const pc = new RTCPeerConnection({ iceServers: this.join.iceServers });
     this.pc = pc;
@@ -112,8 +132,11 @@ export class DirectCall implements CallHandle {
   private openChat(pc: RTCPeerConnection): void {
     // Negotiated on both sides with the same id: no wait for `ondatachannel`.
     const channel = pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    channel.onopen = () => this.sendState();
     channel.onmessage = (e) => {
-      if (typeof e.data === 'string') this.events.onChat(e.data);
+      const message = decode(e.data);
+      if (message?.kind === 'chat') this.events.onChat(message.text);
+      else if (message?.kind === 'state') this.events.onPartnerState(message);
     };
     this.chat = channel;
   }
@@ -237,10 +260,26 @@ export class DirectCall implements CallHandle {
 
   async setMicrophone(enabled: boolean): Promise<void> {
     this.local?.getAudioTracks().forEach((t) => (t.enabled = enabled));
+    this.micOn = enabled;
+    this.sendState();
   }
 
   async setCamera(enabled: boolean): Promise<void> {
     this.local?.getVideoTracks().forEach((t) => (t.enabled = enabled));
+    this.camOn = enabled;
+    this.sendState();
+  }
+
+  /** Tells the partner what they can expect to hear and see (a disabled track is silent/black). */
+  private sendState(): void {
+    if (this.chat?.readyState !== 'open') return;
+    const hasVideo = (this.local?.getVideoTracks().length ?? 0) > 0 || this.screenTrack !== null;
+    const hasAudio = (this.local?.getAudioTracks().length ?? 0) > 0;
+    const state = {
+      mic: hasAudio && this.micOn,
+      cam: hasVideo && (this.camOn || !!this.screenTrack),
+    };
+    this.chat.send(encode({ kind: 'state', ...state }));
   }
 
   private videoSender(): RTCRtpSender | undefined {
@@ -263,6 +302,7 @@ export class DirectCall implements CallHandle {
     await sender.replaceTrack(track);
     this.events.onLocalStream(stream);
     this.events.onSharing(true);
+    this.sendState();
     return true;
   }
 
@@ -275,11 +315,12 @@ export class DirectCall implements CallHandle {
     await this.videoSender()?.replaceTrack(camera);
     this.events.onLocalStream(this.local);
     this.events.onSharing(false);
+    this.sendState();
   }
 
   sendChat(text: string): boolean {
     if (!this.chat || this.chat.readyState !== 'open') return false;
-    this.chat.send(text);
+    this.chat.send(encode({ kind: 'chat', text }));
     return true;
   }
 
@@ -288,6 +329,7 @@ export class DirectCall implements CallHandle {
     this.closed = true;
     clearInterval(this.resendTimer);
     clearTimeout(this.brokenTimer);
+    clearInterval(this.qualityTimer);
     this.detachInbox();
     if (notifyPartner) void this.signal('bye', {}, true);
     this.screenTrack?.stop();

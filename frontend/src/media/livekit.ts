@@ -2,15 +2,26 @@
 // This module (and livekit-client with it) is loaded only when a LiveKit call starts.
 
 import {
+  ConnectionQuality,
   ConnectionState,
   Room,
   RoomEvent,
   Track,
+  type Participant,
   type RemoteTrack,
   type LocalTrackPublication,
 } from 'livekit-client';
 import type { LiveKitJoin } from '../api/types';
+import type { Quality } from './quality';
 import type { CallEvents, CallHandle } from './types';
+
+const QUALITY: Record<ConnectionQuality, Quality> = {
+  [ConnectionQuality.Excellent]: 'good',
+  [ConnectionQuality.Good]: 'good',
+  [ConnectionQuality.Poor]: 'fair',
+  [ConnectionQuality.Lost]: 'poor',
+  [ConnectionQuality.Unknown]: 'unknown',
+};
 
 const CHAT_TOPIC = 'chat';
 
@@ -46,6 +57,12 @@ class LiveKitCall implements CallHandle {
       .on(RoomEvent.LocalTrackUnpublished, (pub: LocalTrackPublication) => {
         if (pub.source === Track.Source.ScreenShare) events.onSharing(false);
       })
+      .on(RoomEvent.TrackMuted, (_pub, p: Participant) => this.partnerState(p))
+      .on(RoomEvent.TrackUnmuted, (_pub, p: Participant) => this.partnerState(p))
+      .on(RoomEvent.TrackSubscribed, (_t, _pub, p: Participant) => this.partnerState(p))
+      .on(RoomEvent.ConnectionQualityChanged, (q: ConnectionQuality, p: Participant) => {
+        if (p === room.localParticipant) events.onQuality(QUALITY[q] ?? 'unknown');
+      })
       .on(RoomEvent.DataReceived, (payload: Uint8Array, _participant, _kind, topic?: string) => {
         if (topic === CHAT_TOPIC) events.onChat(this.decoder.decode(payload));
       });
@@ -59,6 +76,19 @@ class LiveKitCall implements CallHandle {
       );
     }
     this.showLocal();
+  }
+
+  /** Mic and camera of the partner, from their publications (muted or absent = off). */
+  private partnerState(p: Participant): void {
+    if (p === this.room.localParticipant) return;
+    const on = (source: Track.Source) => {
+      const pub = p.getTrackPublication(source);
+      return !!pub && !pub.isMuted;
+    };
+    this.events.onPartnerState({
+      mic: on(Track.Source.Microphone),
+      cam: on(Track.Source.Camera) || on(Track.Source.ScreenShare),
+    });
   }
 
   private addRemote(track: RemoteTrack): void {

@@ -1,5 +1,8 @@
 // What a page needs from a running call, whichever media mode carries it.
 
+import type { PartnerState } from './channel';
+import type { Quality } from './quality';
+
 export type CallStatus =
   'starting' | 'connecting' | 'connected' | 'reconnecting' | 'partner-left' | 'failed' | 'closed';
 
@@ -12,6 +15,9 @@ export interface CallEvents {
   onDeviceProblem: (message: string) => void;
   /** Screen sharing started or stopped (also when the browser's own "Stop sharing" is used). */
   onSharing: (sharing: boolean) => void;
+  /** The partner turned their microphone or camera on or off. */
+  onPartnerState: (state: PartnerState) => void;
+  onQuality: (quality: Quality) => void;
 }
 
 export interface CallHandle {

@@ -2,10 +2,14 @@ import { useEffect, useState } from 'react';
 import { useParley } from '../app/context';
 import type { LiveSession } from '../api/types';
 import { ChatPanel } from '../components/ChatPanel';
+import { Dialog } from '../components/Dialog';
+import { Safety } from '../components/Safety';
 import { Progress } from '../components/Progress';
 import { VideoTile } from '../components/VideoTile';
 import { useCall } from '../hooks/useCall';
 import { useNow } from '../hooks/useNow';
+import { loadChoice } from '../media/devices';
+import { QUALITY_WORDS } from '../media/quality';
 import type { CallStatus } from '../media/types';
 import { formatClock, isWarning, remainingSeconds } from '../lib/countdown';
 
@@ -26,7 +30,9 @@ export function Call({ session }: { session: LiveSession }) {
   const { state, actions, clock } = useParley();
   const call = useCall(session);
   const now = useNow(250);
-  const [chatOpen, setChatOpen] = useState(false);
+  const [chatOpen, setChatOpen] = useState(() => call.chat.length > 0);
+  const [safetyOpen, setSafetyOpen] = useState(false);
+  const [speakerId] = useState(() => loadChoice().speakerId);
   const endsAt = call.join?.endsAt ?? session.endsAt;
   const left = remainingSeconds(endsAt, now, clock.offsetMs);
   const warning = isWarning(left);
@@ -42,11 +48,28 @@ export function Call({ session }: { session: LiveSession }) {
   const statusWords = call.error ?? STATUS_WORDS[call.status];
 
   return (
-    <main className="call" data-testid="in-call">
+    <main className="call" id="main" data-testid="in-call">
+      <h1 className="visually-hidden">Conversation with {partner}</h1>
       <div className="call-bar">
         <span>
           Talking with <strong>{partner}</strong>
         </span>
+        {call.status === 'connected' && (
+          <span
+            className={`quality quality-${call.quality}`}
+            data-testid="quality"
+            data-quality={call.quality}
+            role="img"
+            aria-label={QUALITY_WORDS[call.quality]}
+            title={QUALITY_WORDS[call.quality]}
+          >
+            <span aria-hidden="true" className="bars">
+              <i />
+              <i />
+              <i />
+            </span>
+          </span>
+        )}
         <span
           className={warning ? 'countdown warn' : 'countdown'}
           data-testid="countdown"
@@ -68,8 +91,20 @@ export function Call({ session }: { session: LiveSession }) {
           testid="remote-video"
           label={`${partner}'s video`}
           placeholder={call.status === 'connected' ? 'Camera off' : `Waiting for ${partner}…`}
+          cameraOff={call.status === 'connected' && !call.partnerState.cam}
+          micOff={call.status === 'connected' && !call.partnerState.mic}
+          name={session.partner?.name}
+          sinkId={speakerId}
         />
-        <VideoTile stream={call.local} testid="local-video" label="Your video" local />
+        <VideoTile
+          stream={call.local}
+          testid="local-video"
+          label="Your video"
+          local
+          cameraOff={!call.camOn}
+          micOff={!call.micOn}
+          name="You"
+        />
       </div>
       {statusWords && (
         <div className="call-status" role="status" data-testid="call-status">
@@ -117,6 +152,16 @@ export function Call({ session }: { session: LiveSession }) {
         >
           {chatOpen ? 'Hide chat' : `Chat${call.chat.length ? ` (${call.chat.length})` : ''}`}
         </button>
+        {session.partner && (
+          <button
+            className="secondary"
+            data-testid="call-safety"
+            aria-haspopup="dialog"
+            onClick={() => setSafetyOpen(true)}
+          >
+            Block or report
+          </button>
+        )}
         <button
           data-testid="stop"
           className="danger"
@@ -127,6 +172,18 @@ export function Call({ session }: { session: LiveSession }) {
         </button>
       </div>
       {chatOpen && <ChatPanel lines={call.chat} send={call.sendChat} partner={partner} />}
+      {safetyOpen && session.partner && (
+        <Dialog
+          title={`Block or report ${partner}`}
+          testid="safety-dialog"
+          onClose={() => setSafetyOpen(false)}
+        >
+          <p className="muted small">
+            Blocking does not end this call — press Stop for that. {partner} is not told.
+          </p>
+          <Safety partner={session.partner} sessionId={session.sessionId} />
+        </Dialog>
+      )}
     </main>
   );
 }

@@ -450,3 +450,37 @@ describe('refusals', () => {
     expect(s.refusal).toBeNull();
   });
 });
+
+describe('honest numbers: the summary waits for the ledger to settle', () => {
+  const held = (left: number, heldPoints: number) =>
+    me({ points: { left, used: 0, held: heldPoints, resetsAt: '2030-01-02T00:00:00Z' } });
+  const changed = (left: number, used: number, heldPoints: number): PushMessage => ({
+    type: 'points.changed',
+    left,
+    used,
+    held: heldPoints,
+    resetsAt: '2030-01-02T00:00:00Z',
+  });
+
+  it('is settling while the hold is still open, and settled on points.changed', () => {
+    let s = run(inCall(), push(ended));
+    expect(s.summary?.settled).toBe(false);
+    // /v1/me read right after the end still shows the 15 points held: not the final figure
+    s = run(s, { type: 'me.loaded', me: held(0, 15) });
+    expect(s.summary?.settled).toBe(false);
+    s = run(s, push(changed(14, 1, 0)));
+    expect(s.summary?.settled).toBe(true);
+    expect(s.me?.points.left).toBe(14);
+  });
+
+  it('is settled when /v1/me shows no hold left (points.changed came first or was lost)', () => {
+    const s = run(inCall(), push(changed(14, 1, 0)), push(ended));
+    expect(s.summary?.settled).toBe(false);
+    expect(run(s, { type: 'me.loaded', me: held(14, 0) }).summary?.settled).toBe(true);
+  });
+
+  it('a points.changed outside a summary touches no summary', () => {
+    const s = run(inCall(), push(changed(0, 0, 15)));
+    expect(s.summary).toBeNull();
+  });
+});

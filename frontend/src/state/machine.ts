@@ -67,7 +67,12 @@ function reconcile(state: AppState, me: Me): AppState {
       closed: close(next, 'sessions', state.session.sessionId),
     };
   }
-  if (state.phase === 'summary') return { ...next, ticket: null };
+  if (state.phase === 'summary') {
+    // No hold left means the ledger has settled the conversation: the figure is final.
+    const summary =
+      state.summary && me.points.held === 0 ? { ...state.summary, settled: true } : state.summary;
+    return { ...next, ticket: null, summary };
+  }
   const t = me.ticket;
   if (t && !FINISHED_TICKET.has(t.status) && !isClosed(state, 'tickets', t.ticketId)) {
     const same = state.ticket?.ticketId === t.ticketId ? state.ticket : null;
@@ -106,6 +111,7 @@ function endSession(
       startedAt: ended ? ended.startedAt : (known?.startsAt ?? null),
       endedAt: ended ? ended.endedAt : null,
       stoppedByMe: state.stopping && known !== null,
+      settled: false,
     },
   };
 }
@@ -270,7 +276,11 @@ function onPush(state: AppState, m: PushMessage): AppState {
       if (isOlder(m.occurredAt, state.pointsAt)) return state; // a newer balance is shown
       const points: Points = { left: m.left, used: m.used, held: m.held, resetsAt: m.resetsAt };
       const pointsAt = advance(state.pointsAt, m.occurredAt);
-      return { ...state, me: { ...state.me, points }, pointsAt };
+      const summary =
+        state.phase === 'summary' && state.summary
+          ? { ...state.summary, settled: true }
+          : state.summary;
+      return { ...state, me: { ...state.me, points }, pointsAt, summary };
     }
     case 'signal':
     case 'pong':

@@ -22,6 +22,8 @@ export interface Summary {
   startedAt: string | null;
   endedAt: string | null;
   stoppedByMe: boolean;
+  /** The ledger has settled this conversation's points: `points.left` is the final figure. */
+  settled: boolean;
 }
 
 export interface IncomingInvite {

@@ -141,6 +141,20 @@ class UserBlocked(Event):
         return user_group(self.user_id)
 
 
+class UserUnblocked(Event):
+    """Lift my block of someone (from settings). Their block of me, if any, stays."""
+
+    TYPE: ClassVar[str] = "user.unblocked"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    user_id: UserId
+    unblocked_user_id: UserId
+
+    def group(self) -> str:
+        # The same group as the block, so a block and its unblock stay in order.
+        return user_group(self.user_id)
+
+
 class UserReported(Event):
     """A report also blocks the pair: nobody is matched again with someone they reported."""
 
@@ -216,6 +230,7 @@ EVENTS: tuple[type[Event], ...] = (
     SessionStopRequested,
     SignalRelayed,
     UserBlocked,
+    UserUnblocked,
     UserReported,
     MediaParticipantJoined,
     MediaParticipantLeft,

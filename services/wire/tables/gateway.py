@@ -30,4 +30,38 @@ PRESENCE = Table(
     doc="Who is online now, with their languages; expires unless refreshed.",
 )
 
-TABLES = (PROFILES, CONNECTIONS, PRESENCE)
+BLOCKS = Table(
+    logical="gateway-blocks",
+    writer=G,
+    hash_key=Key("userId"),
+    range_key=Key("otherUserId"),
+    ttl_attribute=None,
+    doc=(
+        "Blocks the gateway accepted, one row per direction: iBlocked on the blocker's row, "
+        "blockedMe on the other's; presence hides both ways, settings lists iBlocked."
+    ),
+)
+
+REPORTS = Table(
+    logical="gateway-reports",
+    writer=G,
+    hash_key=Key("reportId"),
+    # Open reports oldest first for the operator; resolved ones leave the `open` partition.
+    indexes=(Index("byStatus", Key("status"), Key("createdAt")),),
+    ttl_attribute=None,
+    doc="Reports about people: reason, note, session, both people; open → resolved.",
+)
+
+PARTNERS = Table(
+    logical="gateway-partners",
+    writer=G,
+    hash_key=Key("userId"),
+    range_key=Key("otherUserId"),
+    ttl_attribute=None,
+    doc=(
+        "'Talk again?' answers, one row per direction: wantsAgain is my yes (with the session); "
+        "partner is set on both rows once both said yes."
+    ),
+)
+
+TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS, PARTNERS)

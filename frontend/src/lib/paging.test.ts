@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { appendPage } from './paging';
+
+describe('appendPage', () => {
+  it('appends the next page in order and drops rows already shown', () => {
+    const a = { sessionId: 'a' };
+    const b = { sessionId: 'b' };
+    const c = { sessionId: 'c' };
+    expect(appendPage([a, b], [b, c])).toEqual([a, b, c]);
+    expect(appendPage([], [a])).toEqual([a]);
+  });
+});
