@@ -39,6 +39,7 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
         "media.participant_joined": sessions.on_media_joined,
         "media.participant_left": sessions.on_media_left,
         "user.blocked": blocks.on_blocked,
+        "user.unblocked": blocks.on_unblocked,
         "user.reported": blocks.on_reported,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}

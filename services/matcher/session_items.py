@@ -110,12 +110,12 @@ def pair_met(
     )
 
 
-def pair_blocked(t: Tables, user: str, other: str, now: datetime) -> Entry:
-    # No TTL on a block: it lasts.
+def pair_blocked(t: Tables, user: str, other: str, now: datetime, by: str) -> Entry:
+    # No TTL on a block: it lasts until everyone who set it lifts it (`blockedBy`).
     return update_entry(
         t.pairs,
         {"userId": user, "otherUserId": other},
-        "SET blocked = :yes, blockedAt = :now REMOVE expiresAt",
+        "SET blocked = :yes, blockedAt = :now ADD blockedBy :by REMOVE expiresAt",
         None,
-        values(yes=True, now=iso(now)),
+        values(yes=True, now=iso(now), by={by}),
     )

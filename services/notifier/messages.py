@@ -141,7 +141,9 @@ def _invite_closed(e: matcher.InviteDeclined | matcher.InviteExpired) -> list[Pu
 
 
 def _invite_cancelled(e: matcher.InviteCancelled) -> list[Push]:
-    body = {"type": "invite.cancelled", "inviteId": e.invite_id, "reason": e.reason}
+    # Nobody learns from Parley that someone blocked them: a block reads as "unavailable".
+    reason = "unavailable" if e.reason == "blocked" else e.reason
+    body = {"type": "invite.cancelled", "inviteId": e.invite_id, "reason": reason}
     return [Push(e.to_user_id, body), Push(e.from_user_id, body)]
 
 

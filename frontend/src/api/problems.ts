@@ -126,7 +126,9 @@ function cancelledSentence(
       ? `${who} is busy right now, so your invite was cancelled.`
       : `The invite from ${whom} was cancelled.`;
   }
-  if (reason === 'blocked') return `Your invite to ${whom} could not be delivered.`;
+  if (reason === 'unavailable' || reason === 'blocked') {
+    return `Your invite to ${whom} could not be delivered.`;
+  }
   return outgoing ? 'You withdrew your invite.' : `${who} withdrew the invite.`;
 }
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
-from services.wire.events.gateway import TicketCancelRequested, UserBlocked
+from services.wire.events.gateway import TicketCancelRequested, UserBlocked, UserUnblocked
 from services.wire.names import Service
 from services.wire.tables import matcher as tables
 from tests.conftest import Stack
+from tests.integration.bus.helpers import eventually
 from tests.integration.matcher.helpers import join, matcher, settings_for, users_of
 
 
@@ -102,6 +105,33 @@ async def test_a_blocked_pair_is_not_paired_but_a_third_person_is(stack: Stack, 
 
     assert users_of(started.participants) == {"alice", "carol"}
     assert await m.state("bob") == "waiting"
+
+
+async def test_a_lifted_block_frees_the_pair_only_once_neither_blocks(
+    stack: Stack, aws: Aws
+) -> None:
+    async with matcher(aws, settings_for(stack)) as m:
+        await m.send(
+            UserBlocked(user_id="alice", blocked_user_id="bob"),
+            UserBlocked(user_id="bob", blocked_user_id="alice"),
+            UserUnblocked(user_id="alice", unblocked_user_id="bob"),
+        )
+        row = tables.PAIRS
+
+        async def blocked_by() -> set[str]:
+            item = await m.item(row, userId="alice", otherUserId="bob") or {}
+            return set(item.get("blockedBy", ())) if item.get("blocked") else set()
+
+        await eventually(lambda: _is(blocked_by(), {"bob"}))
+        await m.send(UserUnblocked(user_id="bob", unblocked_user_id="alice"))
+        await eventually(lambda: _is(blocked_by(), set()))
+        await m.send(*join("bob", "tb", ("es",), ("en",)), *join("alice", "ta", ("en",), ("es",)))
+        (started,) = await m.notifier.wait_for("session.started")
+    assert users_of(started.participants) == {"alice", "bob"}
+
+
+async def _is(value: Awaitable[set[str]], expected: set[str]) -> bool:
+    return await value == expected
 
 
 async def test_waiting_longer_widens_the_search_and_says_so(stack: Stack, aws: Aws) -> None:

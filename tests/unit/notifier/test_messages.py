@@ -206,6 +206,14 @@ def test_a_closed_invite_tells_both_people(cls: type[InviteDeclined]) -> None:
     assert all(bare(p).body == {"type": cls.TYPE, "inviteId": "i1"} for p in pushes)
 
 
+def test_an_invite_closed_by_a_block_tells_nobody_that_they_were_blocked() -> None:
+    event = InviteCancelled(invite_id="i1", from_user_id="ann", to_user_id="ben", reason="blocked")
+    pushes = pushes_for(event)
+    assert {p.user_id for p in pushes} == {"ann", "ben"}
+    assert {bare(p).body["reason"] for p in pushes} == {"unavailable"}
+    assert "blocked" not in json.dumps([bare(p).body for p in pushes])
+
+
 def test_a_refused_or_rejected_accept_is_an_accept_failure_for_the_invitee_only() -> None:
     for event in (
         InviteAcceptRejected(invite_id="i1", user_id="ben", reason="already_waiting"),
