@@ -34,7 +34,11 @@ from services.gateway.views import (
     role_of,
 )
 from services.wire.events import derive_id
-from services.wire.events.gateway import SessionStopRequested, SignalRelayed
+from services.wire.events.gateway import (
+    MediaParticipantJoined,
+    SessionStopRequested,
+    SignalRelayed,
+)
 
 HISTORY_LIMIT = 100
 _SORT_KEY = re.compile(r"^[0-9A-Za-z:.+#_-]{1,160}$")
@@ -42,12 +46,15 @@ _SORT_KEY = re.compile(r"^[0-9A-Za-z:.+#_-]{1,160}$")
 SIGNAL_MAX_BYTES = 32 * 1024
 
 
-async def _my_live_session(call: Call) -> tuple[str, dict[str, Any]]:
+async def _my_live_session(call: Call, *, overdue_too: bool = False) -> tuple[str, dict[str, Any]]:
+    """My session, if live. `overdue_too`: also one past its end that nothing ended yet (a
+    lost timer): Stop must always be able to free people."""
     session_id = path_id(call.request, "session")
     session = await call.ctx.reads.session(session_id)
     if session is None or call.me.user_id not in participants(session):
         raise Problem(404, "not-found", "no such session")
-    if not is_live(session, call.now):
+    live = session.get("status") == "live" if overdue_too else is_live(session, call.now)
+    if not live:
         raise Problem(409, "session-not-live", "this conversation has ended")
     return session_id, session
 
@@ -103,11 +110,28 @@ async def join_session(call: Call) -> JoinAnswer:
 
 
 async def stop_session(call: Call) -> SessionRef:
-    session_id, _ = await _my_live_session(call)
+    session_id, _ = await _my_live_session(call, overdue_too=True)
     uid = call.me.user_id
     await call.ctx.publisher.publish(
         SessionStopRequested(
             id=derive_id("session.stop_requested", session_id, uid),
+            session_id=session_id,
+            user_id=uid,
+        )
+    )
+    return SessionRef(session_id=session_id)
+
+
+async def report_connected(call: Call) -> SessionRef:
+    """Direct mode: my browser's peer connection is up. (In livekit mode LiveKit's webhook
+    says so.) Minutes are charged from the moment both people have reported."""
+    session_id, session = await _my_live_session(call)
+    if session.get("mediaMode") == "livekit":
+        raise Problem(409, "wrong-media-mode", "this conversation's video goes through LiveKit")
+    uid = call.me.user_id
+    await call.ctx.publisher.publish(
+        MediaParticipantJoined(
+            id=derive_id("media.participant_joined", session_id, uid, "direct"),
             session_id=session_id,
             user_id=uid,
         )
@@ -197,6 +221,20 @@ OPERATIONS = (
         rule="session",
         problems=_SESSION_PROBLEMS,
         description="Publishes `session.stop_requested`; `session.ended` is pushed to both.",
+    ),
+    Operation(
+        "POST",
+        "/v1/sessions/{id}/connected",
+        "Direct mode: my video connection to the other person is up",
+        "sessions",
+        "reportConnected",
+        handler=report_connected,
+        reply=SessionRef,
+        status=202,
+        rule="session",
+        problems=(*_SESSION_PROBLEMS, (409, "wrong-media-mode")),
+        description="Minutes are charged from the moment both people are connected; a session "
+        "the two never both connect to within the no-show window ends free of charge.",
     ),
     Operation(
         "POST",

@@ -214,7 +214,10 @@ class LedgerHandlers:
         _require_holds(ev, outs)
 
     async def session_ended(self, ev: SessionEnded, _: Delivery | None = None) -> None:
-        counts = ev.reason != "cancelled"
+        # People pay for minutes they were both connected; a session nobody (or only one)
+        # connected to is free. Events that do not track media charge from the start.
+        counts = ev.reason != "cancelled" and (not ev.media_tracked or ev.connected_at is not None)
+        charged_from = (ev.connected_at or ev.started_at) if ev.media_tracked else ev.started_at
         # The session lasts as long as the smaller balance allows: nobody pays past that, even
         # if the end timer fired late (whether `minutes` carries each hold or the session's).
         length = min(p.minutes for p in ev.participants)
@@ -224,7 +227,7 @@ class LedgerHandlers:
                     hold_id=p.hold_id,
                     user_id=p.user_id,
                     session_id=ev.session_id,
-                    started_at=ev.started_at,
+                    started_at=charged_from,
                     ended_at=ev.ended_at,
                     cap=length,
                     counts=counts,

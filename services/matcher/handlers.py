@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 
-from services.matcher import blocks, invites, sessions, tickets
+from services.matcher import blocks, invites, presence, sessions, tickets
 from services.matcher.context import Matcher
 from services.runtime.consumer import Delivery, Handler
 
@@ -41,6 +41,8 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
         "user.blocked": blocks.on_blocked,
         "user.unblocked": blocks.on_unblocked,
         "user.reported": blocks.on_reported,
+        "connection.opened": presence.on_opened,
+        "connection.closed": presence.on_closed,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}
 
@@ -51,5 +53,7 @@ def timer_handlers(m: Matcher) -> dict[str, Handler]:
         "timer.invite_expiry": invites.on_expiry_due,
         "timer.media_grace": sessions.on_media_grace_due,
         "timer.ticket_relax": tickets.on_relax_due,
+        "timer.no_show": sessions.on_no_show_due,
+        "timer.ticket_abandon": presence.on_abandon_due,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}

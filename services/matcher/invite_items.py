@@ -11,6 +11,8 @@ from services.matcher.items import Entry, Tables, aliases, assign, update_entry
 from services.runtime.dynamo import to_item, values
 from services.wire.events.common import Profile
 
+OPEN = "open"  # `openShard` while an invite is pending: the sparse `open` index's one key
+
 
 # Invites: pending → accepted | declined | expired | cancelled.
 def invite_opened(
@@ -28,6 +30,7 @@ def invite_opened(
         "fromUserId": from_user,
         "toUserId": to_user,
         "status": "pending",
+        "openShard": OPEN,
         "fromProfile": profile.model_dump(mode="json"),
         "minutes": minutes,
         "expiresAtIso": iso(deadline),
@@ -89,7 +92,7 @@ def invite_closed(
     return update_entry(
         t.invites,
         {"inviteId": invite_id},
-        f"SET {assign(fields)}",
+        f"SET {assign(fields)} REMOVE openShard",
         "#status = :was",
         values(**fields, was=was),
         aliases(fields),

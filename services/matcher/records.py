@@ -105,6 +105,7 @@ class Session:
     reason: str | None = None
     in_room: frozenset[str] = field(default_factory=frozenset)
     empty_since: datetime | None = None
+    connected_at: datetime | None = None  # when both people's media were first connected
 
     @property
     def user_ids(self) -> tuple[str, ...]:
@@ -112,7 +113,7 @@ class Session:
 
     @classmethod
     def from_item(cls, d: dict[str, Any]) -> Session:
-        ended, empty = d.get("endedAt"), d.get("emptySince")
+        ended, empty, connected = d.get("endedAt"), d.get("emptySince"), d.get("connectedAt")
         return cls(
             session_id=d["sessionId"],
             status=d["status"],
@@ -131,6 +132,7 @@ class Session:
             reason=d.get("reason"),
             in_room=frozenset(d.get("inRoom", ())),
             empty_since=parse_iso(empty) if empty else None,
+            connected_at=parse_iso(connected) if connected else None,
         )
 
 

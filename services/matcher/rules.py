@@ -28,7 +28,8 @@ def session_length(minutes_a: int, minutes_b: int, cap: int) -> int:
 
 
 def minutes_used(starts_at: datetime, ended_at: datetime, length: int) -> int:
-    """Started minutes between start and end (a session that began counts one), up to length."""
+    """Started minutes between start and end (a session that began counts one), up to length.
+    `starts_at` is when both people were connected: minutes before that are not paid for."""
     seconds = max(0.0, (ended_at - starts_at).total_seconds())
     return max(1, min(length, math.ceil(seconds / 60)))
 
@@ -124,7 +125,10 @@ def plan_invite(
 def ended_event(
     session: Session, ended_at: datetime, reason: EndReason, stopped_by: str | None
 ) -> SessionEnded:
+    connected = session.connected_at
     return SessionEnded(
+        media_tracked=True,
+        connected_at=min(connected, ended_at) if connected else None,
         id=derive_id("session.ended", session.session_id),
         occurred_at=ended_at,
         session_id=session.session_id,

@@ -18,6 +18,7 @@ from services.matcher.handlers import inbox_handlers, timer_handlers
 from services.matcher.items import Tables
 from services.matcher.leftovers import pair_leftovers
 from services.matcher.outbox import Outbox
+from services.matcher.reconcile import reconcile
 from services.matcher.rooms import LiveKitRooms, NoRooms, Rooms
 from services.matcher.settings import MatcherSettings
 from services.matcher.store import Store
@@ -99,6 +100,7 @@ async def run(
                 timers.run(stop),
                 _every(settings.outbox_sweep_s, lambda: m.outbox.sweep(grace), stop, "sweep"),
             ]
+            work.append(_every(settings.reconcile_s, lambda: reconcile(m), stop, "reconcile"))
             if settings.pool_sweep_s > 0:
                 work.append(_every(settings.pool_sweep_s, lambda: pair_leftovers(m), stop, "pool"))
             await asyncio.gather(*work)

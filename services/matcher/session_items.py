@@ -11,6 +11,8 @@ from services.matcher.items import Entry, Tables, aliases, assign, update_entry
 from services.matcher.rules import SessionPlan
 from services.runtime.dynamo import to_item, values
 
+LIVE = "live"  # `liveShard` while a session is live: the sparse `live` index's one key
+
 
 # Sessions, and each person's history row.
 def history_key(user_id: str, plan_start: datetime, session_id: str) -> dict[str, str]:
@@ -22,6 +24,7 @@ def session_start(t: Tables, plan: SessionPlan, history_days: int) -> list[Entry
     item = {
         "sessionId": plan.session_id,
         "status": "live",
+        "liveShard": LIVE,
         "participants": [
             {"userId": x.user_id, "holdId": x.hold_id, "minutes": x.minutes} for x in p
         ],
@@ -74,7 +77,7 @@ def session_end(
         update_entry(
             t.sessions,
             {"sessionId": session_id},
-            f"SET {assign(fields)}",
+            f"SET {assign(fields)} REMOVE liveShard",
             "#status = :live",
             values(**fields, live="live"),
             aliases(fields),

@@ -22,7 +22,7 @@ from services.wire.events.gateway import (
     SessionStopRequested,
 )
 from services.wire.events.matcher import EndReason
-from services.wire.events.timers import MediaGraceDue, SessionEndDue
+from services.wire.events.timers import MediaGraceDue, NoShowDue, SessionEndDue
 
 log = component_log("sessions")
 
@@ -39,7 +39,7 @@ def start_entries(m: Matcher, plan: SessionPlan, now: datetime, *, rematch: bool
     ]
 
 
-def start_actions(plan: SessionPlan) -> list[Action]:
+def start_actions(plan: SessionPlan, no_show_s: float) -> list[Action]:
     """The end timer and the news; the room (livekit mode) is created right after, in a stage
     of its own (`Matcher.commit`) — LiveKit would create it on first join anyway, the call
     only sets how long an empty room lives."""
@@ -52,6 +52,14 @@ def start_actions(plan: SessionPlan) -> list[Action]:
         due_at=plan.ends_at,
     )
     actions.append(outbox.timer(end, plan.ends_at))
+    no_show_at = plan.starts_at + timedelta(seconds=no_show_s)
+    if no_show_at < plan.ends_at:
+        no_show = NoShowDue(
+            id=derive_id("timer.no_show", plan.session_id),
+            session_id=plan.session_id,
+            due_at=no_show_at,
+        )
+        actions.append(outbox.timer(no_show, no_show_at))
     actions.append(outbox.publish(plan.started()))
     return actions
 
@@ -75,7 +83,9 @@ async def end_session(
         now = m.now()
         ended_at = end_time(s, now)
         length = max(1, round((s.ends_at - s.starts_at).total_seconds() / 60))
-        used = minutes_used(s.starts_at, ended_at, length)
+        # Minutes count from when both were connected; never connected, nothing to pay.
+        connected = s.connected_at
+        used = minutes_used(connected, ended_at, length) if connected else 0
         items = session_end(
             m.tables, session_id, s.user_ids, s.starts_at, ended_at, reason, used, stopped_by
         )
@@ -143,9 +153,37 @@ async def _media_update(m: Matcher, session_id: str, user_id: str, update: str) 
 
 
 async def on_media_joined(m: Matcher, event: MediaParticipantJoined) -> None:
-    await _media_update(
+    item = await _media_update(
         m, event.session_id, event.user_id, "ADD inRoom :users, joined :users REMOVE emptySince"
     )
+    if item is None or "connectedAt" in item:
+        return
+    if set(item.get("joined", ())) >= set(item.get("userIds", ())):
+        # Both are in for the first time: the conversation, and what it costs, starts now.
+        try:
+            await m.store.db.update_item(
+                TableName=m.tables.sessions,
+                Key=to_item({"sessionId": event.session_id}),
+                UpdateExpression="SET connectedAt = :now",
+                ConditionExpression="#status = :live AND attribute_not_exists(connectedAt)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values(live="live", now=iso(m.now())),
+            )
+        except Exception as exc:
+            if not is_condition_failure(exc):
+                raise
+
+
+async def on_no_show_due(m: Matcher, timer: NoShowDue) -> None:
+    """Someone never connected within the window: end it free, so the one who came can look
+    for someone else at once."""
+    s = await m.store.session(timer.session_id)
+    if s is None or s.status != "live" or s.connected_at is not None:
+        return
+    if await rearm_if_early(m, timer, timer.due_at):
+        return
+    if await end_session(m, timer.session_id, "cancelled", timer.id):
+        metric("NoShows", 1, session_id=timer.session_id, joined=sorted(s.in_room))
 
 
 async def on_media_left(m: Matcher, event: MediaParticipantLeft) -> None:

@@ -19,6 +19,14 @@ class MatcherSettings(BaseServiceSettings):
     room_empty_timeout_s: int = Field(120, ge=10, le=3600)
     # Both people out of the media room this long ends the session (reason "left").
     media_grace_s: int = Field(30, ge=1, le=600)
+    # A session whose two people are not both connected this long after the start ends free.
+    no_show_s: float = Field(45.0, ge=5, le=600)
+    # A waiting ticket whose person has had no open tab this long is cancelled.
+    abandon_after_s: float = Field(30.0, ge=1, le=3600)
+    # Look for stuck state this often: sessions past their end, invites past their deadline.
+    reconcile_s: float = Field(10.0, gt=0, le=3600)
+    # How late a timer may be before the reconciler steps in.
+    overdue_grace_s: float = Field(30.0, ge=0, le=3600)
 
     # Search widening, in seconds of waiting: one-sided pairs, then anyone.
     relax_one_sided_s: float = Field(10.0, ge=0, le=3600)

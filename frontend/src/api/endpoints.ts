@@ -70,6 +70,11 @@ export class ParleyApi {
     return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/stop`);
   }
 
+  /** Direct mode: my peer connection is up (minutes count from when both have said so). */
+  reportConnected(sessionId: string): Promise<{ sessionId: string }> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/connected`);
+  }
+
   signal(sessionId: string, kind: SignalKind, data: unknown, keepalive = false): Promise<void> {
     return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/signal`, {
       body: { kind, data },

@@ -45,6 +45,7 @@ export function useCall(session: LiveSession) {
   useEffect(() => {
     let cancelled = false;
     let started: CallHandle | null = null;
+    let reported = false;
     setError(null);
     setStatus('starting');
     (async () => {
@@ -61,6 +62,14 @@ export function useCall(session: LiveSession) {
               if (cancelled) return;
               setStatus(s);
               exposeForTests({ callStatus: s });
+              if (s === 'connected' && answer.mode === 'direct' && !reported) {
+                // Minutes are charged from when both are connected: say so once (LiveKit's
+                // webhooks tell the server in livekit mode).
+                reported = true;
+                api.reportConnected(sessionId).catch(() => {
+                  reported = false; // a later reconnect reports again
+                });
+              }
             },
             onLocalStream: (s) => !cancelled && setLocal(s),
             onRemoteStream: (s) =>

@@ -173,7 +173,8 @@ class UserReported(Event):
 
 
 class MediaParticipantJoined(Event):
-    """From a verified LiveKit webhook: someone entered a session's room."""
+    """Someone's media is connected: from a verified LiveKit webhook (livekit mode), or from
+    the browser's own report once its peer connection is up (direct mode)."""
 
     TYPE: ClassVar[str] = "media.participant_joined"
     PUBLISHER: ClassVar[Service] = G
@@ -197,11 +198,12 @@ class MediaParticipantLeft(Event):
 
 
 class ConnectionOpened(Event):
-    """A browser tab connected to the WebSocket edge (the notifier keeps its own copy)."""
+    """A browser tab connected to the WebSocket edge (the notifier keeps its own copy; the
+    matcher learns who is still around, so a closed tab does not leave a ticket waiting)."""
 
     TYPE: ClassVar[str] = "connection.opened"
     PUBLISHER: ClassVar[Service] = G
-    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N, M})
     connection_id: EntityId
     user_id: UserId
 
@@ -212,7 +214,7 @@ class ConnectionOpened(Event):
 class ConnectionClosed(Event):
     TYPE: ClassVar[str] = "connection.closed"
     PUBLISHER: ClassVar[Service] = G
-    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N, M})
     connection_id: EntityId
     user_id: UserId
 

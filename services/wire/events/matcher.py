@@ -87,6 +87,11 @@ class SessionEnded(Event):
     ended_at: AwareDatetime
     reason: EndReason
     stopped_by: UserId | None = None
+    # Added without a version bump (older readers ignore them): a matcher that tracks media
+    # says so, minutes are then charged from `connected_at` (both people in) and a session
+    # that never connected costs nothing. Events without them are charged from `started_at`.
+    media_tracked: bool = False
+    connected_at: AwareDatetime | None = None
 
     def group(self) -> str:
         return session_group(self.session_id)

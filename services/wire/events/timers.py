@@ -51,4 +51,27 @@ class TicketRelaxDue(_Timer):
     pool: str
 
 
-EVENTS: tuple[type[Event], ...] = (SessionEndDue, InviteExpiryDue, MediaGraceDue, TicketRelaxDue)
+class NoShowDue(_Timer):
+    """A session's no-show window is over: if both people are not yet connected, it ends
+    free of charge."""
+
+    TYPE: ClassVar[str] = "timer.no_show"
+    session_id: EntityId
+
+
+class TicketAbandonDue(_Timer):
+    """The person waiting with this ticket closed their last tab a while ago."""
+
+    TYPE: ClassVar[str] = "timer.ticket_abandon"
+    ticket_id: EntityId
+    user_id: EntityId
+
+
+EVENTS: tuple[type[Event], ...] = (
+    SessionEndDue,
+    InviteExpiryDue,
+    MediaGraceDue,
+    TicketRelaxDue,
+    NoShowDue,
+    TicketAbandonDue,
+)

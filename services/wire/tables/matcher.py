@@ -22,6 +22,8 @@ SESSIONS = Table(
     logical="matcher-sessions",
     writer=M,
     hash_key=Key("sessionId"),
+    # Sparse: only live sessions carry `liveShard`, so the reconciler finds overdue ones.
+    indexes=(Index("live", Key("liveShard"), Key("endsAt")),),
     readers=frozenset({G}),
     doc="Session state machine: live → ended; participants, startsAt, endsAt, room.",
 )
@@ -42,6 +44,8 @@ INVITES = Table(
     indexes=(
         Index("byInvitee", Key("toUserId"), Key("expiresAtIso")),
         Index("byInviter", Key("fromUserId"), Key("expiresAtIso")),
+        # Sparse: only pending invites carry `openShard` (the reconciler's overdue list).
+        Index("open", Key("openShard"), Key("expiresAtIso")),
     ),
     readers=frozenset({G}),
     doc="Invite state machine: pending → accepted | declined | expired | cancelled.",

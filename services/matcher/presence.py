@@ -1,0 +1,74 @@
+"""Who still has a tab open, so a closed tab does not leave a ticket waiting for nobody.
+
+The gateway's WebSocket edge announces every tab that connects or goes away; the matcher keeps
+the open ones per person (`connections` on their people item). When someone who waits closes
+their last tab, a timer gives them `abandon_after_s` to come back (a reload, a flaky
+network); after that their ticket is cancelled and its hold released, like pressing Leave.
+A person whose tabs the matcher never saw (opened before it listened) is left alone.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.matcher import tickets
+from services.matcher.context import Matcher, component_log
+from services.runtime.dynamo import from_item, to_item, values
+from services.runtime.logs import repair
+from services.wire.events.base import derive_id
+from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, TicketCancelRequested
+from services.wire.events.timers import TicketAbandonDue
+
+log = component_log("presence")
+
+
+async def on_opened(m: Matcher, event: ConnectionOpened) -> None:
+    await m.store.db.update_item(
+        TableName=m.tables.people,
+        Key=to_item({"userId": event.user_id}),
+        # A person item must always say what they do (conditions compare `state`).
+        UpdateExpression="SET #state = if_not_exists(#state, :free) ADD connections :c",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues=values(free="free", c={event.connection_id}),
+    )
+
+
+async def on_closed(m: Matcher, event: ConnectionClosed) -> None:
+    resp = await m.store.db.update_item(
+        TableName=m.tables.people,
+        Key=to_item({"userId": event.user_id}),
+        UpdateExpression="SET #state = if_not_exists(#state, :free) DELETE connections :c",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues=values(free="free", c={event.connection_id}),
+        ReturnValues="ALL_NEW",
+    )
+    person = from_item(resp.get("Attributes", {}))
+    if person.get("connections") or person.get("state") != "waiting":
+        return  # another tab is still open, or nothing is waiting for them
+    now = m.now()
+    due = now + timedelta(seconds=m.settings.abandon_after_s)
+    timer = TicketAbandonDue(
+        id=derive_id("timer.ticket_abandon", event.id),
+        ticket_id=str(person["ticketId"]),
+        user_id=event.user_id,
+        due_at=due,
+    )
+    await m.timers.schedule(timer, due, now)
+
+
+async def on_abandon_due(m: Matcher, timer: TicketAbandonDue) -> None:
+    resp = await m.store.db.get_item(
+        TableName=m.tables.people, Key=to_item({"userId": timer.user_id}), ConsistentRead=True
+    )
+    person = from_item(resp.get("Item", {}))
+    still_waiting = person.get("state") == "waiting" and person.get("ticketId") == timer.ticket_id
+    if not still_waiting or person.get("connections"):
+        return  # matched, left, or back in a tab meanwhile
+    cancel = TicketCancelRequested(
+        id=derive_id("ticket.abandoned", timer.ticket_id),
+        ticket_id=timer.ticket_id,
+        user_id=timer.user_id,
+    )
+    await tickets.on_cancel_requested(m, cancel)
+    repair("ticket_abandoned", ticket_id=timer.ticket_id, user_id=timer.user_id)
+    log.info("ticket.abandoned", ticket_id=timer.ticket_id, user_id=timer.user_id)
