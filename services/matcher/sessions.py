@@ -13,7 +13,13 @@ from services.matcher.items import Entry, person_to
 from services.matcher.outbox import Action
 from services.matcher.rules import SessionPlan, end_time, ended_event, minutes_used
 from services.matcher.session_items import pair_met, session_end, session_start
-from services.runtime.dynamo import TransactionConflict, is_condition_failure, to_item, values
+from services.runtime.dynamo import (
+    TransactionConflict,
+    from_item,
+    is_condition_failure,
+    to_item,
+    values,
+)
 from services.runtime.logs import metric
 from services.wire.events.base import Event, derive_id
 from services.wire.events.gateway import (
@@ -158,7 +164,8 @@ async def on_media_joined(m: Matcher, event: MediaParticipantJoined) -> None:
     )
     if item is None or "connectedAt" in item:
         return
-    if set(item.get("joined", ())) >= set(item.get("userIds", ())):
+    session = from_item(item)
+    if set(session.get("joined", ())) >= set(session.get("userIds", ())):
         # Both are in for the first time: the conversation, and what it costs, starts now.
         try:
             await m.store.db.update_item(

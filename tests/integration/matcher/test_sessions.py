@@ -29,6 +29,17 @@ async def _start(m: Matcher) -> SessionStarted:
     return started
 
 
+async def _both_connect(m: Matcher, started: SessionStarted) -> None:
+    sid = started.session_id
+    await m.send(*(MediaParticipantJoined(session_id=sid, user_id=u) for u in ("alice", "bob")))
+
+    async def connected() -> bool:
+        item = await m.item(tables.SESSIONS, sessionId=sid)
+        return item is not None and "connectedAt" in item
+
+    await eventually(connected)
+
+
 async def _timers_idle(m: Matcher) -> None:
     """Every timer that was due has been handled (delayed ones may still wait)."""
     url = await m.aws.queue_url(m.aws.topology.timer_queue(Service.MATCHER).name)  # type: ignore[union-attr]
@@ -75,6 +86,7 @@ async def test_the_timer_ends_the_session_at_its_end_time_and_an_early_one_waits
 ) -> None:
     async with matcher(aws, settings_for(stack)) as m:
         started = await _start(m)
+        await _both_connect(m, started)
         timer = SessionEndDue(session_id=started.session_id, due_at=started.ends_at)
         await m.fire(timer)  # too early: it goes back to wait
         await _timers_idle(m)
@@ -183,3 +195,26 @@ async def test_a_livekit_outage_holds_back_neither_the_news_nor_the_end_timer(
     assert len(m.notifier.of("session.started")) == 1
     assert list(livekit.rooms) == [started.session_id]
     assert await m.scan(tables.OUTBOX) == []
+
+
+async def test_minutes_count_from_when_both_are_connected_and_a_no_show_ends_free(
+    stack: Stack, aws: Aws
+) -> None:
+    async with matcher(aws, settings_for(stack, no_show_s=5)) as m:
+        started = await _start(m)
+        await m.send(MediaParticipantJoined(session_id=started.session_id, user_id="alice"))
+        (ended,) = await m.notifier.wait_for("session.ended", timeout_s=30)  # bob never came
+        assert ended.reason == "cancelled"
+        assert ended.media_tracked
+        assert ended.connected_at is None  # the ledger charges nobody
+        assert await m.state("alice") == "free"
+
+        await m.send(*join("alice", "ta2"), *join("bob", "tb2"))
+        second = [s for s in await m.notifier.wait_for("session.started", 2)][-1]
+        await _both_connect(m, second)
+        await m.send(SessionStopRequested(session_id=second.session_id, user_id="bob"))
+        (_, stopped) = await m.notifier.wait_for("session.ended", 2)
+
+    assert stopped.reason == "stopped"
+    assert stopped.connected_at is not None
+    assert second.starts_at <= stopped.connected_at <= stopped.ended_at
