@@ -19,8 +19,8 @@
   DLQ at once with its reason.
 - While work is in flight the loop short-polls: a long poll started while one of our own groups
   is in flight can only return that group's next message once we delete, and on the embedded
-  AWS such a poll even starves the delete until it times out. Empty short polls back off to
-  `busy_poll_cap_s` while nothing finishes, so a head backing off does not spin the poll.
+  AWS such a poll even starves the delete until it times out. While everything held is
+  backing off, empty polls slow down to one per `busy_poll_cap_s`, so the poll does not spin.
 - `stop` ends polling; work not yet started and heads backing off are released at once;
   running handlers drain for up to `shutdown_timeout_s`, then are cancelled and released.
   A message released unfinished takes the followers held here with it, so order holds.
@@ -139,14 +139,16 @@ class Consumer:
             self._start(msg)
         if messages or not busy:
             self._busy_poll_s = _BUSY_POLL_FIRST_S
-        else:
-            # Poll again as soon as something finishes, or after a pause that grows while
-            # nothing does (a head backing off for minutes must not spin the poll).
-            self._progress.clear()
-            if await self._wait_progress(self._busy_poll_s):
-                self._busy_poll_s = _BUSY_POLL_FIRST_S
-            else:
-                self._busy_poll_s = min(self._opts.busy_poll_cap_s, self._busy_poll_s * 2)
+            return
+        # Poll again as soon as something finishes, or shortly; the pause grows only while
+        # everything held is backing off (minutes, perhaps: that must not spin the poll).
+        if self._groups.active:
+            self._busy_poll_s = _BUSY_POLL_FIRST_S
+        self._progress.clear()
+        if await self._wait_progress(self._busy_poll_s):
+            self._busy_poll_s = _BUSY_POLL_FIRST_S
+        elif not self._groups.active:
+            self._busy_poll_s = min(self._opts.busy_poll_cap_s, self._busy_poll_s * 2)
 
     async def _wait_progress(self, timeout_s: float) -> bool:
         with contextlib.suppress(TimeoutError):

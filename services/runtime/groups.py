@@ -25,11 +25,14 @@ class Groups:
     def held(self) -> int:
         return sum(self._pending.values())
 
+    @property
+    def active(self) -> int:
+        """Held messages that are running or queued behind a running one (not backing off)."""
+        return self.held - sum(self._pending.get(g, 0) for g in self._stalled)
+
     def room(self) -> int:
         """How many messages a receive may take now (at most ten, SQS's limit)."""
-        held = self.held
-        active = held - sum(self._pending.get(g, 0) for g in self._stalled)
-        return max(0, min(10, self._concurrency - active, self._max_held - held))
+        return max(0, min(10, self._concurrency - self.active, self._max_held - self.held))
 
     def take(self, group: str) -> tuple[asyncio.Lock, int]:
         """A message of `group` was received: its lock and its receive number."""

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from services.runtime.aws import Aws
 from services.runtime.bus import inbox_consumer, publisher
-from services.runtime.consumer import Consumer, Delivery
+from services.runtime.consumer import Consumer, ConsumerOptions, Delivery
 from services.wire.events.gateway import TicketRequested
 from services.wire.names import Service
 from tests.integration.bus.helpers import drain, eventually, queue_depth
@@ -155,3 +155,50 @@ async def test_stop_while_a_head_backs_off_releases_it_and_its_followers_in_orde
     )
     bodies = [json.loads(m["Body"])["payload"]["ticketId"] for m in resp.get("Messages", [])]
     assert bodies == ["1", "2", "3"]
+
+
+class _CountingSqs:
+    """The real SQS client, counting the receives it makes."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+        self.receives = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+    async def receive_message(self, **kwargs: Any) -> Any:
+        self.receives += 1
+        return await self._sqs.receive_message(**kwargs)
+
+
+async def test_a_head_backing_off_does_not_spin_the_poll(aws: Aws) -> None:
+    tries = 0
+
+    async def handle(event: TicketRequested, delivery: Delivery) -> None:
+        nonlocal tries
+        tries += 1
+        if tries < 3:
+            raise _throttled()
+
+    queue = aws.topology.inbox(Service.LEDGER)
+    counting = _CountingSqs(aws.sqs)
+    options = ConsumerOptions(wait_s=1, retry_base_s=3.0, retry_jitter=0.0, busy_poll_cap_s=1.0)
+    consumer = Consumer(
+        counting,  # type: ignore[arg-type]
+        await aws.queue_url(queue.name),
+        {"ticket.requested": handle},
+        dlq_url=await aws.queue_url(queue.dlq),
+        options=options,
+    )
+    await publisher(aws, Service.GATEWAY).publish(TicketRequested(ticket_id="1", user_id="u"))
+    task = asyncio.create_task(consumer.run())
+    await eventually(lambda: tries >= 1, 15)
+    before, t0 = counting.receives, time.monotonic()
+    await eventually(lambda: consumer.handled == 1, 30)  # backs off 3 s, then 6 s
+    waited = time.monotonic() - t0
+    await _stop(consumer, task)
+    polls = counting.receives - before
+    # Twenty short polls a second would be ~180 here; slowed to about one a second instead.
+    assert waited > 8
+    assert polls <= 2 * waited, (polls, waited)
