@@ -1,7 +1,10 @@
 """`python -m services.devstack`: the whole of Parley on one machine.
 
 An embedded AWS (moto server on 127.0.0.1) provisioned from the wire module, a Cognito user
-pool with the demo people, and the four services as separate processes. Ctrl-C stops them all.
+pool with the demo people, and the four services as separate processes. A service that exits
+is started again with a backoff (services/devstack/supervisor.py), as ECS would;
+`PARLEY_INSTANCES="matcher=3,notifier=2"` runs several instances of a service (the gateway
+runs once: it owns the HTTP port). Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from services.devstack.cognito import DEMO_PASSWORD, DEMO_PEOPLE, UserPool, prov
 from services.devstack.embedded_aws import DUMMY_CREDENTIALS, MotoServer, PortBusy, ensure_port_free
 from services.devstack.processes import Child, base_env, python_module, stop_all
 from services.devstack.provision import provision
+from services.devstack.supervisor import BadInstances, Supervisor, instance_tags, parse_instances
 
 SERVICES = ("ledger", "matcher", "notifier", "gateway")
 
@@ -86,6 +90,11 @@ def main() -> int:
     moto_port = _env_int("PARLEY_MOTO_PORT", 4566)
     prefix = os.environ.get("PARLEY_NAME_PREFIX", "parley-dev")
     try:
+        instances = parse_instances(os.environ.get("PARLEY_INSTANCES", ""), SERVICES)
+    except BadInstances as exc:
+        print(f"parley: PARLEY_INSTANCES: {exc}", file=sys.stderr)
+        return 2
+    try:
         ensure_port_free(http_port, "gateway")
         moto = MotoServer(moto_port).start()
     except PortBusy as exc:
@@ -105,17 +114,18 @@ def main() -> int:
         pool = provision_user_pool(moto.url, prefix)
         env = service_env(moto.url, prefix, http_port, pool)
         for name in SERVICES:
-            children.append(Child(name, python_module(f"services.{name}"), env).start())
+            for tag in instance_tags(name, instances[name]):
+                child = Child(tag, python_module(f"services.{name}"), env).start()
+                children.append(child)
+                print(f"parley: {tag} started (pid {child.pid})", file=sys.stderr, flush=True)
         if not wait_healthy(f"http://127.0.0.1:{http_port}/healthz", children):
             gone = [c.name for c in children if not c.alive()]
             print(f"parley: the stack did not become healthy (stopped: {gone})", file=sys.stderr)
             return 1
         print(banner(http_port, moto.url, time.monotonic() - started), flush=True)
+        supervisor = Supervisor(children)
         while not stopping:
-            dead = [c for c in children if not c.alive()]
-            if dead:
-                print(f"parley: {dead[0].name} stopped unexpectedly; stopping", file=sys.stderr)
-                return 1
+            supervisor.tick()
             time.sleep(0.2)
         print("\nparley: stopping…", flush=True)
         return 0

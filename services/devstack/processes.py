@@ -16,7 +16,7 @@ from typing import IO
 
 @dataclass
 class Child:
-    name: str
+    name: str  # its log tag: `matcher`, or `matcher#2` when there are several
     argv: list[str]
     env: Mapping[str, str]
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -35,13 +35,21 @@ class Child:
     def _relay(self, out: IO[str]) -> None:
         assert self.proc
         assert self.proc.stdout
-        tag = f"{self.name:>9} │ "
+        tag = f"{self.name:>10} │ "
         for raw in self.proc.stdout:
             try:
                 out.write(tag + raw.decode(errors="replace"))
                 out.flush()
             except ValueError:
                 return
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.proc.poll() if self.proc else None
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -16,7 +16,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from services.gateway import realtime
+from services.gateway import protocol_log, realtime
 from services.gateway.api import OPENAPI_JSON, OPERATIONS, SETTINGS, config_body, healthz
 from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
@@ -68,6 +68,7 @@ async def _warm_keys(verifier: TokenVerifier) -> None:
 
 def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None) -> web.Application:
     front = edge(settings.public_url, log_reads=settings.log_level == "DEBUG")
+    protocol_log.install()
     app = web.Application(client_max_size=CLIENT_MAX_SIZE, middlewares=[front])
     app[SETTINGS] = settings
     app[OPENAPI_JSON] = json.dumps(document(OPERATIONS)).encode()

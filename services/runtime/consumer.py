@@ -1,18 +1,29 @@
 """The consumer loop: long-poll an SQS queue and hand typed events to handlers.
 
-- Messages of one group run one at a time, in arrival order; groups run concurrently up to
-  `concurrency` messages in flight. A standard queue has no groups: every message is its own.
-- Success deletes the message (batched). A handler error leaves it for redelivery after a short
-  backoff; after the queue's maxReceiveCount SQS moves it to the DLQ. Later messages of a
-  failed group are released too, so order holds.
+- Messages of one group run one at a time, in arrival order; groups run concurrently, up to
+  `concurrency` handlers at once. A standard queue has no groups: every message is its own.
+  Success deletes the message (batched).
+- **A failure holds back its group but charges only the failing message.** The head is
+  retried *in process*, with the consumer's own attempt count per message id, while it and
+  the followers received with it stay in flight (a heartbeat keeps every held message
+  invisible). SQS returns nothing more of a FIFO group while one of its messages is in
+  flight, so the followers are received once, not again and again while the head fails.
+  Transient errors (throttling, 5xx, timeouts, dropped connections) back off to minutes;
+  others get a few quick attempts (services/runtime/retry.py). Then the head is parked in
+  the DLQ with its reason (`rejectReason=handler_failed`, `error`, `attempts`) and the
+  followers go on. A group backing off does not count against `concurrency`, so it is
+  never a lane the others queue behind; `max_held` bounds what sits in memory.
+- The queue's `maxReceiveCount` is thus a backstop, not the retry budget: it only catches
+  what the consumer cannot park itself (a message that keeps killing its process).
 - A message that can never be handled (not JSON, unknown type, bad payload) is parked in the
-  DLQ at once with its reason, and deleted from the inbox.
-- Long handlers keep their message invisible with a heartbeat.
+  DLQ at once with its reason.
 - While work is in flight the loop short-polls: a long poll started while one of our own groups
   is in flight can only return that group's next message once we delete, and on the embedded
-  AWS such a poll even starves the delete until it times out.
-- `stop` ends polling; in-flight work drains for up to `shutdown_timeout_s`, then whatever is
-  left is cancelled and its messages made visible again.
+  AWS such a poll even starves the delete until it times out. While everything held is
+  backing off, empty polls slow down to one per `busy_poll_cap_s`, so the poll does not spin.
+- `stop` ends polling; work not yet started and heads backing off are released at once;
+  running handlers drain for up to `shutdown_timeout_s`, then are cancelled and released.
+  A message released unfinished takes the followers held here with it, so order holds.
 """
 
 from __future__ import annotations
@@ -20,41 +31,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from services.runtime.consumer_options import ConsumerOptions, Delivery, Handler
 from services.runtime.deletes import DeleteBatcher
+from services.runtime.groups import Groups
 from services.runtime.logs import emf, get_logger, log_with_metrics
+from services.runtime.parking import DETAIL_MAX, send_to_dlq
+from services.runtime.receiving import receive_or_release
 from services.wire.events import REGISTRY, Event, InvalidMessage, Registry
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
 
-
-@dataclass(frozen=True)
-class Delivery:
-    """What the handler may want to know about the message carrying its event."""
-
-    message_id: str
-    group: str
-    receive_count: int
-    sent_at_ms: int
+__all__ = ["Consumer", "ConsumerOptions", "Delivery", "Handler"]
 
 
-Handler = Callable[[Any, Delivery], Awaitable[None]]
-
-
-@dataclass
-class ConsumerOptions:
-    fifo: bool = True
-    wait_s: int = 10
-    concurrency: int = 16
-    visibility_timeout_s: int = 30
-    shutdown_timeout_s: float = 20.0
-    # Delay before a failed message is retried: base * 2**(receives-1), capped.
-    retry_base_s: float = 1.0
-    retry_cap_s: float = 20.0
+_BUSY_POLL_FIRST_S = 0.05
 
 
 class Consumer:
@@ -74,19 +69,19 @@ class Consumer:
         self._dlq_url = dlq_url
         self._handlers = dict(handlers)
         self._opts = options or ConsumerOptions()
+        self._policy = self._opts.policy()
         self._registry = registry
         self._log = get_logger(queue=name)
         self._stopping = asyncio.Event()
-        self._room = asyncio.Semaphore(self._opts.concurrency)
+        self._running = asyncio.Semaphore(int(self._opts.concurrency))
         self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._pending: dict[str, int] = {}
-        # group → the last receive number when one of its messages failed: messages received
-        # up to then queue behind the failure and are released; later receipts run normally.
-        self._failed_groups: dict[str, int] = {}
-        self._received = 0
+        concurrency = int(self._opts.concurrency)
+        self._groups = Groups(concurrency, int(self._opts.max_held) or 4 * concurrency)
+        # message id → attempts made here; dropped when the message is deleted or parked.
+        self._attempts: dict[str, int] = {}
         self._progress = asyncio.Event()
         self._deletes = DeleteBatcher(sqs, queue_url, self._log, self._progress)
+        self._busy_poll_s = _BUSY_POLL_FIRST_S
         self.handled = 0
         self.failed = 0
         self.parked = 0
@@ -111,7 +106,9 @@ class Consumer:
             await self._deletes.close()
             if watcher:
                 watcher.cancel()
-            self._log.info("consumer.stopped", handled=self.handled, failed=self.failed)
+            self._log.info(
+                "consumer.stopped", handled=self.handled, failed=self.failed, parked=self.parked
+            )
 
     async def _watch(self, stop: asyncio.Event) -> None:
         await stop.wait()
@@ -119,11 +116,16 @@ class Consumer:
 
     async def _poll_once(self) -> None:
         # Wait for room before polling so received messages never sit waiting in memory.
-        await self._room.acquire()
-        free = 1
-        while free < 10 and not self._room.locked():
-            await self._room.acquire()
-            free += 1
+        free = self._groups.room()
+        while free == 0:
+            self._progress.clear()
+            free = self._groups.room()
+            if free or self._stopping.is_set():
+                break
+            await self._wait_progress(1.0)
+            free = self._groups.room()
+        if free == 0:
+            return
         busy = bool(self._tasks) or self._deletes.busy
         try:
             messages = await self._receive(free, 0 if busy else self._opts.wait_s)
@@ -133,67 +135,95 @@ class Consumer:
             self._log.exception("consumer.receive_failed")
             messages = []
             await self._sleep_unless_stopping(1.0)
-        if busy and not messages:
-            # Poll again as soon as something finishes (or shortly, whatever comes first).
-            self._progress.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._progress.wait(), 0.05)
-        for _ in range(free - len(messages)):
-            self._room.release()
         for msg in messages:
             self._start(msg)
+        if messages or not busy:
+            self._busy_poll_s = _BUSY_POLL_FIRST_S
+            return
+        # Poll again as soon as something finishes, or shortly; the pause grows only while
+        # everything held is backing off (minutes, perhaps: that must not spin the poll).
+        if self._groups.active:
+            self._busy_poll_s = _BUSY_POLL_FIRST_S
+        self._progress.clear()
+        if await self._wait_progress(self._busy_poll_s):
+            self._busy_poll_s = _BUSY_POLL_FIRST_S
+        elif not self._groups.active:
+            self._busy_poll_s = min(self._opts.busy_poll_cap_s, self._busy_poll_s * 2)
+
+    async def _wait_progress(self, timeout_s: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout_s)
+            return True
+        return False
 
     async def _receive(self, max_messages: int, wait_s: int) -> list[dict[str, Any]]:
-        poll = asyncio.ensure_future(
-            self._sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=max_messages,
-                WaitTimeSeconds=wait_s,
-                VisibilityTimeout=self._opts.visibility_timeout_s,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+        return await receive_or_release(
+            self._sqs,
+            self.queue_url,
+            max_messages=max_messages,
+            wait_s=wait_s,
+            visibility_timeout_s=self._opts.visibility_timeout_s,
+            stopping=self._stopping,
         )
-        stopper = asyncio.ensure_future(self._stopping.wait())
-        done, _ = await asyncio.wait({poll, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        stopper.cancel()
-        if poll not in done:
-            # Stopping mid-poll. Abandoning the request would not stop the server side: the poll
-            # would still take messages and hide them for a visibility timeout. So let it
-            # finish (it is bounded by its wait) and hand back whatever it took at once.
-            try:
-                resp = await asyncio.wait_for(poll, wait_s + 5)
-            except Exception:
-                return []
-            for msg in resp.get("Messages", []):
-                await self._set_visibility(msg["ReceiptHandle"], 0)
-            return []
-        return [dict(m) for m in poll.result().get("Messages", [])]
 
     def _start(self, msg: dict[str, Any]) -> None:
         attrs = msg.get("Attributes", {})
         group = attrs.get("MessageGroupId") if self._opts.fifo else None
         group = group or msg["MessageId"]
-        self._pending[group] = self._pending.get(group, 0) + 1
-        lock = self._locks.setdefault(group, asyncio.Lock())
-        self._received += 1
-        task = asyncio.create_task(self._process(msg, group, lock, self._received))
+        lock, seq = self._groups.take(group)
+        task = asyncio.create_task(self._process(msg, group, lock, seq))
         self._tasks.add(task)
         task.add_done_callback(self._finished(group))
 
     def _finished(self, group: str) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
-            self._room.release()
-            self._pending[group] -= 1
-            if self._pending[group] == 0:
-                del self._pending[group]
-                self._locks.pop(group, None)
-                self._failed_groups.pop(group, None)
+            self._groups.done(group)
+            self._progress.set()
 
         return done
 
     async def _process(self, msg: dict[str, Any], group: str, lock: asyncio.Lock, seq: int) -> None:
+        receipt = msg["ReceiptHandle"]
+        # Every held message stays invisible, followers queued behind their head included:
+        # one that reappeared would be received a second time and charged for it.
+        heartbeat = asyncio.create_task(self._keep_invisible(receipt))
+        try:
+            async with lock:
+                if self._groups.must_release(group, seq) or self._stopping.is_set():
+                    await self._release(group, receipt)
+                    return
+                await self._dispatch(msg, group, receipt)
+        except asyncio.CancelledError:
+            # Shutdown ran out of time: let another consumer have it straight away.
+            self._groups.release(group)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._set_visibility(receipt, 0))
+            raise
+        finally:
+            heartbeat.cancel()
+
+    async def _dispatch(self, msg: dict[str, Any], group: str, receipt: str) -> None:
+        try:
+            event = self._registry.parse(msg["Body"])
+        except InvalidMessage as exc:
+            self._log.error(
+                "consumer.invalid_message",
+                reason=exc.reason,
+                detail=exc.detail,
+                message_id=msg["MessageId"],
+                **emf({"InvalidMessages": (1, "Count")}),
+            )
+            await self._park(msg, group, exc.reason)
+            return
+        log = self._log.bind(
+            event_type=event.TYPE, event_id=event.id, group=group, message_id=msg["MessageId"]
+        )
+        handler = self._handlers.get(event.TYPE)
+        if handler is None:
+            log.warning("consumer.no_handler")
+            await self._delete(receipt)
+            return
         attrs = msg.get("Attributes", {})
         delivery = Delivery(
             message_id=msg["MessageId"],
@@ -201,59 +231,50 @@ class Consumer:
             receive_count=int(attrs.get("ApproximateReceiveCount", "1")),
             sent_at_ms=int(attrs.get("SentTimestamp", "0")),
         )
-        receipt = msg["ReceiptHandle"]
-        async with lock:
-            if seq <= self._failed_groups.get(group, 0):
-                await self._set_visibility(receipt, 0)
-                return
-            try:
-                event = self._registry.parse(msg["Body"])
-            except InvalidMessage as exc:
-                await self._park(msg, group, exc)
-                return
-            log = self._log.bind(
-                event_type=event.TYPE, event_id=event.id, group=group, message_id=msg["MessageId"]
-            )
-            handler = self._handlers.get(event.TYPE)
-            if handler is None:
-                log.warning("consumer.no_handler")
-                await self._delete(receipt)
-                return
-            await self._run_handler(handler, event, delivery, receipt, log)
+        await self._handle(handler, event, delivery, msg, log)
 
-    async def _run_handler(
-        self, handler: Handler, event: Event, delivery: Delivery, receipt: str, log: Any
+    async def _handle(
+        self, handler: Handler, event: Event, delivery: Delivery, msg: dict[str, Any], log: Any
     ) -> None:
-        heartbeat = asyncio.create_task(self._keep_invisible(receipt))
-        started = time.monotonic()
-        try:
-            await handler(event, delivery)
-        except asyncio.CancelledError:
-            # Shutdown ran out of time: let another consumer have it straight away.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._set_visibility(receipt, 0))
-            raise
-        except Exception as exc:
-            self.failed += 1
-            self._failed_groups[delivery.group] = self._received
-            delay = min(
-                self._opts.retry_cap_s,
-                self._opts.retry_base_s * 2 ** (delivery.receive_count - 1),
-            )
-            log.exception(
-                "consumer.handler_failed",
-                receive_count=delivery.receive_count,
-                retry_in_s=delay,
-                error=type(exc).__name__,
-                **emf({"HandlerErrors": (1, "Count")}),
-            )
-            await self._set_visibility(receipt, int(delay))
-            return
-        finally:
-            heartbeat.cancel()
+        """Try until the handler succeeds or its attempts are spent; the group waits meanwhile."""
+        mid, receipt = delivery.message_id, msg["ReceiptHandle"]
+        while True:
+            attempt = self._attempts.get(mid, 0) + 1
+            self._attempts[mid] = attempt
+            started = time.monotonic()
+            try:
+                async with self._running:
+                    await handler(event, replace(delivery, attempt=attempt))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.failed += 1
+                transient = self._opts.transient(exc)
+                delay = self._policy.delay(attempt, transient)
+                error = f"{type(exc).__name__}: {exc}"[:DETAIL_MAX]
+                log.warning(
+                    "consumer.handler_failed",
+                    attempt=attempt,
+                    transient=transient,
+                    retry_in_s=None if delay is None else round(delay, 2),
+                    error=error,
+                    receive_count=delivery.receive_count,
+                    exc_info=attempt == 1 or delay is None,
+                    **emf({"HandlerErrors": (1, "Count")}),
+                )
+                if delay is None:
+                    await self._park(msg, delivery.group, "handler_failed", error, attempt)
+                    return
+                if not await self._back_off(delivery.group, delay):
+                    await self._release(delivery.group, receipt)
+                    return
+                continue
+            break
+        self._attempts.pop(mid, None)
         await self._delete(receipt)
         self.handled += 1
-        age_s = max(0.0, time.time() - delivery.sent_at_ms / 1000) if delivery.sent_at_ms else 0.0
+        sent = delivery.sent_at_ms
+        age_s = max(0.0, time.time() - sent / 1000) if sent else 0.0
         log_with_metrics(
             log,
             "consumer.handled",
@@ -263,7 +284,17 @@ class Consumer:
                 "InboxAgeSeconds": (round(age_s, 3), "Seconds"),
             },
             receive_count=delivery.receive_count,
+            attempt=attempt,
         )
+
+    async def _back_off(self, group: str, delay: float) -> bool:
+        """Wait before the next attempt; False if the consumer is stopping meanwhile."""
+        self._groups.stall(group)
+        self._progress.set()  # room for other groups to be received
+        try:
+            return not await self._sleep_unless_stopping(delay)
+        finally:
+            self._groups.resume(group)
 
     async def _keep_invisible(self, receipt: str) -> None:
         period = max(1.0, self._opts.visibility_timeout_s / 2)
@@ -271,31 +302,38 @@ class Consumer:
             await asyncio.sleep(period)
             await self._set_visibility(receipt, self._opts.visibility_timeout_s)
 
-    async def _park(self, msg: dict[str, Any], group: str, exc: InvalidMessage) -> None:
+    async def _park(
+        self, msg: dict[str, Any], group: str, reason: str, error: str = "", attempts: int = 0
+    ) -> None:
+        """Move a message to the DLQ with why, then delete it from the inbox."""
         self.parked += 1
+        mid = msg["MessageId"]
         self._log.error(
-            "consumer.invalid_message",
-            reason=exc.reason,
-            detail=exc.detail,
-            message_id=msg["MessageId"],
-            **emf({"InvalidMessages": (1, "Count")}),
+            "consumer.parked",
+            reason=reason,
+            error=error or None,
+            attempts=attempts or None,
+            message_id=mid,
+            group=group,
+            **emf({"MessagesParked": (1, "Count")}),
         )
         if self._dlq_url:
-            kwargs: dict[str, Any] = {
-                "QueueUrl": self._dlq_url,
-                "MessageBody": msg["Body"],
-                "MessageAttributes": {
-                    "rejectReason": {"DataType": "String", "StringValue": exc.reason},
-                },
-            }
-            if self._opts.fifo:
-                kwargs |= {"MessageGroupId": group, "MessageDeduplicationId": msg["MessageId"]}
             try:
-                await self._sqs.send_message(**kwargs)
+                dlq, fifo = self._dlq_url, self._opts.fifo
+                await send_to_dlq(self._sqs, dlq, msg, group, fifo, reason, error, attempts)
             except Exception:
-                self._log.exception("consumer.park_failed", message_id=msg["MessageId"])
-                return  # left in the inbox: maxReceiveCount moves it to the DLQ anyway
+                # Left in the inbox (and its group with it): the next receive tries again,
+                # and maxReceiveCount moves it to the DLQ if this never succeeds.
+                self._log.exception("consumer.park_failed", message_id=mid)
+                await self._release(group, msg["ReceiptHandle"], self._opts.visibility_timeout_s)
+                return
+        self._attempts.pop(mid, None)
         await self._delete(msg["ReceiptHandle"])
+
+    async def _release(self, group: str, receipt: str, after_s: int = 0) -> None:
+        """Give a message back unfinished; the followers held here go back with it."""
+        self._groups.release(group)
+        await self._set_visibility(receipt, after_s)
 
     async def _set_visibility(self, receipt: str, seconds: int) -> None:
         try:
@@ -319,6 +357,8 @@ class Consumer:
             self._log.warning("consumer.drain_timeout", cancelled=len(pending))
             await asyncio.wait(pending, timeout=5)
 
-    async def _sleep_unless_stopping(self, seconds: float) -> None:
+    async def _sleep_unless_stopping(self, seconds: float) -> bool:
+        """Sleep; True if the consumer began stopping meanwhile."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._stopping.is_set()

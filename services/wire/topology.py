@@ -18,7 +18,12 @@ from services.wire.events.base import Event
 from services.wire.names import Service, dlq_name, inbox_name, timer_queue_name, topic_name
 from services.wire.tables import ALL_TABLES, Table
 
-MAX_RECEIVE_COUNT = 5
+# Receives, not attempts: the consumer retries a failing message in process (its own budget,
+# services/runtime/retry.py) and parks it with its reason, so a message is received once per
+# process that holds it. Extra receives come only from releases on shutdown (deploys,
+# restarts) and crashes; the redrive catches a message that keeps killing its consumer, after
+# enough restarts that a healthy message held through a few deploys never reaches it.
+MAX_RECEIVE_COUNT = 10
 INBOX_VISIBILITY_S = 30
 DLQ_RETENTION_S = 14 * 24 * 3600
 

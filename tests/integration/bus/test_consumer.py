@@ -25,7 +25,7 @@ async def _stop(consumer: Any, task: asyncio.Task[None]) -> None:
     await asyncio.wait_for(task, 20)
 
 
-async def test_handler_that_keeps_failing_sends_message_to_dlq_and_consumer_keeps_going(
+async def test_handler_that_keeps_failing_is_parked_in_the_dlq_and_consumer_keeps_going(
     aws: Aws,
 ) -> None:
     seen: list[str] = []
@@ -39,7 +39,7 @@ async def test_handler_that_keeps_failing_sends_message_to_dlq_and_consumer_keep
         seen.append(event.ticket_id)
 
     consumer = await inbox_consumer(
-        aws, Service.LEDGER, {"ticket.requested": handle}, retry_base_s=0.0
+        aws, Service.LEDGER, {"ticket.requested": handle}, retry_base_s=0.0, retry_attempts=3
     )
     task = await _run(consumer)
     pub = publisher(aws, Service.GATEWAY)
@@ -61,10 +61,11 @@ async def test_handler_that_keeps_failing_sends_message_to_dlq_and_consumer_keep
     await eventually(lambda: "fine-2" in seen)
     await _stop(consumer, task)
 
-    assert attempts == queue.max_receive_count
+    assert attempts == 3  # the consumer's own budget, not the queue's maxReceiveCount
     assert sorted(seen) == ["fine-1", "fine-2"]
     dead = await drain(aws, queue.dlq)
     assert json.loads(dead[0]["Body"])["payload"]["ticketId"] == "poison"
+    assert dead[0]["MessageAttributes"]["rejectReason"]["StringValue"] == "handler_failed"
 
 
 async def test_invalid_message_is_parked_in_dlq_with_its_reason_not_a_crash(aws: Aws) -> None:
