@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from services.runtime.aws import Aws
 from services.runtime.dynamo import TransactionConflict, transact
 
@@ -61,7 +63,7 @@ async def test_a_cancelled_transaction_leaves_updated_and_deleted_items_as_they_
     row = {"userId": {"S": "ann"}, "otherUserId": {"S": "bea"}, "metDay": {"S": "monday"}}
     await aws.dynamodb.put_item(TableName=pairs, Item=row)
     await aws.dynamodb.put_item(TableName=holds, Item={"holdId": {"S": "h1"}, "n": {"N": "1"}})
-    try:
+    with pytest.raises(TransactionConflict) as cancelled:
         await transact(
             aws.dynamodb,
             [
@@ -83,10 +85,7 @@ async def test_a_cancelled_transaction_leaves_updated_and_deleted_items_as_they_
                 },
             ],
         )
-    except TransactionConflict as exc:
-        assert exc.failed(2)
-    else:
-        raise AssertionError("a transaction with a failing condition committed")
+    assert cancelled.value.failed(2)
 
     got = await aws.dynamodb.get_item(
         TableName=pairs, Key={k: row[k] for k in row if k != "metDay"}
