@@ -153,7 +153,7 @@ class SimPerson:
         if pushed is None:
             self.state = "idle"  # the run is over; the wind-down cancels what is left
         elif pushed.type == "session.started":
-            await self._talk(pushed)
+            await self._talk(pushed, until)
         else:
             reason = str(pushed.msg.get("reason", "cancelled"))
             self.rec.rejections[reason] += 1
@@ -161,14 +161,15 @@ class SimPerson:
             self.state = "idle"
             await asyncio.sleep(0.2)
 
-    async def _talk(self, started: Pushed) -> None:
+    async def _talk(self, started: Pushed, until: float) -> None:
         """Half a second of conversation; the offerer stops it, both wait for the end."""
         self.state = "in_session"
         sid = str(started.msg["sessionId"])
         await asyncio.sleep(self.knobs.talk_s)
         if started.msg.get("role") == "offerer":
             await self.api.call("POST", f"/v1/sessions/{sid}/stop", "POST stop")
-        deadline = self.clock() + END_WAIT_S
+        # Past the end of the run the wind-down resyncs instead of waiting long.
+        deadline = self.clock() + min(END_WAIT_S, max(1.0, until - self.clock()))
         while (left := deadline - self.clock()) > 0:
             pushed = await self._next(("session.ended",), left)
             if pushed is None or pushed.msg.get("sessionId") == sid:
@@ -199,13 +200,13 @@ class SimPerson:
         within = min(INVITE_WAIT_S, max(0.0, until - self.clock()))
         pushed = await self._next(("session.started", *INVITE_ENDS), within)
         if pushed is not None and pushed.type == "session.started":
-            await self._talk(pushed)
+            await self._talk(pushed, until)
             return True
         if pushed is None:
             self.rec.invites["withdrawn"] += 1
             await self.api.call("DELETE", f"/v1/invites/{invite_id}", "DELETE invite")
         else:
-            self.rec.invites[pushed.type] += 1
+            self.rec.invites[_outcome(pushed)] += 1
         self.state = "idle"
         return True
 
@@ -213,9 +214,9 @@ class SimPerson:
         wanted = ("session.started", LOCAL_ACCEPT_FAILED, *ACCEPT_ENDS)
         pushed = await self._next(wanted, min(INVITE_WAIT_S, max(0.0, until - self.clock())))
         if pushed is not None and pushed.type == "session.started":
-            await self._talk(pushed)
+            await self._talk(pushed, until)
             return
-        self.rec.invites[pushed.type if pushed else "accept_unanswered"] += 1
+        self.rec.invites[_outcome(pushed) if pushed else "accept_unanswered"] += 1
         self.state = "idle"
 
     # -- the end -----------------------------------------------------------------------------
@@ -251,3 +252,8 @@ class SimPerson:
         for task in list(self._tasks):
             task.cancel()
         await self.ws.close()
+
+
+def _outcome(pushed: Pushed) -> str:
+    reason = pushed.msg.get("reason")
+    return f"{pushed.type} ({reason})" if reason else pushed.type

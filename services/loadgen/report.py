@@ -46,7 +46,8 @@ def text(s: dict[str, Any]) -> str:
         f"   books               {'right' if books['ok'] else 'WRONG'}"
         f" (holds {books.get('holds', '-')}, tickets {books.get('tickets', '-')}, "
         f"sessions {books.get('sessions', '-')}, points charged "
-        f"{books.get('points_charged', '-')}, DLQs {books.get('dlqs_checked', '-')})",
+        f"{books.get('points_charged', '-')}, DLQs {books.get('dlqs_checked', '-')}; "
+        f"settled in {books['settled_in_s']:.1f} s)",
     ]
     lines += [f"     ! {p}" for p in books["problems"]]
     return "\n".join(lines)

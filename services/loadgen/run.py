@@ -107,7 +107,9 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
             probe = None
             load_after = os.getloadavg()
             _say(f"load over after {rec.stopped - rec.started:.1f} s; settling and checking books")
+            settling = time.monotonic()
             books = await _settle(cfg, people, reader)
+            settled_in = time.monotonic() - settling
         finally:
             if probe is not None:
                 await asyncio.to_thread(probe.stop)
@@ -125,6 +127,11 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
         "probe_every_s": cfg.probe_every_s,
     }
     summary["load_average"] = {"before": load_before, "after": load_after, "cpus": os.cpu_count()}
-    summary["books"] = {"ok": books.ok, "problems": books.problems, **books.facts}
+    summary["books"] = {
+        "ok": books.ok,
+        "problems": books.problems,
+        "settled_in_s": settled_in,
+        **books.facts,
+    }
     summary["series"] = {"both_told": rec.both_told, "hop": rec.hop}
     return summary
