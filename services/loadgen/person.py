@@ -65,6 +65,7 @@ class SimPerson:
         self._inbox: asyncio.Queue[Pushed] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wound_down: set[str] = set()
+        self._talked: set[str] = set()
 
     # -- the WebSocket side ------------------------------------------------------------------
 
@@ -117,7 +118,8 @@ class SimPerson:
                 pushed = await asyncio.wait_for(self._inbox.get(), left)
             except TimeoutError:
                 return None
-            if pushed.type in types:
+            stale = pushed.type == "session.started" and pushed.msg["sessionId"] in self._talked
+            if pushed.type in types and not stale:
                 return pushed
         return None
 
@@ -144,9 +146,13 @@ class SimPerson:
         if not answer.ok:
             self.state = "idle"
             await asyncio.sleep(0.5)
+            await self._resync(until)
             return
         self.joined_at = self.clock()
         self.rec.joins += 1
+        await self._await_match(until)
+
+    async def _await_match(self, until: float) -> None:
         self.state = "waiting"
         wanted = ("session.started", "ticket.rejected", "ticket.cancelled")
         pushed = await self._next(wanted, max(0.0, until - self.clock()))
@@ -161,10 +167,24 @@ class SimPerson:
             self.state = "idle"
             await asyncio.sleep(0.2)
 
+    async def _resync(self, until: float) -> None:
+        """After a refusal, catch up with what `GET /v1/me` says (a push that came too late
+        for a wait that gave up, say): stop a session found, wait on a ticket found."""
+        me = await self.api.me()
+        if not me.ok:
+            return
+        self.rec.resyncs += 1
+        if session := me.body.get("session"):
+            adopted = {"type": "session.started", "sessionId": session["sessionId"]}
+            await self._talk(Pushed(self.clock(), {**adopted, "role": "offerer"}), until)
+        elif me.body.get("ticket"):
+            await self._await_match(until)
+
     async def _talk(self, started: Pushed, until: float) -> None:
         """Half a second of conversation; the offerer stops it, both wait for the end."""
         self.state = "in_session"
         sid = str(started.msg["sessionId"])
+        self._talked.add(sid)
         await asyncio.sleep(self.knobs.talk_s)
         if started.msg.get("role") == "offerer":
             await self.api.call("POST", f"/v1/sessions/{sid}/stop", "POST stop")
@@ -204,7 +224,9 @@ class SimPerson:
             return True
         if pushed is None:
             self.rec.invites["withdrawn"] += 1
-            await self.api.call("DELETE", f"/v1/invites/{invite_id}", "DELETE invite")
+            gone = await self.api.call("DELETE", f"/v1/invites/{invite_id}", "DELETE invite")
+            if not gone.ok:
+                await self._resync(until)
         else:
             self.rec.invites[_outcome(pushed)] += 1
         self.state = "idle"

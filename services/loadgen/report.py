@@ -41,8 +41,10 @@ def text(s: dict[str, Any]) -> str:
         f"   rejections          {c['rejections'] or 'none'}",
         f"   invites             {c['invites'] or 'none'}",
         f"   errors              {c['errors'] or 'none'}",
+        f"   resyncs from /v1/me {c['resyncs']}",
         f"   load average        {' '.join(f'{x:.2f}' for x in la['before'])} before, "
-        f"{' '.join(f'{x:.2f}' for x in la['after'])} after ({la['cpus']} CPUs)",
+        f"{' '.join(f'{x:.2f}' for x in la['after'])} after ({la['cpus']} CPUs); "
+        f"the generator used {s['generator_cpu_s']:.1f} CPU s",
         f"   books               {'right' if books['ok'] else 'WRONG'}"
         f" (holds {books.get('holds', '-')}, tickets {books.get('tickets', '-')}, "
         f"sessions {books.get('sessions', '-')}, points charged "

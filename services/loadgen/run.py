@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import resource
 import time
 from typing import Any
 
@@ -71,6 +72,11 @@ async def _settle(cfg: LoadConfig, people: list[SimPerson], reader: BookReader) 
         await asyncio.sleep(SETTLE_POLL_S)
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def _view(p: SimPerson) -> PersonView:
     me = await p.api.me()
     return PersonView(p.user_id, p.name, me.body.get("points") or {}, len(p.sessions_seen))
@@ -81,6 +87,7 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
     rng = random.Random(cfg.seed)
     rec = Recorder()
     load_before = os.getloadavg()
+    cpu_before = _cpu_s()
     auth = await asyncio.to_thread(stack_auth, cfg.base_url)
     prefix = cfg.prefix
     if not prefix:
@@ -106,6 +113,7 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
             await asyncio.to_thread(probe.stop)
             probe = None
             load_after = os.getloadavg()
+            cpu_load = _cpu_s() - cpu_before
             _say(f"load over after {rec.stopped - rec.started:.1f} s; settling and checking books")
             settling = time.monotonic()
             books = await _settle(cfg, people, reader)
@@ -127,6 +135,8 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
         "probe_every_s": cfg.probe_every_s,
     }
     summary["load_average"] = {"before": load_before, "after": load_after, "cpus": os.cpu_count()}
+    # The generator's own CPU (sign-in and load), to tell whether the instrument kept up.
+    summary["generator_cpu_s"] = cpu_load
     summary["books"] = {
         "ok": books.ok,
         "problems": books.problems,

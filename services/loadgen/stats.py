@@ -49,6 +49,8 @@ class Recorder:
     started: float = 0.0
     stopped: float = 0.0
     join_posts: int = 0
+    # Times a person caught up from `GET /v1/me` after a refusal.
+    resyncs: int = 0
     joins: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     rejections: Counter[str] = field(default_factory=Counter)
@@ -110,6 +112,7 @@ class Recorder:
             },
             "counts": {
                 "join_posts": self.join_posts,
+                "resyncs": self.resyncs,
                 "joins_accepted": self.joins,
                 "sessions_seen": len(self.sessions),
                 "matches_both_told": complete,
