@@ -2,7 +2,7 @@
 
 - no hold open (ledger-holds), no account or day book pointing at an active hold;
 - per person: allowance - charged - held = what `GET /v1/me` says is left, held is 0,
-  charged is one point per session the person was told of (each lasted well under a minute),
+  this run charged one point per session the person was told of (each well under a minute),
   and the day's entries add up to the day book;
 - no ticket, session or invite left non-terminal, nobody in the waiting set or busy, the
   outbox empty;
@@ -44,6 +44,8 @@ class PersonView:
     name: str
     points: Mapping[str, Any]
     sessions_seen: int
+    # Points already used today when the run began (a rerun against the same stack).
+    used_before: int = 0
 
 
 # -- pure checks -------------------------------------------------------------------------------
@@ -111,8 +113,11 @@ def person_problems(
         out.append(f"{who}: {held} points still held")
     if book.get("activeHoldId"):
         out.append(f"{who}: the day book still points at hold {book['activeHoldId']}")
-    if charged != person.sessions_seen:
-        out.append(f"{who}: charged {charged} for {person.sessions_seen} sessions seen")
+    if charged - person.used_before != person.sessions_seen:
+        out.append(
+            f"{who}: charged {charged - person.used_before} in this run "
+            f"for {person.sessions_seen} sessions seen"
+        )
     held_sum = sum(int(e["held"]) for e in entries)
     charged_sum = sum(int(e["charged"]) for e in entries)
     if (held_sum, charged_sum) != (held, charged):

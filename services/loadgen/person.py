@@ -62,6 +62,7 @@ class SimPerson:
         self.joined_at: float | None = None
         self.sessions_seen: set[str] = set()
         self.out_of_points = False
+        self.used_before = 0
         self._inbox: asyncio.Queue[Pushed] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wound_down: set[str] = set()

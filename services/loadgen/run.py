@@ -43,9 +43,9 @@ async def _connect(
             if not me.ok:
                 raise RuntimeError(f"{p.name}: GET /v1/me answered {me.status} {me.code}")
             ws = await open_socket(http, ws_url(cfg.base_url), p.token)
-            people.append(
-                SimPerson(p.name, str(me.body["userId"]), api, ws, rec, pacer, knobs, rng)
-            )
+            person = SimPerson(p.name, str(me.body["userId"]), api, ws, rec, pacer, knobs, rng)
+            person.used_before = int((me.body.get("points") or {}).get("used", 0))
+            people.append(person)
     except BaseException:
         await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
         raise
@@ -79,7 +79,8 @@ def _cpu_s() -> float:
 
 async def _view(p: SimPerson) -> PersonView:
     me = await p.api.me()
-    return PersonView(p.user_id, p.name, me.body.get("points") or {}, len(p.sessions_seen))
+    points = me.body.get("points") or {}
+    return PersonView(p.user_id, p.name, points, len(p.sessions_seen), p.used_before)
 
 
 async def run(cfg: LoadConfig) -> dict[str, Any]:

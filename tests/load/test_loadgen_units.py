@@ -133,11 +133,16 @@ def test_points_that_add_up_pass() -> None:
     assert person_problems(_view(), BOOK, ENTRIES) == []
 
 
+def test_a_rerun_counts_only_its_own_sessions() -> None:
+    earlier = PersonView("u", "load-001", {"left": 597, "used": 3, "held": 0}, 1, used_before=2)
+    assert person_problems(earlier, BOOK, ENTRIES) == []
+
+
 @pytest.mark.parametrize(
     ("view", "book", "entries", "says"),
     [
         (_view(left=596), BOOK, ENTRIES, "left in /v1/me"),
-        (_view(seen=4), BOOK, ENTRIES, "charged 3 for 4 sessions"),
+        (_view(seen=4), BOOK, ENTRIES, "charged 3 in this run for 4 sessions"),
         (_view(), {**BOOK, "held": 1}, ENTRIES, "still held"),
         (_view(), BOOK, ENTRIES[:-1], "entries sum"),
         (_view(), {**BOOK, "activeHoldId": "h"}, ENTRIES, "points at hold"),
