@@ -2,19 +2,25 @@
 
 Eight people at 2 joins/s for 15 s through the real gateway and WebSocket: the run must
 complete with matches measured on both sides, the hop probe must have samples, no request may
-have failed on the server's side, and the books must be right afterwards.
+have failed on the server's side, and the books must be right afterwards. And the books check
+reads the real tables: someone left waiting is an open hold, ticket and waiting item.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from services.loadgen.__main__ import main
+from services.loadgen.books import BookReader
+from services.loadgen.people import sign_in_people, stack_auth
 from tests.e2e.stack import LocalStack, new_stack
 
 pytestmark = pytest.mark.benchmark
@@ -69,3 +75,35 @@ def test_a_url_off_this_machine_is_refused(capsys: pytest.CaptureFixture[str]) -
         main(["--base-url=http://example.com:8080", "--moto-url=http://127.0.0.1:4566"])
     assert exc.value.code == 2
     assert "loopback" in capsys.readouterr().err
+
+
+def _call(stack: LocalStack, method: str, path: str, token: str) -> dict[str, Any]:
+    req = urllib.request.Request(
+        stack.url + path,
+        method=method,
+        data=b"{}" if method == "POST" else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        body: dict[str, Any] = json.loads(resp.read() or b"{}")
+        return body
+
+
+def test_the_books_check_sees_someone_left_waiting(load_stack: LocalStack) -> None:
+    auth = stack_auth(load_stack.url)
+    (person,) = sign_in_people(load_stack.moto_url, auth, 1)
+    _call(load_stack, "POST", "/v1/queue", person.token)
+    deadline = time.monotonic() + 30
+    while (_call(load_stack, "GET", "/v1/me", person.token).get("ticket") or {}).get(
+        "status"
+    ) != "waiting":
+        assert time.monotonic() < deadline, "the ticket never waited"
+        time.sleep(0.3)
+    reader = BookReader(load_stack.moto_url, auth.region, "parley-dev")
+    try:
+        problems = reader.check([]).problems
+        assert any(p.startswith("ledger-holds: 1 open holds") for p in problems), problems
+        assert any(p.startswith("matcher-tickets: 1 tickets not closed") for p in problems)
+        assert any(p.startswith("matcher-waiting: 1 waiting items") for p in problems)
+    finally:
+        _call(load_stack, "DELETE", "/v1/queue", person.token)
