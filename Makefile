@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 export PIP_NO_WARN_SCRIPT_LOCATION := 1
 
-.PHONY: dev test install system-deps frontend lint unit integration e2e bench clean
+.PHONY: dev test install system-deps frontend lint unit integration e2e bench load clean
 
 dev: install frontend ## Start the whole stack on 127.0.0.1:8080
 	$(PY) -m services.devstack
@@ -58,6 +58,13 @@ e2e: install system-deps frontend
 
 bench: install ## Print the benchmarks' figures
 	$(PY) -m pytest -q tests/load -m benchmark -s
+
+# The matching path under load: the stack started as `make dev` does, on free ports, then
+# 24 people at 5 joins/s for 60 s; prints the figures, checks the books, stops the stack.
+LOAD_ARGS ?= --people 24 --joins-per-s 5 --seconds 60 --plot build/load.png --json build/load.json
+load: install ## Load the local stack and check its books (LOAD_ARGS to change the run)
+	$(PY) -c "import matplotlib" 2>/dev/null || { $(PY) -m pip install $(PIP_FLAGS) -e '.[load]' 2>&1 | grep -v "^WARNING: Location" || true; }
+	$(PY) -m services.loadgen.local $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,66 @@
+"""What a load run is asked to do, and the loopback-only rule for where it may go."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+class NotLoopback(ValueError):
+    """A URL that leaves this machine: a load run refuses it."""
+
+
+def require_loopback(url: str) -> str:
+    """The URL without a trailing slash, if it points at this machine over http(s)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotLoopback(f"{url!r}: expected http://127.0.0.1:PORT")
+    host = parts.hostname
+    if host not in LOOPBACK_NAMES:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise NotLoopback(f"{url!r}: a load run only goes to loopback addresses")
+    return url.rstrip("/")
+
+
+def ws_url(base_url: str) -> str:
+    return "ws" + base_url.removeprefix("http") + "/v1/ws"
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    base_url: str
+    moto_url: str
+    people: int = 24
+    joins_per_s: float = 5.0
+    seconds: float = 60.0
+    talk_s: float = 0.5
+    invite_share: float = 0.1
+    probe_every_s: float = 0.5
+    # How long the books may take to settle after the load stops.
+    settle_s: float = 60.0
+    prefix: str | None = None
+    plot: Path | None = None
+    json_out: Path | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", require_loopback(self.base_url))
+        object.__setattr__(self, "moto_url", require_loopback(self.moto_url))
+        if not 2 <= self.people <= 999:
+            raise ValueError("people: between 2 and 999")
+        if not 0 < self.joins_per_s <= 1000:
+            raise ValueError("joins-per-s: above 0, at most 1000")
+        if not 0 < self.seconds <= 3600:
+            raise ValueError("seconds: above 0, at most 3600")
+        if not 0 <= self.invite_share <= 1:
+            raise ValueError("invite-share: between 0 and 1")
+        if self.talk_s < 0 or self.probe_every_s <= 0 or self.settle_s < 0:
+            raise ValueError("talk, probe interval and settle time must not be negative")

@@ -1,0 +1,148 @@
+"""One load run from start to end: people, sockets, load, probe, wind-down, books, figures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import resource
+import time
+from typing import Any
+
+import aiohttp
+
+from services.loadgen.api import Api, open_socket
+from services.loadgen.aws import find_prefix
+from services.loadgen.books import BookReader, Books, PersonView
+from services.loadgen.config import LoadConfig, ws_url
+from services.loadgen.pacer import Pacer
+from services.loadgen.people import sign_in_people, stack_auth
+from services.loadgen.person import Knobs, SimPerson
+from services.loadgen.probe import HopProbe
+from services.loadgen.stats import Recorder
+
+SETTLE_POLL_S = 1.0
+
+
+def _say(text: str) -> None:
+    print(f"loadgen: {text}", flush=True)
+
+
+async def _connect(
+    http: aiohttp.ClientSession, cfg: LoadConfig, rec: Recorder, rng: random.Random
+) -> list[SimPerson]:
+    auth = await asyncio.to_thread(stack_auth, cfg.base_url)
+    signed = await asyncio.to_thread(sign_in_people, cfg.moto_url, auth, cfg.people)
+    pacer = Pacer(cfg.joins_per_s)
+    knobs = Knobs(cfg.talk_s, cfg.invite_share)
+    people: list[SimPerson] = []
+    try:
+        for p in signed:
+            api = Api(http, cfg.base_url, p.token, rec)
+            me = await api.me()
+            if not me.ok:
+                raise RuntimeError(f"{p.name}: GET /v1/me answered {me.status} {me.code}")
+            ws = await open_socket(http, ws_url(cfg.base_url), p.token)
+            person = SimPerson(p.name, str(me.body["userId"]), api, ws, rec, pacer, knobs, rng)
+            person.used_before = int((me.body.get("points") or {}).get("used", 0))
+            people.append(person)
+    except BaseException:
+        await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+        raise
+    knobs.crowd = frozenset(p.user_id for p in people)
+    return people
+
+
+async def _settle(cfg: LoadConfig, people: list[SimPerson], reader: BookReader) -> Books:
+    """Wind everyone down, then check the books until they are right or time is up."""
+    deadline = time.monotonic() + cfg.settle_s
+    books = Books(problems=["not checked"])
+    while True:
+        quiet = await asyncio.gather(*(p.wind_down() for p in people))
+        if all(quiet):
+            views = await asyncio.gather(*(_view(p) for p in people))
+            books = await asyncio.to_thread(reader.check, list(views))
+            if books.ok:
+                return books
+        elif time.monotonic() > deadline:
+            busy = [p.name for p, q in zip(people, quiet, strict=True) if not q]
+            books.problems = [f"still busy after {cfg.settle_s:.0f} s: {busy}"]
+        if time.monotonic() > deadline:
+            return books
+        await asyncio.sleep(SETTLE_POLL_S)
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _view(p: SimPerson) -> PersonView:
+    me = await p.api.me()
+    points = me.body.get("points") or {}
+    return PersonView(p.user_id, p.name, points, len(p.sessions_seen), p.used_before)
+
+
+async def run(cfg: LoadConfig) -> dict[str, Any]:
+    """The whole run; the summary (figures, counts, books) as a plain dict."""
+    rng = random.Random(cfg.seed)
+    rec = Recorder()
+    load_before = os.getloadavg()
+    cpu_before = _cpu_s()
+    auth = await asyncio.to_thread(stack_auth, cfg.base_url)
+    prefix = cfg.prefix
+    if not prefix:
+        prefix = await asyncio.to_thread(find_prefix, cfg.moto_url, auth.region)
+    reader = BookReader(cfg.moto_url, auth.region, prefix)
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=4 * cfg.people + 16)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+        _say(f"signing in {cfg.people} people on {cfg.base_url} (stack {prefix})")
+        people = await _connect(http, cfg, rec, rng)
+        tasks: list[asyncio.Task[None]] = []
+        probe: HopProbe | None = None
+        try:
+            tasks = [asyncio.create_task(p.read()) for p in people]
+            tasks += [asyncio.create_task(p.ping()) for p in people]
+            rec.start()
+            probe = HopProbe(cfg.moto_url, auth.region, cfg.probe_every_s, rec.probe)
+            await asyncio.to_thread(probe.start)
+            _say(f"{cfg.joins_per_s:g} joins/s offered for {cfg.seconds:g} s")
+            until = rec.clock() + cfg.seconds
+            await asyncio.gather(*(p.run(until) for p in people))
+            rec.stop()
+            await asyncio.to_thread(probe.stop)
+            probe = None
+            load_after = os.getloadavg()
+            cpu_load = _cpu_s() - cpu_before
+            _say(f"load over after {rec.stopped - rec.started:.1f} s; settling and checking books")
+            settling = time.monotonic()
+            books = await _settle(cfg, people, reader)
+            settled_in = time.monotonic() - settling
+        finally:
+            if probe is not None:
+                await asyncio.to_thread(probe.stop)
+            await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    summary = rec.summary(cfg.joins_per_s)
+    summary["config"] = {
+        "people": cfg.people,
+        "joins_per_s": cfg.joins_per_s,
+        "seconds": cfg.seconds,
+        "talk_s": cfg.talk_s,
+        "invite_share": cfg.invite_share,
+        "probe_every_s": cfg.probe_every_s,
+    }
+    summary["load_average"] = {"before": load_before, "after": load_after, "cpus": os.cpu_count()}
+    # The generator's own CPU (sign-in and load), to tell whether the instrument kept up.
+    summary["generator_cpu_s"] = cpu_load
+    summary["books"] = {
+        "ok": books.ok,
+        "problems": books.problems,
+        "settled_in_s": settled_in,
+        **books.facts,
+    }
+    summary["series"] = {"both_told": rec.both_told, "hop": rec.hop}
+    return summary
