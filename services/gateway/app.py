@@ -57,7 +57,9 @@ def spa_routes(app: web.Application, static_dir: Path) -> None:
 
 
 def default_verifier(s: GatewaySettings) -> TokenVerifier:
-    return TokenVerifier(issuer=s.issuer, client_id=s.cognito_client_id, jwks=Jwks(s.jwks_url))
+    return TokenVerifier(
+        issuer=s.issuer, client_id=s.cognito_client_id, jwks=Jwks(s.jwks_url, ttl_s=s.jwks_ttl_s)
+    )
 
 
 async def _warm_keys(verifier: TokenVerifier) -> None:
@@ -92,6 +94,7 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
                 warm.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await warm
+            await token_verifier.jwks.close()
 
     app.cleanup_ctx.append(clients)
     for op in OPERATIONS:

@@ -28,6 +28,9 @@ class GatewaySettings(BaseServiceSettings):
     # Locally: the embedded Cognito URL the SPA signs in against.
     cognito_endpoint_url: str = ""
     cognito_hosted_ui_domain: str = ""
+    # How long fetched signing keys are trusted: a key the issuer removed stops verifying
+    # (cached tokens included) within this time. Refetched in the background at half of it.
+    jwks_ttl_s: float = Field(600.0, ge=10, le=86400)
 
     media_mode: Literal["direct", "livekit"] = "direct"
     livekit_url: str = ""
