@@ -23,7 +23,8 @@ OPENAPI_JSON = web.AppKey("openapi_json", bytes)
 PUSHED = (
     "ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, "
     "invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, "
-    "invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed"
+    "invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, "
+    "auth.expired"
 )
 
 

@@ -45,6 +45,9 @@ class GatewaySettings(BaseServiceSettings):
     # while it is empty those routes refuse everything and the gateway's own local edge
     # (/v1/ws plus the loopback-only @connections API) holds the sockets instead.
     edge_secret: str = ""
+    # In AWS: the WebSocket API's `@connections` endpoint (`https://{api}.execute-api.{region}.
+    # amazonaws.com/{stage}`), through which a socket whose token expired is closed.
+    connections_endpoint_url: str = Field("", pattern=r"^(https?://\S+)?$")
     # A connection, and its person's presence, lasts this long after its last ping.
     connection_ttl_s: int = Field(120, ge=30, le=7200)
     # The local edge's WebSocket-level ping, to notice a browser that vanished.

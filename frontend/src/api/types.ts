@@ -119,6 +119,7 @@ export type EndReason = 'time_up' | 'stopped' | 'left' | 'cancelled';
 /** Messages the server pushes over the WebSocket. They are hints; `GET /v1/me` is the truth. */
 export type PushMessage =
   | { type: 'pong' }
+  | { type: 'auth.expired'; expiredAt: string }
   | { type: 'ticket.waiting'; ticketId: string; lookingFor: LookingFor; waitingSince: string }
   | { type: 'ticket.rejected'; ticketId: string; reason: TicketRejectReason | string }
   | { type: 'ticket.cancelled'; ticketId: string }
@@ -161,6 +162,7 @@ export type SignalMessage = Extract<PushMessage, { type: 'signal' }>;
 
 const KNOWN_TYPES = new Set<string>([
   'pong',
+  'auth.expired',
   'ticket.waiting',
   'ticket.rejected',
   'ticket.cancelled',
