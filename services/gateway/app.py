@@ -22,8 +22,9 @@ from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
 from services.gateway.middleware import edge
 from services.gateway.openapi import document
-from services.gateway.ratelimit import RateLimiter
+from services.gateway.ratelimit_store import RateLimitCounters
 from services.gateway.settings import GatewaySettings
+from services.gateway.shared_limits import SharedLimiter
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.wire.names import Service
@@ -74,7 +75,6 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
     app[SETTINGS] = settings
     app[OPENAPI_JSON] = json.dumps(document(OPERATIONS)).encode()
     token_verifier = verifier or default_verifier(settings)
-    limiter = RateLimiter(scale=settings.rate_limit_scale)
     prefetch = bool(settings.cognito_user_pool_id or settings.cognito_jwks_url)
 
     async def clients(app: web.Application) -> AsyncIterator[None]:
@@ -86,7 +86,10 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
                 aws=aws,
                 publisher=publisher(aws, Service.GATEWAY),
                 verifier=token_verifier,
-                limiter=limiter,
+                limiter=SharedLimiter(
+                    RateLimitCounters(aws.dynamodb, settings.name_prefix).reserve,
+                    scale=settings.rate_limit_scale,
+                ),
             )
             warm = asyncio.create_task(_warm_keys(token_verifier)) if prefetch else None
             yield

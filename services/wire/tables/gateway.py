@@ -30,4 +30,11 @@ PRESENCE = Table(
     doc="Who is online now, with their languages; expires unless refreshed.",
 )
 
-TABLES = (PROFILES, CONNECTIONS, PRESENCE)
+RATE_LIMITS = Table(
+    logical="gateway-ratelimits",
+    writer=G,
+    hash_key=Key("limitKey"),
+    doc="Requests reserved per (rule, person, window) by all gateway tasks; expires after.",
+)
+
+TABLES = (PROFILES, CONNECTIONS, PRESENCE, RATE_LIMITS)
