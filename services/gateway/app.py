@@ -28,6 +28,7 @@ from services.gateway.shared_limits import SharedLimiter
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.wire.names import Service
+from services.wire.page_policy import content_security_policy
 
 # The largest body any route takes (a signalling message); each route has its own, smaller cap.
 CLIENT_MAX_SIZE = 64 * 1024
@@ -57,6 +58,20 @@ def spa_routes(app: web.Application, static_dir: Path) -> None:
     app.router.add_get("/{path:(?!v1/|webhooks/|ws-edge/|healthz).*}", spa)
 
 
+def page_csp(s: GatewaySettings) -> str:
+    """The SPA's CSP: besides its own origin it connects to the WebSocket, Cognito, LiveKit."""
+    connect = [s.websocket_url]
+    if s.auth_mode == "local":
+        connect.append(s.cognito_endpoint_url)
+    else:
+        connect.append(s.cognito_hosted_ui_domain)
+    if s.media_mode == "livekit":
+        # The SDK signals over the WebSocket and validates over HTTP(S) on the same host.
+        http = s.livekit_url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+        connect += [s.livekit_url, http]
+    return content_security_policy(connect)
+
+
 def default_verifier(s: GatewaySettings) -> TokenVerifier:
     return TokenVerifier(
         issuer=s.issuer, client_id=s.cognito_client_id, jwks=Jwks(s.jwks_url, ttl_s=s.jwks_ttl_s)
@@ -70,7 +85,11 @@ async def _warm_keys(verifier: TokenVerifier) -> None:
 
 
 def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None) -> web.Application:
-    front = edge(settings.public_url, log_reads=settings.log_level == "DEBUG")
+    front = edge(
+        settings.public_url,
+        log_reads=settings.log_level == "DEBUG",
+        page_csp=page_csp(settings),
+    )
     app = web.Application(client_max_size=CLIENT_MAX_SIZE, middlewares=[front])
     app[SETTINGS] = settings
     app[OPENAPI_JSON] = json.dumps(document(OPERATIONS)).encode()
