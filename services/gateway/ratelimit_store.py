@@ -1,6 +1,6 @@
 """The shared counters behind `shared_limits.SharedLimiter` (table `gateway-ratelimits`).
 
-One item per (rule, person, window): `used`, the requests reserved so far, grown only by a
+One item per person and (rule, window): `used`, the requests reserved so far, grown only by a
 conditional `ADD` that never takes it past the window's limit. DynamoDB's TTL removes
 windows a minute after they end.
 """
@@ -25,13 +25,13 @@ class RateLimitCounters:
         self._db = dynamodb
         self.table = RATE_LIMITS.name(prefix)
 
-    async def reserve(self, key: str, want: int, limit: int, expires_at: int) -> int:
+    async def reserve(self, who: str, window: str, want: int, limit: int, expires_at: int) -> int:
         """Reserve up to `want` of the window's `limit`; how many were granted (0 if full)."""
         for _ in range(_ATTEMPTS):
             try:
                 await self._db.update_item(
                     TableName=self.table,
-                    Key={"limitKey": {"S": key}},
+                    Key={"userId": {"S": who}, "window": {"S": window}},
                     UpdateExpression="ADD used :want SET expiresAt = :exp",
                     ConditionExpression="attribute_not_exists(used) OR used <= :most",
                     ExpressionAttributeValues={

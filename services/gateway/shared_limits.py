@@ -36,8 +36,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from services.gateway.ratelimit import RULES, Rate, RateLimiter
 from services.runtime.logs import metric
 
-# reserve(key, want, limit, expires_at) -> how many of `want` the shared counter granted.
-Reserve = Callable[[str, int, int, int], Awaitable[int]]
+# reserve(who, window, want, limit, expires_at) -> how many of `want` the counter granted.
+Reserve = Callable[[str, str, int, int, int], Awaitable[int]]
 # Rules each process counts on its own (see the module docstring).
 PER_PROCESS = frozenset({"read"})
 # After a failed reservation, the local buckets decide for this long before trying again.
@@ -128,7 +128,7 @@ class SharedLimiter:
         self.reservations += 1
         expires = math.ceil((index + 1) * w.seconds) + 60
         try:
-            got = await self._reserve(f"{rule}#{who}#{index}", w.batch, w.limit, expires)
+            got = await self._reserve(who, f"{rule}#{index}", w.batch, w.limit, expires)
         except (BotoCoreError, ClientError) as exc:
             self._store_failed_at = self._clock()
             structlog.get_logger().warning("ratelimit.store_unavailable", error=str(exc)[:300])

@@ -33,8 +33,10 @@ PRESENCE = Table(
 RATE_LIMITS = Table(
     logical="gateway-ratelimits",
     writer=G,
-    hash_key=Key("limitKey"),
-    doc="Requests reserved per (rule, person, window) by all gateway tasks; expires after.",
+    # Keyed by person, so one Query finds (and erases) everything kept about them.
+    hash_key=Key("userId"),
+    range_key=Key("window"),
+    doc="Requests reserved per person and (rule, window) by all gateway tasks; expires after.",
 )
 
 TABLES = (PROFILES, CONNECTIONS, PRESENCE, RATE_LIMITS)

@@ -28,7 +28,8 @@ class Counters:
         self.calls = 0
         self.down = False
 
-    async def reserve(self, key: str, want: int, limit: int, expires_at: int) -> int:
+    async def reserve(self, who: str, window: str, want: int, limit: int, expires_at: int) -> int:
+        key = f"{who}/{window}"
         self.calls += 1
         await asyncio.sleep(0)
         if self.down:
