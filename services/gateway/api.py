@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway import routes_invites, routes_me, routes_queue, routes_safety, routes_sessions
+from services.gateway import (
+    routes_invites,
+    routes_me,
+    routes_privacy,
+    routes_queue,
+    routes_safety,
+    routes_sessions,
+)
 from services.gateway.models import (
     AuthConfig,
     Config,
@@ -159,6 +166,7 @@ WEBHOOK = Operation(
 OPERATIONS: tuple[Operation, ...] = (
     *SYSTEM,
     *routes_me.OPERATIONS,
+    *routes_privacy.OPERATIONS,
     *routes_queue.OPERATIONS,
     PRESENCE,
     *routes_invites.OPERATIONS,

@@ -36,6 +36,7 @@ RULES: dict[str, Rate] = {
     "session": Rate(12, 0.5),
     "signal": Rate(120, 10.0),
     "safety": Rate(5, 0.05),
+    "export": Rate(3, 0.01),
 }
 
 
