@@ -82,13 +82,18 @@ class Edge:
         if not token:
             raise Problem(401, "unauthorized", "sign in first: no token")
         try:
-            return await self._verifier.verify(token)
+            me = await self._verifier.verify(token)
         except KeysUnavailable:
             raise Problem(
                 503, "unavailable", "sign-in cannot be checked right now", {"Retry-After": "5"}
             ) from None
         except AuthError as exc:
             raise Problem(401, "unauthorized", exc.detail) from None
+        if me.expires_at <= time.time():
+            # Within the verifier's clock leeway, but a socket would expire at once: a browser
+            # still holding it would reconnect in a loop instead of refreshing first.
+            raise Problem(401, "unauthorized", "token expired")
+        return me
 
     async def connect(self, connection_id: str, me: Identity) -> None:
         now = time.time()

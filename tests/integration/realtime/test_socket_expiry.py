@@ -7,6 +7,7 @@ Cognito always issues one-hour tokens: a test needs one that expires in a second
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ def _verifier(keys: JwksServer) -> TokenVerifier:
 
 
 def _short_token(keys: JwksServer, sub: str, lifetime_s: float) -> tuple[str, float]:
-    exp = int(time.time() + lifetime_s)
+    exp = math.ceil(time.time() + lifetime_s)
     return keys.issuer.token(sub, exp=exp), float(exp)
 
 
@@ -156,7 +157,7 @@ async def test_a_ping_through_another_gateway_process_expires_the_socket_too(
     settings = gateway_settings(
         stack, people.pool, edge_secret=SECRET, connections_endpoint_url=connections_api.url
     )
-    short, exp = _short_token(keys, "expiring-dan", 1)
+    short, exp = _short_token(keys, "expiring-dan", 1.5)
     async with running_gateway(settings, _verifier(keys)) as opener:
         assert await _edge(opener.url, opener.http, "connect", token=short) == 200
     # The process that opened it has stopped before its timer fired (a deploy, a crash).
@@ -170,3 +171,16 @@ async def test_a_ping_through_another_gateway_process_expires_the_socket_too(
             ("DELETE", CONNECTION),
         ]
         assert await _record(aws, CONNECTION) is None
+
+
+async def test_a_token_already_expired_opens_no_socket_even_within_the_clock_leeway(
+    stack: Stack, people: People, keys: JwksServer
+) -> None:
+    settings = gateway_settings(stack, people.pool)
+    async with running_gateway(settings, _verifier(keys)) as gw:
+        # 10 s past expiry: REST routes still take it (30 s leeway), a socket would not last.
+        stale = keys.issuer.token("late-lou", exp=int(time.time()) - 10)
+        async with gw.http.get(f"{gw.url}/v1/ws", params={"token": stale}) as resp:
+            assert resp.status == 401
+            assert (await resp.json())["detail"] == "token expired"
+        assert gw.realtime.sockets == {}
