@@ -62,7 +62,7 @@ async def test_a_local_socket_is_told_and_closed_when_its_token_expires(
 ) -> None:
     settings = gateway_settings(stack, people.pool)
     async with running_gateway(settings, _verifier(keys)) as gw:
-        short, exp = _short_token(keys, "expiring-ann", 2)
+        short, exp = _short_token(keys, "expiring-ann", 3)
         expiring = await gw.tab(short)
         lasting = await gw.tab(keys.issuer.token("lasting-ben"))
         sockets = gw.realtime.sockets.items()
@@ -136,7 +136,7 @@ async def test_behind_api_gateway_an_expired_socket_gets_a_message_and_a_delete_
         stack, people.pool, edge_secret=SECRET, connections_endpoint_url=connections_api.url
     )
     async with running_gateway(settings, _verifier(keys)) as gw:
-        short, exp = _short_token(keys, "expiring-cat", 2)
+        short, exp = _short_token(keys, "expiring-cat", 3)
         assert await _edge(gw.url, gw.http, "connect", token=short) == 200
         await eventually(lambda: len(connections_api.calls) >= 2, timeout_s=exp - time.time() + 3)
         assert time.time() < exp + 1.5
@@ -157,8 +157,8 @@ async def test_a_ping_through_another_gateway_process_expires_the_socket_too(
     settings = gateway_settings(
         stack, people.pool, edge_secret=SECRET, connections_endpoint_url=connections_api.url
     )
-    short, exp = _short_token(keys, "expiring-dan", 1.5)
     async with running_gateway(settings, _verifier(keys)) as opener:
+        short, exp = _short_token(keys, "expiring-dan", 2)
         assert await _edge(opener.url, opener.http, "connect", token=short) == 200
     # The process that opened it has stopped before its timer fired (a deploy, a crash).
     assert connections_api.calls == []
