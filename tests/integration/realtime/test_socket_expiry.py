@@ -82,7 +82,9 @@ async def test_a_local_socket_is_told_and_closed_when_its_token_expires(
         await eventually(lambda: _gone(aws, connection_id))
         # Someone whose token is still good keeps their socket.
         assert not lasting.ws.closed
-        assert [s.user_id for s in gw.realtime.sockets.values()] == ["lasting-ben"]
+        await eventually(
+            lambda: [s.user_id for s in gw.realtime.sockets.values()] == ["lasting-ben"]
+        )
         await lasting.close()
 
 
