@@ -4,6 +4,11 @@ CloudFront serves the SPA from S3 and sends `/v1/*`, `/healthz` and `/webhooks/*
 gateway's ALB, so the browser talks to one origin. Deep links (`/session/abc`) are rewritten
 to `/index.html` by a viewer-request function on the S3 behaviour only — a custom error page
 would also swallow the API's own 404 problem documents.
+
+The page gets Parley's own response-headers policy (`page_headers`): the strict CSP and the
+Permissions-Policy of `services/wire/page_policy.py`, the same the gateway sends locally, with
+`connect-src` built from the stack's config. The API paths keep the managed security headers
+(the gateway sets its own API CSP).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import Settings
+from services.wire.page_policy import PERMISSIONS_POLICY, content_security_policy
 
 # AWS managed policies (ids are fixed by AWS).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -21,6 +27,67 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # forwards Authorization too
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 API_PATHS = ("/v1/*", "/healthz", "/webhooks/*")
+
+# CloudFront's limit on a Content-Security-Policy header value.
+MAX_CSP_CHARS = 1783
+
+
+def page_csp(s: Settings, websocket_url: str | None = None) -> str:
+    """The SPA's CSP in this stack: its WebSocket, the hosted sign-in, LiveKit."""
+    ws = websocket_url or (
+        f"wss://{s.websocket_domain}"
+        if s.websocket_domain
+        else f"wss://*.execute-api.{s.region}.amazonaws.com"  # the API's id is not known yet
+    )
+    csp = content_security_policy([ws, s.hosted_ui_domain, s.livekit_wss_url, s.livekit_https_url])
+    if len(csp) > MAX_CSP_CHARS:
+        raise ValueError(f"the page's CSP is {len(csp)} characters; CloudFront takes 1783")
+    return csp
+
+
+def page_headers(
+    name: str,
+    s: Settings,
+    opts: pulumi.ResourceOptions,
+    websocket_url: pulumi.Input[str] | None = None,
+) -> aws.cloudfront.ResponseHeadersPolicy:
+    """The page's response headers (overriding anything the origin sends)."""
+    rh = aws.cloudfront
+    csp = pulumi.Output.from_input(websocket_url).apply(lambda ws: page_csp(s, ws))
+    return rh.ResponseHeadersPolicy(
+        f"{name}-page-headers",
+        name=f"{s.prefix}-page-headers",
+        comment="Parley page: strict CSP, Permissions-Policy, HSTS, no framing",
+        security_headers_config=rh.ResponseHeadersPolicySecurityHeadersConfigArgs(
+            content_security_policy=rh.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
+                content_security_policy=csp, override=True
+            ),
+            content_type_options=rh.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
+                override=True
+            ),
+            frame_options=rh.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
+                frame_option="DENY", override=True
+            ),
+            referrer_policy=rh.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
+                referrer_policy="no-referrer", override=True
+            ),
+            strict_transport_security=rh.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+                access_control_max_age_sec=31536000, include_subdomains=True, override=True
+            ),
+        ),
+        custom_headers_config=rh.ResponseHeadersPolicyCustomHeadersConfigArgs(
+            items=[
+                rh.ResponseHeadersPolicyCustomHeadersConfigItemArgs(
+                    header="Permissions-Policy", value=PERMISSIONS_POLICY, override=True
+                ),
+                rh.ResponseHeadersPolicyCustomHeadersConfigItemArgs(
+                    header="Cross-Origin-Opener-Policy", value="same-origin", override=True
+                ),
+            ]
+        ),
+        opts=opts,
+    )
+
 
 SPA_REWRITE = """\
 function handler(event) {
@@ -46,6 +113,7 @@ class Web(pulumi.ComponentResource):
         s: Settings,
         account_id: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
+        websocket_url: pulumi.Input[str] | None = None,
     ):
         super().__init__("parley:infra:Web", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -109,6 +177,7 @@ class Web(pulumi.ComponentResource):
             publish=True,
             opts=child,
         )
+        page = page_headers(name, s, child, websocket_url)
         api_behaviours = [
             aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
                 path_pattern=path,
@@ -156,7 +225,7 @@ class Web(pulumi.ComponentResource):
                 allowed_methods=["GET", "HEAD", "OPTIONS"],
                 cached_methods=["GET", "HEAD"],
                 cache_policy_id=CACHING_OPTIMIZED,
-                response_headers_policy_id=SECURITY_HEADERS,
+                response_headers_policy_id=page.id,
                 compress=True,
                 function_associations=[
                     aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(

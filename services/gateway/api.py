@@ -8,6 +8,7 @@ from services.gateway import (
     routes_invites,
     routes_me,
     routes_partners,
+    routes_privacy,
     routes_queue,
     routes_safety,
     routes_sessions,
@@ -30,7 +31,8 @@ OPENAPI_JSON = web.AppKey("openapi_json", bytes)
 PUSHED = (
     "ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, "
     "invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, "
-    "invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed"
+    "invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, "
+    "auth.expired"
 )
 
 
@@ -166,6 +168,7 @@ WEBHOOK = Operation(
 OPERATIONS: tuple[Operation, ...] = (
     *SYSTEM,
     *routes_me.OPERATIONS,
+    *routes_privacy.OPERATIONS,
     *routes_queue.OPERATIONS,
     PRESENCE,
     *routes_invites.OPERATIONS,

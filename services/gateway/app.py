@@ -22,11 +22,13 @@ from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
 from services.gateway.middleware import edge
 from services.gateway.openapi import document
-from services.gateway.ratelimit import RateLimiter
+from services.gateway.ratelimit_store import RateLimitCounters
 from services.gateway.settings import GatewaySettings
+from services.gateway.shared_limits import SharedLimiter
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.wire.names import Service
+from services.wire.page_policy import content_security_policy
 
 # The largest body any route takes (a signalling message); each route has its own, smaller cap.
 CLIENT_MAX_SIZE = 64 * 1024
@@ -56,8 +58,24 @@ def spa_routes(app: web.Application, static_dir: Path) -> None:
     app.router.add_get("/{path:(?!v1/|webhooks/|ws-edge/|healthz).*}", spa)
 
 
+def page_csp(s: GatewaySettings) -> str:
+    """The SPA's CSP: besides its own origin it connects to the WebSocket, Cognito, LiveKit."""
+    connect = [s.websocket_url]
+    if s.auth_mode == "local":
+        connect.append(s.cognito_endpoint_url)
+    else:
+        connect.append(s.cognito_hosted_ui_domain)
+    if s.media_mode == "livekit":
+        # The SDK signals over the WebSocket and validates over HTTP(S) on the same host.
+        http = s.livekit_url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+        connect += [s.livekit_url, http]
+    return content_security_policy(connect)
+
+
 def default_verifier(s: GatewaySettings) -> TokenVerifier:
-    return TokenVerifier(issuer=s.issuer, client_id=s.cognito_client_id, jwks=Jwks(s.jwks_url))
+    return TokenVerifier(
+        issuer=s.issuer, client_id=s.cognito_client_id, jwks=Jwks(s.jwks_url, ttl_s=s.jwks_ttl_s)
+    )
 
 
 async def _warm_keys(verifier: TokenVerifier) -> None:
@@ -67,13 +85,16 @@ async def _warm_keys(verifier: TokenVerifier) -> None:
 
 
 def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None) -> web.Application:
-    front = edge(settings.public_url, log_reads=settings.log_level == "DEBUG")
+    front = edge(
+        settings.public_url,
+        log_reads=settings.log_level == "DEBUG",
+        page_csp=page_csp(settings),
+    )
     protocol_log.install()
     app = web.Application(client_max_size=CLIENT_MAX_SIZE, middlewares=[front])
     app[SETTINGS] = settings
     app[OPENAPI_JSON] = json.dumps(document(OPERATIONS)).encode()
     token_verifier = verifier or default_verifier(settings)
-    limiter = RateLimiter(scale=settings.rate_limit_scale)
     prefetch = bool(settings.cognito_user_pool_id or settings.cognito_jwks_url)
 
     async def clients(app: web.Application) -> AsyncIterator[None]:
@@ -85,7 +106,10 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
                 aws=aws,
                 publisher=publisher(aws, Service.GATEWAY),
                 verifier=token_verifier,
-                limiter=limiter,
+                limiter=SharedLimiter(
+                    RateLimitCounters(aws.dynamodb, settings.name_prefix).reserve,
+                    scale=settings.rate_limit_scale,
+                ),
             )
             warm = asyncio.create_task(_warm_keys(token_verifier)) if prefetch else None
             yield
@@ -93,6 +117,7 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
                 warm.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await warm
+            await token_verifier.jwks.close()
 
     app.cleanup_ctx.append(clients)
     for op in OPERATIONS:

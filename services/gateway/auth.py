@@ -8,6 +8,7 @@ the embedded Cognito serves its keys at a local URL while signing with the AWS i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections import OrderedDict
@@ -16,11 +17,13 @@ from typing import Any
 
 import aiohttp
 import jwt
+import structlog
 
 ALGORITHMS = ["RS256"]
 # Cognito ID tokens are 1-2 kB; anything far bigger is not one (and costs to parse).
 MAX_TOKEN_CHARS = 8192
 _SUB = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+_log = structlog.get_logger()
 
 
 class AuthError(Exception):
@@ -44,17 +47,21 @@ class Identity:
 
 
 class Jwks:
-    """The issuer's public keys by `kid`, fetched once and refetched on an unknown `kid`.
+    """The issuer's public keys by `kid`, with a time to live.
 
-    A refetch happens at most every `min_refresh_s` (so forged kids cannot make us hammer the
-    issuer); a failed fetch may be retried after `retry_s`, so a brief outage at start does
-    not lock everyone out for the whole refresh interval.
+    Keys are trusted for `ttl_s` after the fetch that listed them: past half of it a lookup
+    starts a refetch in the background (nobody waits), and past all of it the keys are not
+    used until a fetch succeeds, so a key the issuer removed stops verifying within `ttl_s`.
+    An unknown `kid` also triggers a refetch, at most every `min_refresh_s` (so forged kids
+    cannot make us hammer the issuer); a failed fetch may be retried after `retry_s`, so a
+    brief outage at start does not lock everyone out for the whole refresh interval.
     """
 
     def __init__(
         self,
         url: str,
         *,
+        ttl_s: float = 600.0,
         min_refresh_s: float = 30.0,
         retry_s: float = 1.0,
         timeout_s: float = 5.0,
@@ -63,17 +70,34 @@ class Jwks:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._failed_at = float("-inf")
-        self._min_refresh_s = min_refresh_s
+        self.ttl_s = ttl_s
+        self._min_refresh_s = min(min_refresh_s, ttl_s)
         self._retry_s = retry_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
         self.fetches = 0
 
+    def fresh(self, kid: str) -> jwt.PyJWK | None:
+        """The key if it is known and within its time to live (no I/O; may start a refetch)."""
+        age = time.monotonic() - self._fetched_at
+        if age >= self.ttl_s:
+            return None
+        if age >= self.ttl_s / 2:
+            self._refresh_in_background()
+        return self._keys.get(kid)
+
     async def key(self, kid: str) -> jwt.PyJWK:
-        if kid in self._keys:
-            return self._keys[kid]
+        if (known := self.fresh(kid)) is not None:
+            return known
         async with self._lock:
-            if kid not in self._keys:
+            now = time.monotonic()
+            if now - self._fetched_at >= self.ttl_s:
+                # Expired keys are never used: fetch now, or report our outage.
+                if now - self._failed_at < self._retry_s:
+                    raise KeysUnavailable("signing keys unavailable (retrying shortly)")
+                await self._fetch()
+            elif kid not in self._keys:
                 if self._may_fetch():
                     await self._fetch()
                 elif self._failed_at > self._fetched_at:
@@ -92,6 +116,30 @@ class Jwks:
         except KeysUnavailable:
             return False
         return True
+
+    async def close(self) -> None:
+        """Stop a background refetch still under way."""
+        task, self._background = self._background, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _refresh_in_background(self) -> None:
+        if self._background is not None and not self._background.done():
+            return
+        if time.monotonic() - self._failed_at < self._retry_s:
+            return
+        self._background = asyncio.get_running_loop().create_task(self._refresh())
+
+    async def _refresh(self) -> None:
+        try:
+            async with self._lock:
+                if time.monotonic() - self._fetched_at >= self.ttl_s / 2:
+                    await self._fetch()
+        except KeysUnavailable as exc:
+            # The keys still have half their life: later lookups try again after `retry_s`.
+            _log.warning("auth.keys_refresh_failed", url=self.url, detail=exc.detail)
 
     def _may_fetch(self) -> bool:
         now = time.monotonic()
@@ -147,25 +195,29 @@ class TokenVerifier:
         self.client_id = client_id
         self.jwks = jwks
         self.leeway_s = leeway_s
-        # Verified tokens until they expire: a browser sends the same token many times.
-        self._cache: OrderedDict[str, Identity] = OrderedDict()
+        # Verified tokens until they expire, with the key that signed them: a browser sends
+        # the same token many times. A hit counts only while that key is fresh in the JWKS,
+        # so the cache never outlives a key's removal.
+        self._cache: OrderedDict[str, tuple[Identity, str]] = OrderedDict()
         self._cache_size = cache_size
 
     async def verify(self, token: str) -> Identity:
         cached = self._cache.get(token)
         if cached is not None:
-            if cached.expires_at + self.leeway_s > time.time():
+            identity, kid = cached
+            alive = identity.expires_at + self.leeway_s > time.time()
+            if alive and self.jwks.fresh(kid) is not None:
                 self._cache.move_to_end(token)
-                return cached
+                return identity
             del self._cache[token]
-        identity = await self._verify(token)
+        identity, kid = await self._verify(token)
         if self._cache_size > 0:
-            self._cache[token] = identity
+            self._cache[token] = (identity, kid)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return identity
 
-    async def _verify(self, token: str) -> Identity:
+    async def _verify(self, token: str) -> tuple[Identity, str]:
         if len(token) > MAX_TOKEN_CHARS:
             raise AuthError("token too long")
         try:
@@ -181,7 +233,7 @@ class TokenVerifier:
             raise AuthError("token has no key id")
         key = await self.jwks.key(kid)
         claims = self._decode(token, key)
-        return self._identity(claims)
+        return self._identity(claims), kid
 
     def _decode(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
         try:

@@ -27,7 +27,9 @@ class ConnectionRecords:
         self.table = CONNECTIONS.name(prefix)
         self._ttl_s = ttl_s
 
-    async def put(self, connection_id: str, user_id: str, now: float) -> None:
+    async def put(
+        self, connection_id: str, user_id: str, now: float, token_expires_at: float
+    ) -> None:
         await self._db.put_item(
             TableName=self.table,
             Item={
@@ -36,6 +38,8 @@ class ConnectionRecords:
                 "connectedAt": {"S": iso(now)},
                 "lastSeen": {"S": iso(now)},
                 "expiresAt": {"N": str(int(now) + self._ttl_s)},
+                # When the token the socket opened with expires: the socket must not outlive it.
+                "tokenExpiresAt": {"N": str(int(token_expires_at))},
             },
         )
 
@@ -49,8 +53,9 @@ class ConnectionRecords:
         old = resp.get("Attributes")
         return old["userId"]["S"] if old and "userId" in old else None
 
-    async def refresh(self, connection_id: str, now: float) -> str | None:
-        """Renew the lease; whose connection it is, or None if there is no such record."""
+    async def refresh(self, connection_id: str, now: float) -> tuple[str, float | None] | None:
+        """Renew the lease; whose connection it is and when its token expires (None if the
+        record predates that attribute), or None if there is no such record."""
         try:
             resp = await self._db.update_item(
                 TableName=self.table,
@@ -67,4 +72,6 @@ class ConnectionRecords:
             if is_condition_failure(exc):
                 return None
             raise
-        return resp["Attributes"]["userId"]["S"]
+        item = resp["Attributes"]
+        token_exp = item.get("tokenExpiresAt", {}).get("N")
+        return item["userId"]["S"], float(token_exp) if token_exp else None

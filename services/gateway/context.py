@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from aiohttp import web
 
 from services.gateway.auth import TokenVerifier
-from services.gateway.ratelimit import RateLimiter
 from services.gateway.readmodels import ReadModels
 from services.gateway.settings import GatewaySettings
+from services.gateway.shared_limits import SharedLimiter
 from services.runtime.aws import Aws
 from services.runtime.publisher import Publisher
 
@@ -21,7 +21,7 @@ class GatewayContext:
     aws: Aws
     publisher: Publisher
     verifier: TokenVerifier
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: SharedLimiter
 
     def table(self, logical: str) -> str:
         return self.aws.table(logical)

@@ -31,9 +31,10 @@ async def authenticate(request: web.Request, context: GatewayContext | None = No
     return me
 
 
-def throttle(context: GatewayContext, me: Identity, rule: str) -> None:
-    """429 with `Retry-After` once the person has used up this rule's bucket."""
-    wait = context.limiter.take(rule, me.user_id)
+async def throttle(context: GatewayContext, me: Identity, rule: str) -> None:
+    """429 with `Retry-After` once the person has used up this rule's window (shared by all
+    gateway processes)."""
+    wait = await context.limiter.take(rule, me.user_id)
     if wait > 0:
         seconds = retry_after_header(wait)
         metric("RateLimited", rule=rule)

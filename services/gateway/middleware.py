@@ -8,7 +8,8 @@ One middleware (`edge`) wraps every route:
 - it turns every error into `application/problem+json`: our own problems, aiohttp's
   404/405/413, AWS being unavailable (503) and anything unexpected (500, logged with its
   traceback; the caller gets the request id, never a stack trace);
-- it adds the security headers;
+- it adds the security headers (the page's CSP is built from the deployment's settings, see
+  `services/wire/page_policy.py`);
 - it writes one access line for intents, errors and slow requests. Successful reads are
   high-volume and already counted by the load balancer: they are logged only at DEBUG.
 """
@@ -28,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from services.gateway.problems import CONTENT_TYPE, DEFAULT_CODES, Problem, problem
 from services.gateway.spec import Handler
 from services.runtime.logs import metric
+from services.wire.page_policy import PERMISSIONS_POLICY, content_security_policy
 
 REQUEST_ID = web.RequestKey("request_id", str)
 # One logger for the module: resolved once, so a filtered-out DEBUG line costs a no-op call.
@@ -60,24 +62,27 @@ _COMMON_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
     ("X-Frame-Options", "DENY"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
 )
 _API_HEADERS = (
     *_COMMON_HEADERS,
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
     ("Cache-Control", "no-store"),
 )
-# The SPA: its own scripts, media and sockets; never framed.
-_PAGE_HEADERS = (
-    *_COMMON_HEADERS,
-    ("Content-Security-Policy", "frame-ancestors 'none'; object-src 'none'"),
-)
+
+
+def _page_headers(csp: str) -> tuple[tuple[str, str], ...]:
+    """The SPA's: its own scripts and styles, the deployment's sockets and APIs; never framed."""
+    return (*_COMMON_HEADERS, ("Content-Security-Policy", csp))
+
+
 _HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
-def edge(public_url: str = "", log_reads: bool = False) -> Middleware:
+def edge(public_url: str = "", log_reads: bool = False, page_csp: str | None = None) -> Middleware:
     """The gateway's one middleware (see the module docstring)."""
     hsts = public_url.startswith("https://")
+    page_headers = _page_headers(page_csp or content_security_policy(()))
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -88,7 +93,7 @@ def edge(public_url: str = "", log_reads: bool = False) -> Middleware:
         started = time.perf_counter()
         response = await _answer(request, handler)
         if not response.prepared:  # a WebSocket has sent its headers already
-            _secure(request, response, rid, hsts)
+            _secure(request, response, rid, hsts, page_headers)
         _access_log(request, response.status, time.perf_counter() - started, log_reads)
         return response
 
@@ -116,9 +121,15 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _internal(request)
 
 
-def _secure(request: web.Request, response: web.StreamResponse, rid: str, hsts: bool) -> None:
+def _secure(
+    request: web.Request,
+    response: web.StreamResponse,
+    rid: str,
+    hsts: bool,
+    page_headers: tuple[tuple[str, str], ...],
+) -> None:
     h = response.headers
-    for name, value in _API_HEADERS if request.path.startswith(_API_PREFIXES) else _PAGE_HEADERS:
+    for name, value in _API_HEADERS if request.path.startswith(_API_PREFIXES) else page_headers:
         h.setdefault(name, value)
     if hsts:
         h.setdefault(*_HSTS)

@@ -1,8 +1,11 @@
-"""Per-person rate limits: one token bucket per (rule, person), in memory (pure, clock injected).
+"""Per-person rate limits: the rules, and one token bucket per (rule, person) in memory (pure,
+clock injected).
 
-Each gateway process keeps its own buckets, so with N processes behind the load balancer a
-person gets at most N times the rate; that bounds abuse, which is all these limits are for.
-The ledger and the matcher stay the authorities on what a person may actually do.
+The limits that hold across gateway processes are `shared_limits.SharedLimiter`'s, counted in
+DynamoDB; these in-memory buckets count the `read` rule and stand in while DynamoDB cannot be
+reached. Each process keeps its own, so with N processes a person gets at most N times their
+rate; that still bounds abuse. The ledger and the matcher stay the authorities on what a person
+may actually do.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ RULES: dict[str, Rate] = {
     "session": Rate(12, 0.5),
     "signal": Rate(120, 10.0),
     "safety": Rate(5, 0.05),
+    "export": Rate(3, 0.01),
 }
 
 

@@ -19,13 +19,15 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import functools
 import ipaddress
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aioboto3
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from services.gateway import api
@@ -33,6 +35,7 @@ from services.gateway.connections import iso
 from services.gateway.context import CTX, GatewayContext
 from services.gateway.presence import list_presence
 from services.gateway.problems import Problem
+from services.gateway.socket_expiry import CLOSE_TOKEN_EXPIRED, ApiGatewayCloser
 from services.gateway.ws_edge import Edge, edge_connect, edge_disconnect, edge_message
 from services.runtime.logs import get_logger
 
@@ -227,6 +230,41 @@ async def delete_connection(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+# ---- sockets whose token expired -------------------------------------------------------------
+
+
+async def _close_local(rt: Realtime, connection_id: str, message: dict[str, Any]) -> None:
+    sock = rt.sockets.get(connection_id)
+    if sock is None or sock.ws.closed:
+        return
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await sock.ws.send_json(message)
+    # The socket's own handler then runs the disconnect (the edge runs it too: only once counts).
+    await sock.ws.close(code=CLOSE_TOKEN_EXPIRED, message=b"token expired")
+
+
+async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
+    """Give the edge its way to close expired sockets for the app's lifetime."""
+    rt, c = app[REALTIME], app[CTX]
+    edge, s = rt.edge_for(c), c.settings
+    async with contextlib.AsyncExitStack() as stack:
+        if not s.edge_secret:
+            edge.closer = functools.partial(_close_local, rt)
+        elif s.connections_endpoint_url:
+            session = aioboto3.Session(region_name=s.aws_region)
+            api = await stack.enter_async_context(
+                session.client("apigatewaymanagementapi", endpoint_url=s.connections_endpoint_url)
+            )
+            edge.closer = ApiGatewayCloser(api)
+        else:
+            get_logger().warning(
+                "edge.no_connections_endpoint",
+                hint="PARLEY_CONNECTIONS_ENDPOINT_URL: expired sockets are forgotten, not closed",
+            )
+        yield
+        await edge.close()
+
+
 # ---- mounting --------------------------------------------------------------------------------
 
 EdgeRoute = Callable[[web.Request, Edge, GatewayContext], Awaitable[web.Response]]
@@ -244,6 +282,7 @@ def setup(app: web.Application) -> None:
     """Mount the real-time routes on the gateway's app."""
     app[REALTIME] = Realtime()
     app.on_shutdown.append(_going_away)
+    app.cleanup_ctx.append(_socket_expiry)
     presence = dataclasses.replace(api.PRESENCE, handler=list_presence).bind()
     if presence is None:
         raise RuntimeError("the presence operation has no handler")

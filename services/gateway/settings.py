@@ -28,6 +28,9 @@ class GatewaySettings(BaseServiceSettings):
     # Locally: the embedded Cognito URL the SPA signs in against.
     cognito_endpoint_url: str = ""
     cognito_hosted_ui_domain: str = ""
+    # How long fetched signing keys are trusted: a key the issuer removed stops verifying
+    # (cached tokens included) within this time. Refetched in the background at half of it.
+    jwks_ttl_s: float = Field(600.0, ge=10, le=86400)
 
     media_mode: Literal["direct", "livekit"] = "direct"
     livekit_url: str = ""
@@ -42,6 +45,9 @@ class GatewaySettings(BaseServiceSettings):
     # while it is empty those routes refuse everything and the gateway's own local edge
     # (/v1/ws plus the loopback-only @connections API) holds the sockets instead.
     edge_secret: str = ""
+    # In AWS: the WebSocket API's `@connections` endpoint (`https://{api}.execute-api.{region}.
+    # amazonaws.com/{stage}`), through which a socket whose token expired is closed.
+    connections_endpoint_url: str = Field("", pattern=r"^(https?://\S+)?$")
     # A connection, and its person's presence, lasts this long after its last ping.
     connection_ttl_s: int = Field(120, ge=30, le=7200)
     # The local edge's WebSocket-level ping, to notice a browser that vanished.

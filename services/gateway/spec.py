@@ -71,7 +71,7 @@ class Operation:
             context = ctx(request)
             me = await authenticate(request, context)
             if rule:
-                throttle(context, me, rule)
+                await throttle(context, me, rule)
             body = await read_body(request, model, max_bytes)
             call = Call(request, me, body, context, datetime.now(UTC))
             return reply(await handler(call), status)

@@ -8,7 +8,8 @@ Two doors lead here and both run the same `Edge` code:
 
 Connect: verify the ID token (the same verifier as every REST route), record the connection,
 count it in the person's presence, and publish `connection.opened` so the notifier learns of
-it. Disconnect undoes all three. A `{"type": "ping"}` frame renews both leases and is
+it. Disconnect undoes all three. When the token expires the socket is told and closed
+(`socket_expiry.py`). A `{"type": "ping"}` frame renews both leases and is
 answered with `{"type": "pong"}`; other frames are ignored.
 """
 
@@ -29,7 +30,8 @@ from services.gateway.connections import ConnectionRecords
 from services.gateway.context import GatewayContext
 from services.gateway.presence import PresenceRecords
 from services.gateway.problems import Problem
-from services.runtime.logs import get_logger, log_with_metrics
+from services.gateway.socket_expiry import ExpiryTimers, SocketCloser, expired_message
+from services.runtime.logs import Unit, get_logger, log_with_metrics
 from services.runtime.publisher import Publisher
 from services.wire.events.base import derive_id
 from services.wire.events.gateway import ConnectionClosed, ConnectionOpened
@@ -60,6 +62,9 @@ class Edge:
         self._refreshed: OrderedDict[str, float] = OrderedDict()
         self._max_tracked = max_tracked
         self.refresh_every_s = REFRESH_EVERY_S
+        # Who closes a socket whose token expired: the local edge, or API Gateway's API.
+        self.closer: SocketCloser | None = None
+        self.expiries = ExpiryTimers(self.expire)
         self._log = get_logger(component="edge")
 
     @classmethod
@@ -77,18 +82,23 @@ class Edge:
         if not token:
             raise Problem(401, "unauthorized", "sign in first: no token")
         try:
-            return await self._verifier.verify(token)
+            me = await self._verifier.verify(token)
         except KeysUnavailable:
             raise Problem(
                 503, "unavailable", "sign-in cannot be checked right now", {"Retry-After": "5"}
             ) from None
         except AuthError as exc:
             raise Problem(401, "unauthorized", exc.detail) from None
+        if me.expires_at <= time.time():
+            # Within the verifier's clock leeway, but a socket would expire at once: a browser
+            # still holding it would reconnect in a loop instead of refreshing first.
+            raise Problem(401, "unauthorized", "token expired")
+        return me
 
     async def connect(self, connection_id: str, me: Identity) -> None:
         now = time.time()
         await asyncio.gather(
-            self.connections.put(connection_id, me.user_id, now),
+            self.connections.put(connection_id, me.user_id, now, me.expires_at),
             self.presence.connected(me.user_id, me.name, now),
         )
         await self._publisher.publish(
@@ -100,6 +110,7 @@ class Edge:
         )
         self._refreshed[connection_id] = now
         self._forget_oldest()
+        self.expiries.watch(connection_id, me.expires_at)
         log_with_metrics(
             self._log,
             "edge.connected",
@@ -111,6 +122,7 @@ class Edge:
     async def disconnect(self, connection_id: str) -> str | None:
         """Undo a connect (once); whose connection it was, or None if it was unknown."""
         self._refreshed.pop(connection_id, None)
+        self.expiries.forget(connection_id)
         user_id = await self.connections.delete(connection_id)
         if user_id is None:
             return None
@@ -149,13 +161,45 @@ class Edge:
             self._refreshed.move_to_end(connection_id)
             self._forget_oldest()
             try:
-                user_id = await self.connections.refresh(connection_id, now)
-                if user_id is not None:
-                    await self.presence.refreshed(user_id, now)
+                lease = await self.connections.refresh(connection_id, now)
             except Exception:
                 # The lease has time to spare and the next ping tries again: keep the socket.
                 self._log.warning("edge.refresh_failed", connection_id=connection_id, exc_info=True)
+                return PONG
+            if lease is not None:
+                user_id, token_expires_at = lease
+                if token_expires_at is not None and token_expires_at <= now:
+                    # Opened through another process that is gone (its timer with it).
+                    await self.expire(connection_id, token_expires_at)
+                    return None
+                try:
+                    await self.presence.refreshed(user_id, now)
+                except Exception:
+                    self._log.warning(
+                        "edge.refresh_failed", connection_id=connection_id, exc_info=True
+                    )
         return PONG
+
+    async def expire(self, connection_id: str, expires_at: float) -> None:
+        """The token this socket opened with has expired: tell the browser, close, disconnect."""
+        log = self._log.bind(connection_id=connection_id)
+        if self.closer is not None:
+            try:
+                await self.closer(connection_id, expired_message(expires_at))
+            except Exception:
+                log.warning("edge.expire_close_failed", exc_info=True)
+        user_id: str | None = None
+        try:
+            user_id = await self.disconnect(connection_id)
+        except Exception:
+            # The record's lease runs out by itself; the notifier drops the id on its next 410.
+            log.error("edge.expire_disconnect_failed", exc_info=True)
+        metrics: dict[str, tuple[float, Unit]] = {"SocketsExpired": (1, "Count")}
+        log_with_metrics(log, "edge.token_expired", metrics, user_id=user_id)
+
+    async def close(self) -> None:
+        """Stop the expiry timers (on shutdown)."""
+        await self.expiries.close()
 
     def _forget_oldest(self) -> None:
         while len(self._refreshed) > self._max_tracked:

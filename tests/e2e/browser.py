@@ -9,6 +9,8 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, expect
 
+from tests.e2e import csp
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -119,5 +121,6 @@ async def person(browser: Browser, name: str, *, phone: bool = False) -> Person:
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
     context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     await context.grant_permissions(["camera", "microphone"])
+    await csp.watch(context)  # any CSP violation fails the test when it closes the context
     page = await context.new_page()
     return Person(name, context, page)

@@ -75,3 +75,32 @@ def test_api_paths_go_to_the_gateway_uncached(infra_stack: Built) -> None:
         assert "POST" in b["allowedMethods"]
         assert "DELETE" in b["allowedMethods"]
         assert b["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+
+
+def test_the_page_gets_a_strict_csp_and_permissions_policy_from_the_stacks_config(
+    infra_stack: Built,
+) -> None:
+    (dist,) = infra_stack.of_type(DIST)
+    (policy,) = infra_stack.of_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    assert dist.inputs["defaultCacheBehavior"]["responseHeadersPolicyId"] == policy.id
+    security = policy.inputs["securityHeadersConfig"]
+    assert security["contentSecurityPolicy"]["override"] is True
+    csp = security["contentSecurityPolicy"]["contentSecurityPolicy"]
+    assert len(csp) <= 1783  # CloudFront's limit
+    d = {p[0]: p[1:] for p in (x.split() for x in csp.split(";")) if p}
+    assert d["default-src"] == ["'self'"]
+    assert d["script-src"] == ["'self'"]
+    assert d["frame-ancestors"] == ["'none'"]
+    region, livekit = infra_stack.region, infra_stack.config["parley:livekitDomain"]
+    prefix = infra_stack.config.get("parley:authDomainPrefix", f"parley-{infra_stack.stack}")
+    assert d["connect-src"] == [
+        "'self'",
+        f"wss://*.execute-api.{region}.amazonaws.com",
+        f"https://{prefix}.auth.{region}.amazoncognito.com",
+        f"wss://{livekit}",
+        f"https://{livekit}",
+    ]
+    assert security["frameOptions"] == {"frameOption": "DENY", "override": True}
+    custom = {h["header"]: h["value"] for h in policy.inputs["customHeadersConfig"]["items"]}
+    assert "camera=(self)" in custom["Permissions-Policy"]
+    assert "microphone=(self)" in custom["Permissions-Policy"]

@@ -135,6 +135,7 @@ export type PushMessage = PushBody & Stamped;
 
 type PushBody =
   | { type: 'pong' }
+  | { type: 'auth.expired'; expiredAt: string }
   | { type: 'ticket.waiting'; ticketId: string; lookingFor: LookingFor; waitingSince: string }
   | { type: 'ticket.rejected'; ticketId: string; reason: TicketRejectReason | string }
   | { type: 'ticket.cancelled'; ticketId: string }
@@ -177,6 +178,7 @@ export type SignalMessage = Extract<PushMessage, { type: 'signal' }>;
 
 const KNOWN_TYPES = new Set<string>([
   'pong',
+  'auth.expired',
   'ticket.waiting',
   'ticket.rejected',
   'ticket.cancelled',

@@ -143,6 +143,32 @@ describe('PushSocket', () => {
     expect(h.statuses.at(-1)).toBe('closed');
   });
 
+  it('reconnects at once, without passing it on, when told its token expired', () => {
+    const h = harness();
+    h.socket.start();
+    h.sockets[0]?.open();
+    h.sockets[0]?.onmessage?.({
+      data: '{"type":"auth.expired","expiredAt":"2026-11-30T04:00:00Z"}',
+    });
+    expect(h.sockets).toHaveLength(2);
+    expect(h.sockets[0]?.readyState).toBe(3);
+    expect(h.messages).toEqual([]);
+    h.sockets[1]?.open();
+    expect(h.opens()).toBe(2); // the owner re-reads GET /v1/me
+    h.sockets[0]?.drop(1006); // the server's close of the old socket changes nothing
+    expect(h.sockets).toHaveLength(2);
+    expect(h.unauthorized()).toBe(0);
+  });
+
+  it('reconnects at once when closed with 4001 (token expired)', () => {
+    const h = harness();
+    h.socket.start();
+    h.sockets[0]?.open();
+    h.sockets[0]?.drop(4001);
+    expect(h.sockets).toHaveLength(2);
+    expect(h.unauthorized()).toBe(0);
+  });
+
   it('does not reconnect after stop()', async () => {
     vi.useFakeTimers();
     const h = harness();

@@ -1,10 +1,13 @@
 // The WebSocket that carries pushed hints. Reconnects with backoff, pings every 25 s, and tells
-// its owner on every (re)connect so that it re-reads `GET /v1/me`, the truth.
+// its owner on every (re)connect so that it re-reads `GET /v1/me`, the truth. A socket lives
+// no longer than the token it opened with: told `auth.expired` (or closed with 4001), it
+// reconnects at once with the current token, which the auth session refreshed ahead of time.
 
 import { parsePush, type PushMessage } from './types';
 
 export const PING_INTERVAL_MS = 25_000;
 const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_TOKEN_EXPIRED = 4001;
 
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -88,6 +91,10 @@ export class PushSocket {
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data !== 'string') return;
       const message = parsePush(event.data);
+      if (message?.type === 'auth.expired') {
+        if (this.socket === socket) this.renew();
+        return;
+      }
       if (message && message.type !== 'pong') this.options.onMessage(message);
     };
     socket.onclose = (event: CloseEvent) => {
@@ -101,10 +108,28 @@ export class PushSocket {
         this.options.onUnauthorized();
         return;
       }
+      if (event.code === CLOSE_TOKEN_EXPIRED) {
+        this.connect();
+        return;
+      }
       this.options.onStatus('reconnecting');
       this.reconnectTimer = setTimeout(() => this.connect(), backoffMs(this.attempt));
       this.attempt += 1;
     };
+  }
+
+  /** The server is closing this socket because its token expired: open a new one now. */
+  private renew(): void {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.reconnectTimer);
+    const old = this.socket;
+    this.socket = null;
+    if (old) {
+      old.onclose = null;
+      old.onmessage = null;
+      old.close(1000);
+    }
+    this.connect();
   }
 
   private send(payload: unknown): void {

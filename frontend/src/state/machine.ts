@@ -284,6 +284,7 @@ function onPush(state: AppState, m: PushMessage): AppState {
     }
     case 'signal':
     case 'pong':
+    case 'auth.expired':
       return state;
   }
 }

@@ -64,4 +64,13 @@ PARTNERS = Table(
     ),
 )
 
-TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS, PARTNERS)
+RATE_LIMITS = Table(
+    logical="gateway-ratelimits",
+    writer=G,
+    # Keyed by person, so one Query finds (and erases) everything kept about them.
+    hash_key=Key("userId"),
+    range_key=Key("window"),
+    doc="Requests reserved per person and (rule, window) by all gateway tasks; expires after.",
+)
+
+TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS, PARTNERS, RATE_LIMITS)

@@ -165,3 +165,50 @@ async def test_identify_wants_a_bearer_header(keys: JwksServer, header: str | No
 async def test_identify_accepts_any_case_of_bearer(keys: JwksServer) -> None:
     me = await identify(verifier(keys), "bearer " + keys.issuer.token("carol"))
     assert me.user_id == "carol"
+
+
+async def test_a_key_removed_from_the_jwks_stops_verifying_within_its_time_to_live(
+    keys: JwksServer,
+) -> None:
+    v = verifier(keys, ttl_s=0.4)
+    token = keys.issuer.token("alice")
+    assert (await v.verify(token)).user_id == "alice"  # verified and cached
+    keys.issuer.keys = {"test-key-2": rsa_key("second")}  # the issuer drops the old key
+    deadline = time.monotonic() + 0.4 + 0.3  # the time to live, plus scheduling slack
+    refusal: AuthError | None = None
+    while refusal is None and time.monotonic() < deadline:
+        try:
+            await v.verify(token)  # the cached token, too, must not outlive its key
+        except AuthError as exc:
+            refusal = exc
+        await asyncio.sleep(0.02)
+    assert refusal is not None, "a removed key still verified past the keys' time to live"
+    assert "unknown key" in refusal.detail
+    # A token signed with the new key verifies without waiting for anything.
+    assert (await v.verify(keys.issuer.token("bob", kid="test-key-2"))).user_id == "bob"
+
+
+async def test_keys_are_refetched_in_the_background_before_they_expire(keys: JwksServer) -> None:
+    v = verifier(keys, ttl_s=0.4)
+    token = keys.issuer.token("alice")
+    await v.verify(token)
+    await asyncio.sleep(0.25)  # past half the time to live
+    await v.verify(token)  # answered from the cache at once; starts a refetch
+    await asyncio.sleep(0.05)
+    assert keys.hits == 2
+    await asyncio.sleep(0.15)  # past the first fetch's time to live, not the second's
+    keys.down = True
+    assert (await v.verify(token)).user_id == "alice"  # no fetch needed: keys still fresh
+    assert keys.hits == 2
+    await v.jwks.close()
+
+
+async def test_expired_keys_that_cannot_be_refetched_are_our_outage(keys: JwksServer) -> None:
+    v = verifier(keys, ttl_s=0.2)
+    token = keys.issuer.token("alice")
+    await v.verify(token)
+    keys.down = True
+    await asyncio.sleep(0.25)
+    with pytest.raises(KeysUnavailable):
+        await v.verify(token)
+    await v.jwks.close()

@@ -1,0 +1,143 @@
+"""`GET /v1/me/export`: what Parley holds about the person asking, item by item, as JSON.
+
+Every table the gateway may read is searched for the person's items by the keys and indexes
+that lead to them (never a scan): their profile, presence, open connections, rate-limit
+windows, points per day, tickets, invites sent and received, sessions (with both
+participants' ids, which is what a session is) and history, and what they are doing now.
+Tables other services keep to themselves are named in `notIncluded` with what they hold, so
+the answer never claims to be more complete than it is (see docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from services.runtime.dynamo import from_item, to_item, values
+
+if TYPE_CHECKING:
+    from services.runtime.aws import Aws
+
+Item = dict[str, Any]
+# Enough for a year of daily use; a person with more gets the newest and `truncated`.
+MAX_PAGES = 20
+
+# Tables the gateway may not read (their writers keep them), and what each holds.
+NOT_INCLUDED: dict[str, str] = {
+    "ledger-entries": "the points log: one entry per hold, charge and release, per day",
+    "ledger-holds": "points held for a ticket or invite until it is settled or released",
+    "ledger-accounts": "the one open hold and a version number",
+    "matcher-pairs": "people you blocked or reported (kept), and today's partners (a day)",
+    "notifier-connections": "the ids of your open WebSocket connections",
+}
+
+
+def plain(value: Any) -> Any:
+    """A DynamoDB value as JSON can carry it (numbers, sets and bytes included)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set | frozenset):
+        return sorted((plain(v) for v in value), key=str)
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+class Exporter:
+    def __init__(self, aws: Aws) -> None:
+        self._db = aws.dynamodb
+        self._table = aws.table
+        self.truncated: set[str] = set()
+
+    async def _get(self, logical: str, key: Item) -> list[Item]:
+        resp = await self._db.get_item(
+            TableName=self._table(logical), Key=to_item(key), ConsistentRead=True
+        )
+        item = resp.get("Item")
+        return [from_item(item)] if item else []
+
+    async def _query(self, logical: str, condition: str, user_id: str, **kw: Any) -> list[Item]:
+        items: list[Item] = []
+        args: dict[str, Any] = {
+            "TableName": self._table(logical),
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values(u=user_id),
+            **kw,
+        }
+        for _ in range(MAX_PAGES):
+            resp = await self._db.query(**args)
+            items += [from_item(i) for i in resp.get("Items", [])]
+            last = resp.get("LastEvaluatedKey")
+            if not last:
+                return items
+            args["ExclusiveStartKey"] = last
+        self.truncated.add(logical)
+        return items
+
+    async def _sessions(self, ids: list[str]) -> list[Item]:
+        found = await asyncio.gather(
+            *(self._get("matcher-sessions", {"sessionId": i}) for i in ids)
+        )
+        return [item for items in found for item in items]
+
+    async def collect(self, user_id: str) -> dict[str, list[Item]]:
+        """The person's items, by table (logical name)."""
+        me = "userId = :u"
+        (
+            profiles,
+            presence,
+            connections,
+            limits,
+            summaries,
+            tickets,
+            history,
+            received,
+            sent,
+            people,
+        ) = await asyncio.gather(
+            self._get("gateway-profiles", {"userId": user_id}),
+            self._get("gateway-presence", {"userId": user_id}),
+            self._query("gateway-connections", me, user_id, IndexName="byUser"),
+            self._query("gateway-ratelimits", me, user_id, ConsistentRead=True),
+            self._query("ledger-summaries", me, user_id, ConsistentRead=True),
+            self._query("matcher-tickets", me, user_id, IndexName="byUser"),
+            self._query("matcher-history", me, user_id, ConsistentRead=True),
+            self._query("matcher-invites", "toUserId = :u", user_id, IndexName="byInvitee"),
+            self._query("matcher-invites", "fromUserId = :u", user_id, IndexName="byInviter"),
+            self._get("matcher-people", {"userId": user_id}),
+        )
+        session_ids = {str(h["sessionId"]) for h in history if h.get("sessionId")}
+        session_ids |= {str(p["sessionId"]) for p in people if p.get("sessionId")}
+        sessions = await self._sessions(sorted(session_ids)[: 100 * MAX_PAGES])
+        return {
+            "gateway-profiles": profiles,
+            "gateway-presence": presence,
+            "gateway-connections": connections,
+            "gateway-ratelimits": limits,
+            "ledger-summaries": summaries,
+            "matcher-tickets": tickets,
+            "matcher-invites": received + sent,
+            "matcher-sessions": sessions,
+            "matcher-history": history,
+            "matcher-people": people,
+        }
+
+
+async def export(aws: Aws, user_id: str, now: datetime) -> dict[str, Any]:
+    exporter = Exporter(aws)
+    tables = await exporter.collect(user_id)
+    return {
+        "userId": user_id,
+        "exportedAt": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "tables": {name: plain(items) for name, items in tables.items()},
+        "truncated": sorted(exporter.truncated),
+        "notIncluded": [{"table": t, "holds": what} for t, what in NOT_INCLUDED.items()],
+    }

@@ -1,0 +1,109 @@
+"""`GET /v1/me/export` returns every item a scan of the readable tables finds about the person.
+
+The person is spread over every table the gateway may read (their own items, and items where
+they are the other side: an invite received, a session with someone else), next to someone
+else's items; then each of those tables is scanned for the person's id anywhere in an item,
+and the export must hold exactly what the scan found.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.gateway.export import NOT_INCLUDED, plain
+from services.runtime.dynamo import from_item
+from services.wire.names import Service
+from services.wire.tables import ALL_TABLES
+from tests.integration.gateway.conftest import Gateway, new_user
+from tests.integration.gateway.test_reads_http import at, live_session, today
+
+READABLE = sorted(
+    t.logical for t in ALL_TABLES if t.writer is Service.GATEWAY or Service.GATEWAY in t.readers
+)
+
+
+async def _seed(gw: Gateway, me: str, other: str) -> None:
+    session = new_user("s")
+    await gw.call("PUT", "/v1/me/preferences", me, body={"speaks": ["en"], "learns": ["es"]})
+    await gw.put("gateway-presence", {"userId": me, "name": "Ana", "lastSeen": 1, "expiresAt": 2})
+    await gw.put(
+        "gateway-connections",
+        {"connectionId": "c-" + me, "userId": me, "connectedAt": at(-5), "expiresAt": 9},
+    )
+    await gw.put("ledger-summaries", {"userId": me, "day": today(), "charged": 3, "held": 0})
+    await gw.put("ledger-summaries", {"userId": other, "day": today(), "charged": 1, "held": 0})
+    await gw.put(
+        "matcher-tickets",
+        {"ticketId": "t-" + me, "userId": me, "status": "matched", "createdAt": at(-100)},
+    )
+    await gw.put(
+        "matcher-tickets",
+        {"ticketId": "t-" + other, "userId": other, "status": "waiting", "createdAt": at(-9)},
+    )
+    await gw.put("matcher-people", {"userId": me, "state": "in_session", "sessionId": session})
+    await gw.put("matcher-sessions", live_session(session, other, me))
+    await gw.put("matcher-sessions", live_session(new_user("s"), other, new_user("x")))
+    await gw.put(
+        "matcher-history",
+        {"userId": me, "startedAt": at(-3600), "sessionId": session, "partnerId": other},
+    )
+    invite = {"status": "declined", "expiresAtIso": at(-40), "expiresAt": 1}
+    await gw.put(
+        "matcher-invites", {**invite, "inviteId": "in-" + me, "fromUserId": other, "toUserId": me}
+    )
+    await gw.put(
+        "matcher-invites", {**invite, "inviteId": "out-" + me, "fromUserId": me, "toUserId": other}
+    )
+    await gw.put(
+        "matcher-invites",
+        {**invite, "inviteId": new_user("x"), "fromUserId": other, "toUserId": new_user()},
+    )
+
+
+async def _scan_for(gw: Gateway, logical: str, user_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    args: dict[str, Any] = {"TableName": gw.aws.table(logical), "ConsistentRead": True}
+    while True:
+        resp = await gw.aws.dynamodb.scan(**args)
+        found += [
+            plain(from_item(i))
+            for i in resp.get("Items", [])
+            if user_id in json.dumps(i, default=str)
+        ]
+        if not resp.get("LastEvaluatedKey"):
+            return found
+        args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _canonical(items: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(i, sort_keys=True, default=str) for i in items)
+
+
+async def test_the_export_holds_every_item_a_scan_finds_about_me_and_nothing_else(
+    gw: Gateway,
+) -> None:
+    me, other = new_user("ana"), new_user("ben")
+    await _seed(gw, me, other)
+    answer = await gw.call("GET", "/v1/me/export", me)
+    assert answer.status == 200
+    body = answer.body
+    assert body["userId"] == me
+    assert body["truncated"] == []
+    # The throttle itself keeps a window about the person: it is exported too.
+    assert sorted(body["tables"]) == READABLE
+    for logical in READABLE:
+        scanned = await _scan_for(gw, logical, me)
+        exported = body["tables"][logical]
+        assert _canonical(exported) == _canonical(scanned), logical
+        assert scanned or logical == "gateway-ratelimits", f"nothing seeded in {logical}"
+    assert {t["table"] for t in body["notIncluded"]} == set(NOT_INCLUDED)
+    unreadable = {t.logical for t in ALL_TABLES} - set(READABLE)
+    assert set(NOT_INCLUDED) <= unreadable
+
+
+async def test_export_is_mine_only_and_rate_limited(gw: Gateway) -> None:
+    me = new_user("cy")
+    assert (await gw.call("GET", "/v1/me/export")).status == 401
+    statuses = [(await gw.call("GET", "/v1/me/export", me)).status for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
