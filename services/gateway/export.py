@@ -33,6 +33,14 @@ NOT_INCLUDED: dict[str, str] = {
     "ledger-accounts": "the one open hold and a version number",
     "matcher-pairs": "people you blocked or reported (kept), and today's partners (a day)",
     "notifier-connections": "the ids of your open WebSocket connections",
+    "matcher-waiting": "your place in the queue while you wait (deleted when the wait ends)",
+}
+
+# What others did about the person stays theirs: a block of me is not mine to export (it
+# would tell me who blocked me), nor is a report about me (who reported me).
+WITHHELD = {
+    "gateway-blocks": "who blocked you",
+    "gateway-reports": "reports others filed about you",
 }
 
 
@@ -102,6 +110,9 @@ class Exporter:
             received,
             sent,
             people,
+            blocks,
+            partners,
+            reports,
         ) = await asyncio.gather(
             self._get("gateway-profiles", {"userId": user_id}),
             self._get("gateway-presence", {"userId": user_id}),
@@ -113,7 +124,11 @@ class Exporter:
             self._query("matcher-invites", "toUserId = :u", user_id, IndexName="byInvitee"),
             self._query("matcher-invites", "fromUserId = :u", user_id, IndexName="byInviter"),
             self._get("matcher-people", {"userId": user_id}),
+            self._query("gateway-blocks", me, user_id, ConsistentRead=True),
+            self._query("gateway-partners", me, user_id, ConsistentRead=True),
+            self._query("gateway-reports", "reporterId = :u", user_id, IndexName="byReporter"),
         )
+        mine = [_without(b, "blockedMe") for b in blocks if b.get("iBlocked")]
         session_ids = {str(h["sessionId"]) for h in history if h.get("sessionId")}
         session_ids |= {str(p["sessionId"]) for p in people if p.get("sessionId")}
         sessions = await self._sessions(sorted(session_ids)[: 100 * MAX_PAGES])
@@ -128,7 +143,14 @@ class Exporter:
             "matcher-sessions": sessions,
             "matcher-history": history,
             "matcher-people": people,
+            "gateway-blocks": mine,
+            "gateway-partners": partners,
+            "gateway-reports": reports,
         }
+
+
+def _without(item: Item, key: str) -> Item:
+    return {k: v for k, v in item.items() if k != key}
 
 
 async def export(aws: Aws, user_id: str, now: datetime) -> dict[str, Any]:
@@ -140,4 +162,5 @@ async def export(aws: Aws, user_id: str, now: datetime) -> dict[str, Any]:
         "tables": {name: plain(items) for name, items in tables.items()},
         "truncated": sorted(exporter.truncated),
         "notIncluded": [{"table": t, "holds": what} for t, what in NOT_INCLUDED.items()],
+        "withheld": [{"table": t, "holds": what} for t, what in WITHHELD.items()],
     }

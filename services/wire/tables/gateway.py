@@ -47,7 +47,11 @@ REPORTS = Table(
     writer=G,
     hash_key=Key("reportId"),
     # Open reports oldest first for the operator; resolved ones leave the `open` partition.
-    indexes=(Index("byStatus", Key("status"), Key("createdAt")),),
+    indexes=(
+        Index("byStatus", Key("status"), Key("createdAt")),
+        # A person's own reports, for their export.
+        Index("byReporter", Key("reporterId"), Key("createdAt")),
+    ),
     ttl_attribute=None,
     doc="Reports about people: reason, note, session, both people; open → resolved.",
 )

@@ -59,6 +59,22 @@ async def _seed(gw: Gateway, me: str, other: str) -> None:
         "matcher-invites",
         {**invite, "inviteId": new_user("x"), "fromUserId": other, "toUserId": new_user()},
     )
+    # I blocked someone; someone else blocked me (theirs to know, not mine).
+    third = new_user("cid")
+    await gw.put("gateway-blocks", {"userId": me, "otherUserId": third, "iBlocked": True})
+    await gw.put("gateway-blocks", {"userId": third, "otherUserId": me, "blockedMe": True})
+    await gw.put("gateway-blocks", {"userId": me, "otherUserId": other, "blockedMe": True})
+    await gw.put("gateway-blocks", {"userId": other, "otherUserId": me, "iBlocked": True})
+    await gw.put("gateway-partners", {"userId": me, "otherUserId": other, "wantsAgain": True})
+    report = {"status": "open", "reason": "spam", "createdAt": at(-60)}
+    await gw.put(
+        "gateway-reports",
+        {**report, "reportId": "r-" + me, "reporterId": me, "reportedUserId": third},
+    )
+    await gw.put(
+        "gateway-reports",
+        {**report, "reportId": "r-" + other, "reporterId": other, "reportedUserId": me},
+    )
 
 
 async def _scan_for(gw: Gateway, logical: str, user_id: str) -> list[dict[str, Any]]:
@@ -74,6 +90,15 @@ async def _scan_for(gw: Gateway, logical: str, user_id: str) -> list[dict[str, A
         if not resp.get("LastEvaluatedKey"):
             return found
         args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _mine_to_see(item: dict[str, Any], me: str) -> bool:
+    """What others did about me stays theirs: who blocked me, who reported me."""
+    if "blockedMe" in item or item.get("reportedUserId") == me:
+        return item.get("userId") == me and bool(item.get("iBlocked"))
+    if "iBlocked" in item:
+        return item.get("userId") == me
+    return True
 
 
 def _canonical(items: list[dict[str, Any]]) -> list[str]:
@@ -93,7 +118,7 @@ async def test_the_export_holds_every_item_a_scan_finds_about_me_and_nothing_els
     # The throttle itself keeps a window about the person: it is exported too.
     assert sorted(body["tables"]) == READABLE
     for logical in READABLE:
-        scanned = await _scan_for(gw, logical, me)
+        scanned = [i for i in await _scan_for(gw, logical, me) if _mine_to_see(i, me)]
         exported = body["tables"][logical]
         assert _canonical(exported) == _canonical(scanned), logical
         assert scanned or logical == "gateway-ratelimits", f"nothing seeded in {logical}"
