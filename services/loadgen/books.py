@@ -2,7 +2,8 @@
 
 - no hold open (ledger-holds), no account or day book pointing at an active hold;
 - per person: allowance - charged - held = what `GET /v1/me` says is left, held is 0,
-  this run charged one point per session the person was told of (each well under a minute),
+  this run charged one point per session the person was told of and connected to (each well
+  under a minute; one stopped before both connected is free),
   and the day's entries add up to the day book;
 - no ticket, session or invite left non-terminal, nobody in the waiting set or busy, the
   outbox empty;
@@ -12,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -46,6 +47,8 @@ class PersonView:
     sessions_seen: int
     # Points already used today when the run began (a rerun against the same stack).
     used_before: int = 0
+    # The sessions themselves: only those both people connected to are paid for.
+    session_ids: frozenset[str] = frozenset()
 
 
 # -- pure checks -------------------------------------------------------------------------------
@@ -203,7 +206,13 @@ class BookReader:
         tables = {name: self.scan(name) for name in logicals}
         books.problems.extend(open_things(tables))
         charged = 0
+        minutes = {
+            str(s["sessionId"]): int(s.get("minutesUsed", 0)) for s in tables["matcher-sessions"]
+        }
         for person in people:
+            if person.session_ids:
+                paid = sum(minutes.get(sid, 0) for sid in person.session_ids)
+                person = replace(person, sessions_seen=paid)
             book = self.latest_book(person.user_id)
             entries = self.entries(person.user_id, book["day"]) if book else []
             books.problems.extend(person_problems(person, book, entries))

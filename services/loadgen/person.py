@@ -186,6 +186,9 @@ class SimPerson:
         self.state = "in_session"
         sid = str(started.msg["sessionId"])
         self._talked.add(sid)
+        # As a browser does once its peer connection is up (direct mode): minutes are paid
+        # from when both have said so, and a session stopped before that is free.
+        await self.api.call("POST", f"/v1/sessions/{sid}/connected", "POST connected")
         await asyncio.sleep(self.knobs.talk_s)
         if started.msg.get("role") == "offerer":
             await self.api.call("POST", f"/v1/sessions/{sid}/stop", "POST stop")

@@ -80,7 +80,8 @@ def _cpu_s() -> float:
 async def _view(p: SimPerson) -> PersonView:
     me = await p.api.me()
     points = me.body.get("points") or {}
-    return PersonView(p.user_id, p.name, points, len(p.sessions_seen), p.used_before)
+    seen = frozenset(p.sessions_seen)
+    return PersonView(p.user_id, p.name, points, len(seen), p.used_before, seen)
 
 
 async def run(cfg: LoadConfig) -> dict[str, Any]:
