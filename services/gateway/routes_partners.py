@@ -165,5 +165,6 @@ OPERATIONS = (
         handler=remove_partner,
         status=202,
         rule="safety",
+        problems=((404, "not-found"),),  # an id that cannot be one
     ),
 )

@@ -27,14 +27,16 @@ async def test_ticket_requested_reaches_ledger_and_matcher_but_not_notifier(aws:
     assert msg["MessageAttributes"]["type"]["StringValue"] == "ticket.requested"
 
 
-async def test_connection_event_reaches_only_the_notifier(aws: Aws) -> None:
+async def test_connection_event_reaches_the_notifier_and_the_matcher_not_the_ledger(
+    aws: Aws,
+) -> None:
     await publisher(aws, Service.GATEWAY).publish(
         ConnectionOpened(connection_id="c1", user_id="u1")
     )
     topo = aws.topology
     assert len(await drain(aws, topo.inbox(Service.NOTIFIER).name)) == 1
+    assert len(await drain(aws, topo.inbox(Service.MATCHER).name)) == 1
     assert await drain(aws, topo.inbox(Service.LEDGER).name, rounds=1) == []
-    assert await drain(aws, topo.inbox(Service.MATCHER).name, rounds=1) == []
 
 
 async def test_a_service_cannot_publish_another_services_event(aws: Aws) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.wire.events import BUS_EVENTS
 from services.wire.names import Service
-from services.wire.topology import topology
+from services.wire.topology import MAX_RECEIVE_COUNT, topology
 
 T = topology("parley-test")
 
@@ -26,7 +26,7 @@ def test_each_subscription_comes_from_the_publishers_own_topic() -> None:
 def test_every_queue_has_a_dead_letter_queue_of_the_same_kind() -> None:
     for q in T.queues:
         attrs = q.attributes("arn:dlq")
-        assert '"maxReceiveCount": 5' in attrs["RedrivePolicy"]
+        assert f'"maxReceiveCount": {MAX_RECEIVE_COUNT}' in attrs["RedrivePolicy"]
         assert q.dlq != q.name
         assert q.dlq.endswith(".fifo") == q.name.endswith(".fifo") == q.fifo
     assert all(q.fifo for q in T.inboxes)
