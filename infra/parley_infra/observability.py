@@ -13,9 +13,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.dashboard import DashboardInputs, body
-from infra.messaging import short_name
+from parley_infra.config import Settings
+from parley_infra.dashboard import DashboardInputs, body
+from parley_infra.messaging import short_name
 from services.wire import Topology
 
 INBOX_AGE_S = 300

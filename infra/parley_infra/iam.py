@@ -23,10 +23,10 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.data import Data
-from infra.messaging import Messaging
-from infra.realtime import Realtime
+from parley_infra.config import Settings
+from parley_infra.data import Data
+from parley_infra.messaging import Messaging
+from parley_infra.realtime import Realtime
 from services.wire import Service, Topology
 
 RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]

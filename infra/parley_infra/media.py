@@ -15,12 +15,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra import livekit as lk
-from infra import media_parts as parts
-from infra.config import Settings
-from infra.ingress import TLS_POLICY
-from infra.media_parts import WORLD, rule
-from infra.network import Network
+from parley_infra import livekit as lk
+from parley_infra import media_parts as parts
+from parley_infra.config import Settings
+from parley_infra.ingress import TLS_POLICY
+from parley_infra.media_parts import WORLD, rule
+from parley_infra.network import Network
 
 
 class Media(pulumi.ComponentResource):

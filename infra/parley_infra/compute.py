@@ -13,14 +13,14 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra import containers, scaling
-from infra.config import Settings
-from infra.containers import HTTP_PORT, Endpoints
-from infra.iam import assume_role_policy
-from infra.ingress import Ingress
-from infra.network import Network
-from infra.registry import Registry
-from infra.secrets import Secrets
+from parley_infra import containers, scaling
+from parley_infra.config import Settings
+from parley_infra.containers import HTTP_PORT, Endpoints
+from parley_infra.iam import assume_role_policy
+from parley_infra.ingress import Ingress
+from parley_infra.network import Network
+from parley_infra.registry import Registry
+from parley_infra.secrets import Secrets
 from services.wire import Service, Topology
 
 

@@ -7,9 +7,9 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.iam import assume_role_policy
-from infra.network import Network
+from parley_infra.config import Settings
+from parley_infra.iam import assume_role_policy
+from parley_infra.network import Network
 
 WORLD = ["0.0.0.0/0"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.containers import HEALTH_PATH, HTTP_PORT
-from infra.network import Network
-from infra.realtime import EDGE_HEADER
+from parley_infra.config import Settings
+from parley_infra.containers import HEALTH_PATH, HTTP_PORT
+from parley_infra.network import Network
+from parley_infra.realtime import EDGE_HEADER
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
