@@ -149,7 +149,9 @@ class Ingress(pulumi.ComponentResource):
                 aws.lb.ListenerRuleActionArgs(
                     type="fixed-response",
                     fixed_response=aws.lb.ListenerRuleActionFixedResponseArgs(
-                        content_type="application/problem+json",
+                        # The ALB serves only text/plain, text/css, text/html,
+                        # application/javascript and application/json.
+                        content_type="application/json",
                         status_code="403",
                         message_body='{"status": 403, "code": "forbidden", "title": "Forbidden"}',
                     ),

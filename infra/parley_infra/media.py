@@ -243,7 +243,7 @@ class Media(pulumi.ComponentResource):
                 aws.autoscaling.GroupInitialLifecycleHookArgs(
                     name=lk.HOOK_NAME,
                     lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
-                    heartbeat_timeout=s.livekit.drain_seconds + 300,
+                    heartbeat_timeout=lk.HOOK_TIMEOUT_S,
                     default_result="CONTINUE",
                 )
             ],

@@ -40,7 +40,7 @@ def redis(
     sg = aws.ec2.SecurityGroup(
         f"{name}-redis",
         name=f"{s.prefix}-livekit-redis",
-        description="LiveKit's Redis: 6379 from the LiveKit nodes only",
+        description="LiveKit Redis: 6379 from the LiveKit nodes only",
         vpc_id=net.vpc_id,
         ingress=[rule("tcp", 6379, 6379, "from LiveKit nodes", groups=[node_sg])],
         tags=s.tags(),
@@ -112,11 +112,21 @@ def node_profile(
                         {
                             "Sid": "FinishDrain",
                             "Effect": "Allow",
-                            "Action": ["autoscaling:CompleteLifecycleAction"],
+                            "Action": [
+                                "autoscaling:CompleteLifecycleAction",
+                                "autoscaling:RecordLifecycleActionHeartbeat",
+                            ],
                             "Resource": [
                                 f"arn:aws:autoscaling:{s.region}:{v[1]}:autoScalingGroup:*:"
                                 f"autoScalingGroupName/{asg_name}"
                             ],
+                        },
+                        {
+                            # Describe* has no resource-level permissions in IAM.
+                            "Sid": "SeeOwnLifecycleState",
+                            "Effect": "Allow",
+                            "Action": ["autoscaling:DescribeAutoScalingInstances"],
+                            "Resource": ["*"],
                         },
                     ],
                 }
