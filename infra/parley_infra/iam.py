@@ -10,6 +10,8 @@ resolves references to the ARNs of the resources the other components created. A
 - send and receive on its own timer queue (the matcher);
 - read and write the tables it is the writer of (and their indexes), read (GetItem,
   BatchGetItem, Query) the tables that list it as a reader;
+- `dynamodb:Scan` on its own outbox table only (the sweep that publishes what a crash left
+  between a commit and its publish); no index and no other table may be scanned;
 - the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`.
 """
 
@@ -28,6 +30,7 @@ from parley_infra.data import Data
 from parley_infra.messaging import Messaging
 from parley_infra.realtime import Realtime
 from services.wire import Service, Topology
+from services.wire.tables.spec import Table
 
 RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]
 
@@ -50,6 +53,7 @@ TABLE_WRITE = (
     "dynamodb:ConditionCheckItem",
 )
 MANAGE_CONNECTIONS = ("execute-api:ManageConnections",)
+SWEEP = ("dynamodb:Scan",)
 
 # Who pushes to browsers through API Gateway's @connections API (not a wire fact).
 PUSHES_TO_BROWSERS = frozenset({Service.NOTIFIER})
@@ -66,6 +70,11 @@ class Grant:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[Ref, ...]
+
+
+def swept(table: Table) -> bool:
+    """An outbox: events committed with a state change, which its writer sweeps with Scan."""
+    return table.logical.endswith("-outbox")
 
 
 def grants(svc: Service, topo: Topology) -> list[Grant]:
@@ -87,6 +96,9 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
         refs = [Ref("table", t.logical) for t in written]
         refs += [Ref("table-indexes", t.logical) for t in written if t.indexes]
         out.append(Grant("WriteOwnTables", TABLE_WRITE, tuple(refs)))
+        outboxes = tuple(Ref("table", t.logical) for t in written if swept(t))
+        if outboxes:
+            out.append(Grant("SweepOwnOutbox", SWEEP, outboxes))
     read = topo.tables_read_by(svc)
     if read:
         refs = [Ref("table", t.logical) for t in read]
@@ -95,6 +107,22 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
     if svc in PUSHES_TO_BROWSERS:
         out.append(Grant("PushToBrowsers", MANAGE_CONNECTIONS, (Ref("connections"),)))
     return out
+
+
+def arn(ref: Ref, topo: Topology, region: str, account: str, connections: str = "") -> str:
+    """The ARN a reference resolves to, as AWS names the resources the program creates."""
+    match ref.kind:
+        case "topic":
+            return f"arn:aws:sns:{region}:{account}:{ref.key}"
+        case "queue":
+            return f"arn:aws:sqs:{region}:{account}:{ref.key}"
+        case "table" | "table-indexes":
+            (table,) = [t for t in topo.tables if t.logical == ref.key]
+            base = f"arn:aws:dynamodb:{region}:{account}:table/{table.name(topo.prefix)}"
+            return base if ref.kind == "table" else f"{base}/index/*"
+        case "connections":
+            return connections
+    raise ValueError(ref)
 
 
 def policy_document(items: list[tuple[Grant, list[str]]]) -> str:

@@ -174,6 +174,8 @@ def _expected(svc: Service, topo: Topology, built: Built) -> dict[str, set[str]]
         if t.writer == svc or svc in t.readers:
             for action in ("GetItem", "BatchGetItem", "Query"):
                 want[f"dynamodb:{action}"] |= arns
+        if t.writer == svc and t.logical.endswith("-outbox"):  # swept for unpublished events
+            want["dynamodb:Scan"].add(table(t))
         if t.writer == svc:
             for action in (
                 "PutItem",
