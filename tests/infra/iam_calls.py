@@ -3,8 +3,9 @@
 `services/runtime/aws_calls.py` records each distinct call of a service during the integration
 and browser suites. Here each call becomes the IAM actions it needs and the ARNs it touches,
 in the names of a stack (`parley-dev` in eu-west-1: the test prefix is swapped for the
-stack's), and is matched against the policy `parley_infra.iam` generates for that service's
-role (`policies`; tests/infra/test_iam_calls.py checks it equals what the program registers).
+stack's), and is matched against the policy `services.wire.permissions` derives for that
+service's role (`policies`; tests/infra/test_iam_calls.py checks it equals the one the program
+registers).
 A call no statement allows is denied; a granted (action, resource) no call used is unused.
 """
 
@@ -17,8 +18,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from parley_infra.iam import arn, grants
 from services.wire import Service, Topology, topology
+from services.wire.permissions import arn, grants
 
 STACK_PREFIX, REGION, ACCOUNT = "parley-dev", "eu-west-1", "123456789012"
 # API operation → the IAM action it needs, where the two differ.
@@ -71,7 +72,7 @@ def calls(record: dict[str, Any]) -> list[Call]:
 
 
 def policies(topo: Topology | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Each service's task-role statements, as `parley_infra.iam` builds them for the stack."""
+    """Each service's task-role statements, as the program builds them for the stack."""
     topo = topo or topology(STACK_PREFIX)
     connections = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:wsapi123/live/*/@connections/*"
     return {
