@@ -73,6 +73,7 @@ def main() -> dict[str, pulumi.Input[str]]:
             nlb_suffix=media.nlb_arn_suffix,
             livekit_tg_suffixes=media.target_group_suffixes,
             cluster_name=compute.cluster_name,
+            websocket_api_id=realtime.api_id,
         ),
     )
     if s.hosted_zone_id:

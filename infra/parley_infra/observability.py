@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from parley_infra.alarms import edge_alarms, media_alarms
 from parley_infra.config import Settings
 from parley_infra.dashboard import DashboardInputs, body
 from parley_infra.messaging import short_name
@@ -34,6 +35,7 @@ class Targets:
     nlb_suffix: pulumi.Output[str]
     livekit_tg_suffixes: dict[str, pulumi.Output[str]]
     cluster_name: pulumi.Output[str]
+    websocket_api_id: pulumi.Output[str]
 
 
 class Observability(pulumi.ComponentResource):
@@ -180,6 +182,8 @@ class Observability(pulumi.ComponentResource):
                 evaluation_periods=3,
                 threshold=0,
             )
+        media_alarms(self._alarm, s, t.nlb_suffix, t.livekit_tg_suffixes)
+        edge_alarms(self._alarm, t.websocket_api_id, alb)
 
         tg_keys = sorted(t.livekit_tg_suffixes)
         dashboard = aws.cloudwatch.Dashboard(
