@@ -15,6 +15,7 @@ script heartbeats until LiveKit has exited and completes the hook.
 from __future__ import annotations
 
 import base64
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -26,7 +27,13 @@ TURN_TLS_PORT = 5349
 HOOK_NAME = "drain"
 HEARTBEAT_S = 60  # how often a draining node tells the group it is alive
 HOOK_TIMEOUT_S = 300  # a node that stops heartbeating is let go after this
-AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.")  # c7g.large, c7gn.xlarge, m6gd.large, t4g.small
+
+
+def ami(instance_type: str) -> str:
+    """Amazon Linux 2023 for the instance type's CPU (LiveKit's image is multi-arch)."""
+    return AMI.format(arch="arm64" if GRAVITON.match(instance_type) else "x86_64")
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ class Media(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-node",
             name=f"{s.prefix}-livekit",
-            image_id=lk.AMI,
+            image_id=lk.ami(s.livekit.instance_type),
             instance_type=s.livekit.instance_type,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             network_interfaces=[
