@@ -72,6 +72,7 @@ def main() -> dict[str, pulumi.Input[str]]:
             asg_name=media.asg_name,
             nlb_suffix=media.nlb_arn_suffix,
             livekit_tg_suffixes=media.target_group_suffixes,
+            livekit_tg_lbs=media.target_group_lbs,
             cluster_name=compute.cluster_name,
             websocket_api_id=realtime.api_id,
         ),
@@ -82,6 +83,8 @@ def main() -> dict[str, pulumi.Input[str]]:
             s.api_domain: (ingress.dns_name, ingress.zone_id),
             s.livekit_domain: (media.nlb_dns_name, media.nlb_zone_id),
         }
+        if s.livekit.turn_domain and media.turn_nlb_dns_name and media.turn_nlb_zone_id:
+            aliases[s.livekit.turn_domain] = (media.turn_nlb_dns_name, media.turn_nlb_zone_id)
         if realtime.custom_domain and s.websocket_domain:
             ws = realtime.custom_domain.domain_name_configuration
             aliases[s.websocket_domain] = (ws.target_domain_name, ws.hosted_zone_id)
@@ -106,6 +109,8 @@ def main() -> dict[str, pulumi.Input[str]]:
         "dashboardName": observability.dashboard_name,
         "alarmTopicArn": observability.alarm_topic_arn,
     }
+    if media.turn_nlb_dns_name:
+        outputs["turnNlbDnsName"] = media.turn_nlb_dns_name
     if realtime.custom_domain:
         config = realtime.custom_domain.domain_name_configuration
         outputs["websocketDomainTarget"] = config.target_domain_name

@@ -25,7 +25,10 @@ class AlarmFn(Protocol):
 
 
 def media_alarms(
-    alarm: AlarmFn, s: Settings, nlb: pulumi.Output[str], tgs: dict[str, pulumi.Output[str]]
+    alarm: AlarmFn,
+    s: Settings,
+    lbs: dict[str, pulumi.Output[str]],
+    tgs: dict[str, pulumi.Output[str]],
 ) -> None:
     for key, tg in sorted(tgs.items()):
         alarm(
@@ -34,7 +37,7 @@ def media_alarms(
             f"No LiveKit node passes the NLB's {key} health check: no call can start.",
             namespace="AWS/NetworkELB",
             metric_name="HealthyHostCount",
-            dimensions={"LoadBalancer": nlb, "TargetGroup": tg},
+            dimensions={"LoadBalancer": lbs[key], "TargetGroup": tg},
             statistic="Minimum",
             period=60,
             evaluation_periods=2,

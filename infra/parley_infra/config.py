@@ -41,7 +41,11 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
     "pointInTimeRecovery": (False, False, "DynamoDB point-in-time recovery (prod: true)"),
     "deletionProtection": (False, False, "protect tables, user pool, ALB (prod: true)"),
     "services": (False, False, "per service {min, max, cpu, memory} of the Fargate tasks"),
-    "livekit": (False, False, "{instanceType, minNodes, maxNodes, version, drainSeconds}"),
+    "livekit": (
+        False,
+        False,
+        "{instanceType, minNodes, maxNodes, version, drainSeconds, turnDomain}",
+    ),
     "redis": (False, False, "{nodeType, replicas} of LiveKit's ElastiCache Redis"),
     "cpuArchitecture": (False, False, "X86_64 (default) or ARM64 (Graviton) for the tasks"),
     "fargateSpot": (False, False, "run the tasks on Fargate Spot (dev: cheaper, interruptible)"),
@@ -80,6 +84,7 @@ class LiveKit:
     max_nodes: int
     version: str
     drain_seconds: int  # how long a node marked for scale-in keeps its rooms
+    turn_domain: str | None  # TURN/TLS on 443 on its own NLB and domain (media_turn.py)
     redis_node_type: str
     redis_replicas: int
 
@@ -231,6 +236,7 @@ def load() -> Settings:
             max_nodes=int(lk.get("maxNodes", 2)),
             version=lk.get("version", "v1.9.11"),
             drain_seconds=drain,
+            turn_domain=lk.get("turnDomain") or None,
             redis_node_type=redis.get("nodeType", "cache.t4g.micro"),
             redis_replicas=int(redis.get("replicas", 0)),
         ),

@@ -27,6 +27,7 @@ class DashboardInputs:
     asg_name: str
     nlb_suffix: str
     livekit_tg_suffixes: dict[str, str]
+    livekit_tg_lbs: dict[str, str]
     cluster_name: str
     alarm_arns: list[str]
 
@@ -159,7 +160,7 @@ def widgets(topo: Topology, d: DashboardInputs) -> list[dict[str, Any]]:
                     "TargetGroup",
                     tg,
                     "LoadBalancer",
-                    d.nlb_suffix,
+                    d.livekit_tg_lbs[key],
                     {"stat": stat, "label": f"{key} {label}"},
                 ]
                 for key, tg in sorted(d.livekit_tg_suffixes.items())

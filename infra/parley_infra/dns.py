@@ -1,7 +1,8 @@
 """Route 53 alias records for Parley's names, when the stack sets `parley:hostedZoneId`.
 
 Without a zone the program creates no DNS: point the names at the stack outputs
-(`cloudfrontDomain`, `albDnsName`, `livekitNlbDnsName`, `websocketDomainTarget`) by hand.
+(`cloudfrontDomain`, `albDnsName`, `livekitNlbDnsName`, `websocketDomainTarget`,
+`turnNlbDnsName`) by hand.
 """
 
 from __future__ import annotations

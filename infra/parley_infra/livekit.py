@@ -47,6 +47,7 @@ class NodeConfig:
     asg_name: str
     drain_seconds: int
     log_level: str = "info"
+    turn_domain: str | None = None  # browsers reach TURN/TLS at turns:<this>:443
 
 
 def livekit_yaml(c: NodeConfig) -> str:
@@ -68,7 +69,7 @@ def livekit_yaml(c: NodeConfig) -> str:
           use_tls: true
         turn:
           enabled: true
-          domain: {c.domain}
+          domain: {c.turn_domain or c.domain}
           udp_port: {TURN_UDP_PORT}
           tls_port: {TURN_TLS_PORT}
           external_tls: true

@@ -34,6 +34,7 @@ class Targets:
     asg_name: pulumi.Output[str]
     nlb_suffix: pulumi.Output[str]
     livekit_tg_suffixes: dict[str, pulumi.Output[str]]
+    livekit_tg_lbs: dict[str, pulumi.Output[str]]  # each target group's NLB
     cluster_name: pulumi.Output[str]
     websocket_api_id: pulumi.Output[str]
 
@@ -176,13 +177,13 @@ class Observability(pulumi.ComponentResource):
                 f"A LiveKit node fails the NLB's {key} health check.",
                 namespace="AWS/NetworkELB",
                 metric_name="UnHealthyHostCount",
-                dimensions={"LoadBalancer": t.nlb_suffix, "TargetGroup": tg},
+                dimensions={"LoadBalancer": t.livekit_tg_lbs[key], "TargetGroup": tg},
                 statistic="Maximum",
                 period=60,
                 evaluation_periods=3,
                 threshold=0,
             )
-        media_alarms(self._alarm, s, t.nlb_suffix, t.livekit_tg_suffixes)
+        media_alarms(self._alarm, s, t.livekit_tg_lbs, t.livekit_tg_suffixes)
         edge_alarms(self._alarm, t.websocket_api_id, alb)
 
         tg_keys = sorted(t.livekit_tg_suffixes)
@@ -197,6 +198,7 @@ class Observability(pulumi.ComponentResource):
                 t.cluster_name,
                 pulumi.Output.all(*[t.livekit_tg_suffixes[k] for k in tg_keys]),
                 pulumi.Output.all(*self._alarms),
+                pulumi.Output.all(*[t.livekit_tg_lbs[k] for k in tg_keys]),
             ).apply(
                 lambda v: json.dumps(
                     body(
@@ -209,6 +211,7 @@ class Observability(pulumi.ComponentResource):
                             nlb_suffix=v[3],
                             cluster_name=v[4],
                             livekit_tg_suffixes=dict(zip(tg_keys, v[5], strict=True)),
+                            livekit_tg_lbs=dict(zip(tg_keys, v[7], strict=True)),
                             alarm_arns=list(v[6]),
                         ),
                     )
