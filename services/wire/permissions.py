@@ -28,12 +28,12 @@ from services.wire.topology import Topology
 
 RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]
 
+# No GetQueueAttributes: no service reads queue attributes (the recorded calls show it).
 CONSUME = (
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibility",
     "sqs:GetQueueUrl",
-    "sqs:GetQueueAttributes",
 )
 PARK = ("sqs:SendMessage", "sqs:GetQueueUrl")
 TIMERS = ("sqs:SendMessage", *CONSUME)

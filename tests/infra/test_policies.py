@@ -161,7 +161,6 @@ def _expected(svc: Service, topo: Topology, built: Built) -> dict[str, set[str]]
             "ReceiveMessage",
             "DeleteMessage",
             "ChangeMessageVisibility",
-            "GetQueueAttributes",
             "GetQueueUrl",
         ):
             want[f"sqs:{action}"].add(sqs(q.name))
