@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from services.devstack.embedded_aws import DUMMY_CREDENTIALS
 from services.wire import Service, topology
 from services.wire.permissions import actions
 
@@ -68,6 +69,17 @@ def service_keys(svc: Service) -> Keys:
 def service_env(svc: Service) -> dict[str, str]:
     """The environment a service process needs to sign as its own user (devstack/__main__)."""
     return service_keys(svc).env()
+
+
+def process_env(svc: Service) -> dict[str, str]:
+    """The AWS keys for one service's process in the local stack (devstack/__main__ merges
+    this into the service's environment): its own user when IAM is enforced."""
+    return service_env(svc) if enforcing() else dict(DUMMY_CREDENTIALS)
+
+
+def tool_credentials() -> dict[str, str]:
+    """The keys provisioning and other tools sign with: the admin's when IAM is enforced."""
+    return admin_keys().env() if enforcing() else dict(DUMMY_CREDENTIALS)
 
 
 def service_policy(svc: Service) -> dict[str, Any]:

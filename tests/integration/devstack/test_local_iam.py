@@ -14,7 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from services.devstack.embedded_aws import MotoServer, free_port
-from services.devstack.local_iam import Keys, admin_keys, service_keys
+from services.devstack.local_iam import Keys, admin_keys, process_env, service_keys
+from services.devstack.provision import provision
 from services.wire import Service
 
 REGION = "us-east-1"
@@ -81,3 +82,19 @@ def test_unknown_keys_are_refused(enforcing_aws: MotoServer) -> None:
     with pytest.raises(ClientError) as exc:
         client(enforcing_aws, "sqs", stranger).list_queues()
     assert _code(exc) in {"InvalidClientTokenId", "UnrecognizedClientException", "403"}
+
+
+def test_the_local_stack_provisions_as_admin_and_runs_each_service_as_itself(
+    enforcing_aws: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARLEY_LOCAL_IAM", "enforce")
+    done = provision(enforcing_aws.url, "iam-local")
+    ledger_env = process_env(Service.LEDGER)
+    assert ledger_env["AWS_ACCESS_KEY_ID"] == service_keys(Service.LEDGER).access_key_id
+    ledger = client(enforcing_aws, "sqs", service_keys(Service.LEDGER))
+    inbox = done.topology.inbox(Service.LEDGER).name
+    assert ledger.receive_message(QueueUrl=done.queue_urls[inbox])["ResponseMetadata"]
+    notifier = client(enforcing_aws, "sns", service_keys(Service.NOTIFIER))
+    with pytest.raises(ClientError) as publish:
+        notifier.publish(TopicArn=next(iter(done.topic_arns.values())), Message="{}")
+    assert "not authorized to perform: sns:Publish" in str(publish.value)
