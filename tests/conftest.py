@@ -51,11 +51,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     lines = report(verdict)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and (verdict.denied or session.config.option.verbose > 0):
-        reporter.write_sep("-", "AWS calls against the task roles (infra/parley_infra/iam.py)")
+        reporter.write_sep("-", "AWS calls against the task roles (services/wire/permissions.py)")
         for line in lines:
             reporter.write_line(line)
-    if verdict.denied and session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if verdict.denied:
+        if reporter is not None:
+            reporter.write_line(f"recorded calls: {_RECORDED}")
+        if session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
