@@ -83,6 +83,8 @@ def tool_credentials() -> dict[str, str]:
 
 
 def service_policy(svc: Service) -> dict[str, Any]:
+    """The service's wire-derived actions on every resource (moto matches actions only).
+    ManageConnections is not AWS locally: the notifier posts to the gateway's own edge."""
     granted = [a for a in actions(svc, topology("local")) if not a.startswith("execute-api:")]
     return {
         "Version": "2012-10-17",
@@ -103,9 +105,8 @@ def seed(iam_backend: Any, region: str) -> list[Keys]:
     identities = [(admin_keys(), ADMIN_POLICY)]
     identities += [(service_keys(s), service_policy(s)) for s in Service]
     for keys, policy in identities:
-        user = iam_backend.create_user(region_name=region, user_name=keys.user, path="/", tags=[])
+        iam_backend.create_user(region_name=region, user_name=keys.user, path="/", tags=[])
         key = iam_backend.create_access_key(user_name=keys.user)
         key.access_key_id, key.secret_access_key = keys.access_key_id, keys.secret_access_key
         iam_backend.put_user_policy(keys.user, "parley", json.dumps(policy))
-        del user
     return [k for k, _ in identities]
