@@ -10,8 +10,8 @@ actions. A service may:
 - receive/delete/extend visibility on its own inbox, and send to that inbox's DLQ (to park a
   message that can never be handled);
 - send and receive on its own timer queue (the matcher);
-- read and write the tables it is the writer of (and their indexes), read (GetItem,
-  BatchGetItem, Query) the tables that list it as a reader;
+- read and write the tables it is the writer of, read (GetItem, BatchGetItem, Query) the
+  tables that list it as a reader, and Query the indexes of both (nothing else uses an index);
 - `dynamodb:Scan` on its own outbox table only (the sweep that publishes what a crash left
   between a commit and its publish); no index and no other table may be scanned;
 - the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`.
@@ -48,6 +48,7 @@ TABLE_WRITE = (
 )
 MANAGE_CONNECTIONS = ("execute-api:ManageConnections",)
 SWEEP = ("dynamodb:Scan",)
+INDEX_READ = ("dynamodb:Query",)
 
 # Who pushes to browsers through API Gateway's @connections API (not a wire fact).
 PUSHES_TO_BROWSERS = frozenset({Service.NOTIFIER})
@@ -87,17 +88,18 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
         out.append(Grant("ParkOwnTimers", PARK, (Ref("queue", timers.dlq),)))
     written = topo.tables_written_by(svc)
     if written:
-        refs = [Ref("table", t.logical) for t in written]
-        refs += [Ref("table-indexes", t.logical) for t in written if t.indexes]
-        out.append(Grant("WriteOwnTables", TABLE_WRITE, tuple(refs)))
+        refs = tuple(Ref("table", t.logical) for t in written)
+        out.append(Grant("WriteOwnTables", TABLE_WRITE, refs))
         outboxes = tuple(Ref("table", t.logical) for t in written if swept(t))
         if outboxes:
             out.append(Grant("SweepOwnOutbox", SWEEP, outboxes))
     read = topo.tables_read_by(svc)
     if read:
-        refs = [Ref("table", t.logical) for t in read]
-        refs += [Ref("table-indexes", t.logical) for t in read if t.indexes]
-        out.append(Grant("ReadModels", TABLE_READ, tuple(refs)))
+        out.append(Grant("ReadModels", TABLE_READ, tuple(Ref("table", t.logical) for t in read)))
+    # An index is only ever queried: item reads and writes name the table, not the index.
+    indexed = tuple(Ref("table-indexes", t.logical) for t in (*written, *read) if t.indexes)
+    if indexed:
+        out.append(Grant("QueryIndexes", INDEX_READ, indexed))
     if svc in PUSHES_TO_BROWSERS:
         out.append(Grant("PushToBrowsers", MANAGE_CONNECTIONS, (Ref("connections"),)))
     return out

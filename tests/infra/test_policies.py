@@ -169,10 +169,12 @@ def _expected(svc: Service, topo: Topology, built: Built) -> dict[str, set[str]]
         if not q.fifo:  # its timer queue: it sends the timers to itself
             want["sqs:SendMessage"].add(sqs(q.name))
     for t in topo.tables:
-        arns = {table(t)} | ({f"{table(t)}/index/*"} if t.indexes else set())
+        arns = {table(t)}
         if t.writer == svc or svc in t.readers:
             for action in ("GetItem", "BatchGetItem", "Query"):
                 want[f"dynamodb:{action}"] |= arns
+            if t.indexes:  # indexes are only queried
+                want["dynamodb:Query"].add(f"{table(t)}/index/*")
         if t.writer == svc and t.logical.endswith("-outbox"):  # swept for unpublished events
             want["dynamodb:Scan"].add(table(t))
         if t.writer == svc:
