@@ -6,21 +6,29 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 export PIP_NO_WARN_SCRIPT_LOCATION := 1
 
-.PHONY: dev test install system-deps frontend lint unit integration e2e bench load clean
+.PHONY: dev test install install-run system-deps frontend lint unit integration e2e bench load clean
 
-dev: install frontend ## Start the whole stack on 127.0.0.1:8080
+dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
 
 test: install system-deps frontend lint ## Install everything and run every test
 	cd frontend && npm test --silent
 	$(PY) -m pytest -q -p no:cacheprovider
 
+install-run: $(VENV)/.installed-run frontend/node_modules/.installed
 install: $(VENV)/.installed frontend/node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Running: the services and the embedded AWS.
+$(VENV)/.installed-run: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev,infra]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[local]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import services, moto, aioboto3"
+	touch $@
+
+# Testing adds the test and infra toolchain (pytest, playwright, mypy, stubs, pulumi-aws).
+$(VENV)/.installed: $(VENV)/.installed-run
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[local,dev,infra]' 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import services, moto, aioboto3, pulumi_aws, playwright"
 	touch $@
 
@@ -46,6 +54,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy services infra
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: install
 	$(PY) -m pytest -q tests/unit

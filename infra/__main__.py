@@ -1,32 +1,37 @@
 """Parley on AWS — `pulumi up` runs this file (Pulumi.yaml: `main: infra/`).
 
 One component per area; messaging, tables and permissions come from `services.wire`.
+
+Pulumi's host runs this folder with `runpy.run_path`, which puts `infra/` at the front of
+`sys.path`, ahead of the standard library and every dependency. So this file is the only
+module here: the program lives in the package `parley_infra`, whose name nothing else uses
+(tests/infra/test_host.py runs the program the host's way and checks that).
 """
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root: infra, services.wire
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # repo root, for services.wire
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.compute import Compute
-from infra.config import load
-from infra.containers import Endpoints
-from infra.data import Data
-from infra.dns import Dns
-from infra.iam import Iam
-from infra.identity import Identity
-from infra.ingress import Ingress
-from infra.media import Media
-from infra.messaging import Messaging
-from infra.network import Network
-from infra.observability import Observability, Targets
-from infra.realtime import Realtime
-from infra.registry import Registry
-from infra.secrets import Secrets
-from infra.web import Web
+from parley_infra.compute import Compute
+from parley_infra.config import load
+from parley_infra.containers import Endpoints
+from parley_infra.data import Data
+from parley_infra.dns import Dns
+from parley_infra.iam import Iam
+from parley_infra.identity import Identity
+from parley_infra.ingress import Ingress
+from parley_infra.media import Media
+from parley_infra.messaging import Messaging
+from parley_infra.network import Network
+from parley_infra.observability import Observability, Targets
+from parley_infra.realtime import Realtime
+from parley_infra.registry import Registry
+from parley_infra.secrets import Secrets
+from parley_infra.web import Web
 from services.wire import topology
 
 
@@ -67,7 +72,9 @@ def main() -> dict[str, pulumi.Input[str]]:
             asg_name=media.asg_name,
             nlb_suffix=media.nlb_arn_suffix,
             livekit_tg_suffixes=media.target_group_suffixes,
+            livekit_tg_lbs=media.target_group_lbs,
             cluster_name=compute.cluster_name,
+            websocket_api_id=realtime.api_id,
         ),
     )
     if s.hosted_zone_id:
@@ -76,6 +83,8 @@ def main() -> dict[str, pulumi.Input[str]]:
             s.api_domain: (ingress.dns_name, ingress.zone_id),
             s.livekit_domain: (media.nlb_dns_name, media.nlb_zone_id),
         }
+        if s.livekit.turn_domain and media.turn_nlb_dns_name and media.turn_nlb_zone_id:
+            aliases[s.livekit.turn_domain] = (media.turn_nlb_dns_name, media.turn_nlb_zone_id)
         if realtime.custom_domain and s.websocket_domain:
             ws = realtime.custom_domain.domain_name_configuration
             aliases[s.websocket_domain] = (ws.target_domain_name, ws.hosted_zone_id)
@@ -100,6 +109,8 @@ def main() -> dict[str, pulumi.Input[str]]:
         "dashboardName": observability.dashboard_name,
         "alarmTopicArn": observability.alarm_topic_arn,
     }
+    if media.turn_nlb_dns_name:
+        outputs["turnNlbDnsName"] = media.turn_nlb_dns_name
     if realtime.custom_domain:
         config = realtime.custom_domain.domain_name_configuration
         outputs["websocketDomainTarget"] = config.target_domain_name

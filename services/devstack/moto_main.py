@@ -4,6 +4,9 @@ moto runs each request on its own thread, and a cancelled DynamoDB transaction r
 tables from a copy taken when it began — erasing writes other requests committed meanwhile.
 Real DynamoDB never does that, so the embedded one serialises its DynamoDB calls, and backs
 a transaction up item by item rather than table by table (`moto_transactions`).
+
+With `PARLEY_LOCAL_IAM=enforce` it also checks IAM on every request, against the admin and
+per-service users `local_iam.seed` creates before the first request (see local_iam.py).
 """
 
 from __future__ import annotations
@@ -28,5 +31,21 @@ def _serialised(self: Any) -> Any:
 DynamoHandler.call_action = _serialised  # type: ignore[method-assign]
 moto_transactions.install()
 
+
+def enforce_iam() -> None:
+    from moto import settings
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    from services.devstack.local_iam import seed
+
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # every request is signed by a known identity
+    seed(iam_backends[DEFAULT_ACCOUNT_ID]["aws"], "us-east-1")
+
+
 if __name__ == "__main__":
+    from services.devstack.local_iam import enforcing
+
+    if enforcing():
+        enforce_iam()
     main()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from services.devstack.embedded_aws import DUMMY_CREDENTIALS
+from services.devstack.local_iam import tool_credentials
 from services.wire.topology import Topology, topology
 
 if TYPE_CHECKING:
@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
 
 def clients(endpoint_url: str, region: str, service: str) -> Any:
+    creds = tool_credentials()  # the local admin when the embedded AWS enforces IAM
     return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
         config=Config(retries={"max_attempts": 3}),
     )
 

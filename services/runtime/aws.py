@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import aioboto3
 from aiobotocore.config import AioConfig
 
+from services.runtime import aws_calls
 from services.runtime.settings import BaseServiceSettings
 from services.wire.names import Service
 from services.wire.topology import Topology, topology
@@ -50,9 +51,19 @@ class Aws:
 
     async def client(self, name: str) -> Any:
         """Open another client (closed with the others)."""
-        return await self._stack.enter_async_context(
+        client = await self._stack.enter_async_context(
             self._session.client(name, **self.client_kwargs())  # type: ignore[call-overload]
         )
+        record_to, service = aws_calls.recording(), self.service
+        if record_to and service:
+            aws_calls.register(client, service, self.settings.name_prefix, record_to)
+        return client
+
+    @property
+    def service(self) -> str | None:
+        """Which service these clients act for (from its settings class), None for tools."""
+        name = type(self.settings).__name__.removesuffix("Settings").lower()
+        return name if name in {s.value for s in Service} else None
 
     async def __aenter__(self) -> Aws:
         self.sqs = await self.client("sqs")

@@ -36,6 +36,8 @@ class LocalStack:
     def start(self, timeout_s: float = 90) -> LocalStack:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "AWS_"))},
+            # The services' AWS calls are recorded for the IAM check (tests/conftest.py).
+            "PARLEY_RECORD_AWS_CALLS": os.environ.get("PARLEY_RECORD_AWS_CALLS", ""),
             "PARLEY_HTTP_PORT": str(self.http_port),
             "PARLEY_MOTO_PORT": str(self.moto_port),
             **self.env,

@@ -1,12 +1,14 @@
 """The stacks, each built once per test session under Pulumi's mocks (see `infra_harness`).
 
-`dev` is built in this process. `prod` is built in a child process started first, so the two
-builds overlap (Pulumi's runtime settings are process-global: one stack per process).
+Each stack is built in a fresh interpreter started the way Pulumi's host runs the program
+(`python -P`: nothing of the repository on `sys.path` until the program puts it there), both
+at once (Pulumi's runtime settings are process-global: one stack per process). A build that
+fails in any way fails every test that uses it, with the program's own error.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,27 +17,47 @@ from typing import Any
 import pytest
 
 from services.wire import Topology, topology
-from tests.infra.infra_harness import ROOT, Built, build
+from tests.infra.infra_harness import ROOT, Built, from_json
+
+HARNESS = ROOT / "tests" / "infra" / "infra_harness.py"
 
 
-@pytest.fixture(scope="session")
-def prod_build() -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.infra.infra_harness", "prod"],
-        cwd=ROOT,
+def start(stack: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.Popen(
+        [sys.executable, "-P", str(HARNESS), stack],
+        cwd=ROOT / "infra",
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+
+
+def finish(proc: subprocess.Popen[str], stack: str) -> Built:
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, f"the {stack} stack failed to build:\n{err[-6000:]}"
+    return from_json(out)
 
 
 @pytest.fixture(scope="session")
-def infra_stack(prod_build: subprocess.Popen[str]) -> Built:
-    return build("dev")
+def builds() -> Iterator[dict[str, subprocess.Popen[str]]]:
+    procs = {stack: start(stack) for stack in ("dev", "prod")}
+    yield procs
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def infra_stack(builds: dict[str, subprocess.Popen[str]]) -> Built:
+    return finish(builds["dev"], "dev")
+
+
+@pytest.fixture(scope="session")
+def prod_stack(builds: dict[str, subprocess.Popen[str]]) -> Built:
+    return finish(builds["prod"], "prod")
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +66,10 @@ def topo(infra_stack: Built) -> Topology:
 
 
 @pytest.fixture(scope="session")
-def prod_summary(prod_build: subprocess.Popen[str]) -> dict[str, Any]:
-    out, err = prod_build.communicate(timeout=120)
-    assert prod_build.returncode == 0, err[-4000:]
-    summary: dict[str, Any] = json.loads(out)
-    return summary
+def prod_summary(prod_stack: Built) -> dict[str, Any]:
+    return {
+        "outputs": prod_stack.outputs,
+        "resources": [
+            {"type": r.type, "name": r.name, "inputs": r.inputs} for r in prod_stack.resources
+        ],
+    }

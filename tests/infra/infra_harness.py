@@ -1,22 +1,27 @@
 """Run Parley's Pulumi program under Pulumi's mocks and record every resource it registers.
 
-`build(stack)` loads `Pulumi.<stack>.yaml` (the documented config, plus test values for the
-secrets a real stack keeps encrypted), runs `infra.__main__.main()` with `preview=False` (so
-every `apply` runs and every input is a real value), and returns the registered resources
-with their inputs, the stack outputs and the warnings the program logged.
+`build(stack)` runs the program the way Pulumi's Python host does: `runpy.run_path` on the
+folder `Pulumi.yaml` names as `main`, with `run_name="__main__"`, with the stack's config as
+the host hands it over (`Pulumi.<stack>.yaml`, objects as JSON strings, in the namespace of
+the project's name) and the secrets a real stack keeps encrypted marked secret, as
+`pulumi config set --secret` does. `preview=False`, so every `apply` runs and every input is a
+real value. It returns the registered resources with their inputs, the exported stack
+outputs and the warnings the program logged; any error fails it.
 
 The mocks answer like AWS does where the program depends on it: ARNs, queue URLs, DNS names,
 ARN suffixes, endpoints — derived from each resource's name, so tests can compute the ARN a
 wire-module name must have (`arn()`).
 
-`python tests/infra/infra_harness.py prod` prints a JSON summary, for tests that need a second stack
-(Pulumi's runtime settings are process-global, so each stack is built in its own process).
+`python -P tests/infra/infra_harness.py <stack>` builds in a fresh interpreter whose
+`sys.path` holds only the standard library and the virtualenv, as the host's does, and prints
+the whole build as JSON (`conftest.py` builds both stacks that way, in parallel).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import runpy
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +31,6 @@ import pulumi
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 ACCOUNT = "123456789012"
 PROJECT = "parley"
@@ -224,8 +227,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{name}-id", generic
 
 
+def program_dir() -> Path:
+    """The folder Pulumi's host runs: `main` in Pulumi.yaml."""
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == PROJECT
+    return ROOT / project.get("main", ".")
+
+
 def stack_config(stack: str) -> tuple[dict[str, str], str]:
-    """`Pulumi.<stack>.yaml` as `set_all_config` takes it, plus the test secrets; and the region."""
+    """`Pulumi.<stack>.yaml` as the host passes it (strings; objects as JSON), with the secrets."""
     raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
     config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
     config |= TEST_SECRETS
@@ -247,15 +257,15 @@ def build(stack: str) -> Built:
     logger.propagate = False
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, logger=logger)
     pulumi.runtime.set_all_config(config, secret_keys=list(TEST_SECRETS))
-
-    from infra.__main__ import main
-
     built = Built(stack=stack, region=region, config=config)
 
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        exported = {k: pulumi.Output.from_input(v) for k, v in main().items()}
-        return pulumi.Output.all(**exported).apply(built.outputs.update)
+        runpy.run_path(str(program_dir()), run_name="__main__")
+        root = pulumi.runtime.get_root_resource()
+        exported: dict[str, Any] = getattr(root, "outputs", {})
+        values = {k: pulumi.Output.from_input(v) for k, v in exported.items()}
+        return pulumi.Output.all(**values).apply(built.outputs.update)
 
     run()
     built.resources = mocks.resources
@@ -263,14 +273,25 @@ def build(stack: str) -> Built:
     return built
 
 
-def summary(built: Built) -> dict[str, Any]:
-    return {
-        "outputs": built.outputs,
-        "resources": [
-            {"type": r.type, "name": r.name, "inputs": r.inputs} for r in built.resources
-        ],
-    }
+def to_json(built: Built) -> str:
+    return json.dumps(
+        {
+            "stack": built.stack,
+            "region": built.region,
+            "config": built.config,
+            "outputs": built.outputs,
+            "warnings": built.warnings,
+            "resources": [r.__dict__ for r in built.resources],
+        },
+        default=str,
+    )
+
+
+def from_json(text: str) -> Built:
+    raw = json.loads(text)
+    resources = [Resource(**r) for r in raw.pop("resources")]
+    return Built(resources=resources, **raw)
 
 
 if __name__ == "__main__":
-    print(json.dumps(summary(build(sys.argv[1])), default=str))
+    print(to_json(build(sys.argv[1])))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from parley_infra.livekit import ami
 from services.wire import Service, Topology
 from tests.infra.infra_harness import TEST_SECRETS, Built
 
@@ -54,7 +57,11 @@ def test_one_fargate_service_per_parley_service_from_one_image(infra_stack: Buil
         c = _container(infra_stack, svc)
         assert c["command"] == ["python", "-m", f"services.{svc}"]
         assert c["readonlyRootFilesystem"] is True
-        assert services[svc.value]["launchType"] == "FARGATE"
+        # The dev stack runs on Fargate Spot (parley:fargateSpot), through the cluster's providers.
+        assert services[svc.value]["capacityProviderStrategies"] == [
+            {"capacityProvider": "FARGATE_SPOT", "weight": 1}
+        ]
+        assert "launchType" not in services[svc.value]
         assert services[svc.value]["networkConfiguration"]["assignPublicIp"] is False
         assert services[svc.value]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
 
@@ -191,3 +198,36 @@ def test_tasks_take_no_traffic_but_the_gateways_from_the_alb(infra_stack: Built)
     (rule,) = groups[f"{infra_stack.prefix}-gateway"].inputs["ingress"]
     assert (rule["fromPort"], rule["toPort"], rule["securityGroups"]) == (8080, 8080, [alb_sg])
     assert not groups[f"{infra_stack.prefix}-workers"].inputs.get("ingress")
+
+
+def test_prod_runs_on_demand_with_container_insights(prod_stack: Built) -> None:
+    for service in prod_stack.of_type("aws:ecs/service:Service"):
+        assert service.inputs["launchType"] == "FARGATE"
+        assert not service.inputs.get("capacityProviderStrategies")
+    (cluster,) = prod_stack.of_type("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    assert not prod_stack.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+
+
+def test_dev_cuts_cost_with_spot_and_without_container_insights(infra_stack: Built) -> None:
+    (cluster,) = infra_stack.of_type("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "disabled"}]
+    (providers,) = infra_stack.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    for task in infra_stack.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        assert task.inputs["runtimePlatform"]["cpuArchitecture"] == "X86_64"
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "arch"),
+    [
+        ("c6i.large", "x86_64"),
+        ("c7g.large", "arm64"),
+        ("c7gn.xlarge", "arm64"),
+        ("t4g.small", "arm64"),
+        ("g5.xlarge", "x86_64"),
+        ("c5n.large", "x86_64"),
+    ],
+)
+def test_livekit_nodes_boot_the_image_of_their_cpu(instance_type: str, arch: str) -> None:
+    assert ami(instance_type).endswith(f"al2023-ami-kernel-default-{arch}")

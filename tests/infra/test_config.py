@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from infra.config import KEYS, check_livekit_secret
+from parley_infra.config import KEYS, check_livekit_secret
 from tests.infra.infra_harness import ROOT
 
 STACKS = ["dev", "prod"]

@@ -9,8 +9,10 @@ from typing import Any
 
 import yaml
 
+from parley_infra.livekit import HEARTBEAT_S
 from tests.infra.infra_harness import TEST_SECRETS, Built
 
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
@@ -128,7 +130,8 @@ def test_scale_in_lets_rooms_drain(infra_stack: Built) -> None:
     (asg,) = infra_stack.of_type("aws:autoscaling/group:Group")
     (hook,) = asg.inputs["initialLifecycleHooks"]
     assert hook["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
-    assert hook["heartbeatTimeout"] > drain
+    # The drain script heartbeats while rooms drain; a node that goes silent is let go soon.
+    assert 3 * HEARTBEAT_S <= hook["heartbeatTimeout"] < drain
     assert hook["defaultResult"] == "CONTINUE"
     for tg in infra_stack.of_type("aws:lb/targetGroup:TargetGroup"):
         if tg.inputs["name"].startswith(f"{infra_stack.prefix}-lk-"):
@@ -149,7 +152,11 @@ def test_scale_in_lets_rooms_drain(infra_stack: Built) -> None:
     (finish,) = [
         st
         for st in json.loads(node_policy.inputs["policy"])["Statement"]
-        if st["Action"] == ["autoscaling:CompleteLifecycleAction"]
+        if "autoscaling:CompleteLifecycleAction" in st["Action"]
+    ]
+    assert sorted(finish["Action"]) == [
+        "autoscaling:CompleteLifecycleAction",
+        "autoscaling:RecordLifecycleActionHeartbeat",
     ]
     assert finish["Resource"][0].endswith(f":autoScalingGroupName/{asg.inputs['name']}")
 
@@ -162,3 +169,41 @@ def test_livekit_redis_is_private_encrypted_and_open_only_to_the_nodes(infra_sta
     (rule,) = groups[f"{infra_stack.prefix}-livekit-redis"].inputs["ingress"]
     assert rule["securityGroups"] == [groups[f"{infra_stack.prefix}-livekit-nodes"].id]
     assert not rule.get("cidrBlocks")
+
+
+def test_turn_over_tls_on_443_has_its_own_address_and_domain(prod_stack: Built) -> None:
+    """LiveKit advertises `turns:<turn.domain>:443`; the media NLB's 443 is signalling."""
+    nlbs = {
+        r.inputs["name"]: r
+        for r in prod_stack.of_type("aws:lb/loadBalancer:LoadBalancer")
+        if r.inputs["loadBalancerType"] == "network"
+    }
+    turn = nlbs[f"{prod_stack.prefix}-turn"]
+    (listener,) = [
+        r.inputs
+        for r in prod_stack.of_type("aws:lb/listener:Listener")
+        if r.inputs["loadBalancerArn"] == turn.outputs["arn"]
+    ]
+    assert (listener["port"], listener["protocol"]) == (443, "TLS")
+    assert listener["certificateArn"] == prod_stack.config["parley:certificateArn"]
+    tg = prod_stack.one("aws:lb/targetGroup:TargetGroup", name=f"{prod_stack.prefix}-lk-turn-443")
+    assert listener["defaultActions"][0]["targetGroupArn"] == tg.outputs["arn"]
+    assert (tg.inputs["port"], tg.inputs["protocol"]) == (5349, "TCP")
+    (asg,) = prod_stack.of_type("aws:autoscaling/group:Group")
+    assert tg.outputs["arn"] in asg.inputs["targetGroupArns"]
+    config = _livekit_yaml(prod_stack)
+    assert config["turn"]["domain"] == "turn.parley.example.com"
+    assert config["turn"]["external_tls"] is True
+    alarms = {r.inputs["name"]: r.inputs for r in prod_stack.of_type(ALARM)}
+    healthy = alarms[f"{prod_stack.prefix}-livekit-no-healthy-turn-443"]
+    assert healthy["dimensions"]["LoadBalancer"] == turn.outputs["arnSuffix"]
+
+
+def test_without_a_turn_domain_there_is_one_media_nlb(infra_stack: Built) -> None:
+    nlbs = [
+        r
+        for r in infra_stack.of_type("aws:lb/loadBalancer:LoadBalancer")
+        if r.inputs["loadBalancerType"] == "network"
+    ]
+    assert len(nlbs) == 1
+    assert "turnNlbDnsName" not in infra_stack.outputs

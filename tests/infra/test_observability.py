@@ -22,6 +22,7 @@ EMF_METRICS = {
     "HandlerErrors",
     "MessagesHandled",
     "InboxAgeSeconds",
+    "Repairs",
 }
 
 
@@ -32,7 +33,17 @@ def _dashboard(built: Built) -> dict[str, Any]:
 
 
 def _metrics(body: dict[str, Any]) -> list[list[Any]]:
-    return [m for w in body["widgets"] for m in w["properties"].get("metrics", [])]
+    """Every metric a widget names ([namespace, name, dims..., options]), SEARCHes included."""
+    out = []
+    for w in body["widgets"]:
+        for m in w["properties"].get("metrics", []):
+            if isinstance(m[0], dict):  # [{"expression": "SEARCH('{ns,dims} MetricName=...')"}]
+                found = re.search(r"\{([^,}]+)[^}]*\} MetricName=\"(\w+)\"", m[0]["expression"])
+                assert found, m
+                out.append([found[1], found[2], m[0]])
+            else:
+                out.append(m)
+    return out
 
 
 def _alarms(built: Built) -> list[dict[str, Any]]:

@@ -35,7 +35,12 @@ def test_prod_names_everything_in_its_hosted_zone(prod_summary: dict[str, Any]) 
         "api.parley.example.com",
         "livekit.parley.example.com",
         "ws.parley.example.com",
+        "turn.parley.example.com",
     }
+    assert (
+        records["turn.parley.example.com"]["aliases"][0]["name"]
+        == (prod_summary["outputs"]["turnNlbDnsName"])
+    )
     assert records["parley.example.com"]["aliases"][0]["name"] == "d111111abcdef8.cloudfront.net"
     assert all(
         r["type"] == "A" and r["zoneId"] == "Z0123456789ABCDEFGHIJ" for r in records.values()

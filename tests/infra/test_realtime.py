@@ -43,6 +43,15 @@ def test_every_route_carries_the_connection_id_and_the_edge_secret(infra_stack: 
 def test_connect_passes_the_token_from_the_query_string(infra_stack: Built) -> None:
     params = _routes(infra_stack)["$connect"]["requestParameters"]
     assert params["integration.request.querystring.token"] == "route.request.querystring.token"
+    # API Gateway maps a route parameter only if the route declares it.
+    (connect,) = [
+        r
+        for r in infra_stack.of_type("aws:apigatewayv2/route:Route")
+        if r.inputs["routeKey"] == "$connect"
+    ]
+    assert connect.inputs["requestParameters"] == [
+        {"requestParameterKey": "route.request.querystring.token", "required": True}
+    ]
 
 
 def test_default_route_answers_the_browser(infra_stack: Built) -> None:

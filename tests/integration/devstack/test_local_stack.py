@@ -32,6 +32,8 @@ def _port_open(port: int) -> bool:
 def devstack(http_port: int, moto_port: int) -> Iterator[subprocess.Popen[str]]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "AWS_"))},
+        # The services' AWS calls are recorded for the IAM check (tests/conftest.py).
+        "PARLEY_RECORD_AWS_CALLS": os.environ.get("PARLEY_RECORD_AWS_CALLS", ""),
         "PARLEY_HTTP_PORT": str(http_port),
         "PARLEY_MOTO_PORT": str(moto_port),
     }

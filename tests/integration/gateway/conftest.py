@@ -190,7 +190,8 @@ async def running_gateway(
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
-        async with Aws(settings) as aws:
+        # The test's own clients: not the gateway's, so not checked against its task role.
+        async with Aws(stack.settings()) as aws:
             doc = await (await client.get("/v1/openapi.json")).json()
             yield Gateway(client, aws, jwks.issuer, jwks, doc, settings)
     finally:

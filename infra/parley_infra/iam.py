@@ -1,100 +1,23 @@
-"""Each service's task role, derived from the wire module — nothing here names a table or queue.
-
-`grants(service, topology)` reads who publishes what, who consumes which inbox, who writes and
-who reads each table, and turns that into IAM statements over *references*; the component
-resolves references to the ARNs of the resources the other components created. A service may:
-
-- `sns:Publish` to its own topic only (publishers: gateway, ledger, matcher);
-- receive/delete/extend visibility on its own inbox, and send to that inbox's DLQ (to park a
-  message that can never be handled);
-- send and receive on its own timer queue (the matcher);
-- read and write the tables it is the writer of (and their indexes), read (GetItem,
-  BatchGetItem, Query) the tables that list it as a reader;
-- the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`.
+"""Each service's task role: the grants `services.wire.permissions` derives from the wire,
+resolved to the ARNs of the resources the other components created. Nothing here names a
+table or queue.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.data import Data
-from infra.messaging import Messaging
-from infra.realtime import Realtime
+from parley_infra.config import Settings
+from parley_infra.data import Data
+from parley_infra.messaging import Messaging
+from parley_infra.realtime import Realtime
 from services.wire import Service, Topology
-
-RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]
-
-CONSUME = (
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:ChangeMessageVisibility",
-    "sqs:GetQueueUrl",
-    "sqs:GetQueueAttributes",
-)
-PARK = ("sqs:SendMessage", "sqs:GetQueueUrl")
-TIMERS = ("sqs:SendMessage", *CONSUME)
-TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
-TABLE_WRITE = (
-    *TABLE_READ,
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-)
-MANAGE_CONNECTIONS = ("execute-api:ManageConnections",)
-
-# Who pushes to browsers through API Gateway's @connections API (not a wire fact).
-PUSHES_TO_BROWSERS = frozenset({Service.NOTIFIER})
-
-
-@dataclass(frozen=True)
-class Ref:
-    kind: RefKind
-    key: str = ""
-
-
-@dataclass(frozen=True)
-class Grant:
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[Ref, ...]
-
-
-def grants(svc: Service, topo: Topology) -> list[Grant]:
-    out: list[Grant] = []
-    if any(t.publisher == svc for t in topo.topics):
-        out.append(
-            Grant("PublishOwnTopic", ("sns:Publish",), (Ref("topic", topo.topic(svc).name),))
-        )
-    inbox = next((q for q in topo.inboxes if q.owner == svc), None)
-    if inbox:
-        out.append(Grant("ConsumeOwnInbox", CONSUME, (Ref("queue", inbox.name),)))
-        out.append(Grant("ParkInOwnDlq", PARK, (Ref("queue", inbox.dlq),)))
-    timers = topo.timer_queue(svc)
-    if timers:
-        out.append(Grant("OwnTimers", TIMERS, (Ref("queue", timers.name),)))
-        out.append(Grant("ParkOwnTimers", PARK, (Ref("queue", timers.dlq),)))
-    written = topo.tables_written_by(svc)
-    if written:
-        refs = [Ref("table", t.logical) for t in written]
-        refs += [Ref("table-indexes", t.logical) for t in written if t.indexes]
-        out.append(Grant("WriteOwnTables", TABLE_WRITE, tuple(refs)))
-    read = topo.tables_read_by(svc)
-    if read:
-        refs = [Ref("table", t.logical) for t in read]
-        refs += [Ref("table-indexes", t.logical) for t in read if t.indexes]
-        out.append(Grant("ReadModels", TABLE_READ, tuple(refs)))
-    if svc in PUSHES_TO_BROWSERS:
-        out.append(Grant("PushToBrowsers", MANAGE_CONNECTIONS, (Ref("connections"),)))
-    return out
+from services.wire.permissions import Grant, Ref, grants
 
 
 def policy_document(items: list[tuple[Grant, list[str]]]) -> str:

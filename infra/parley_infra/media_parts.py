@@ -7,9 +7,9 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.iam import assume_role_policy
-from infra.network import Network
+from parley_infra.config import Settings
+from parley_infra.iam import assume_role_policy
+from parley_infra.network import Network
 
 WORLD = ["0.0.0.0/0"]
 
@@ -40,7 +40,7 @@ def redis(
     sg = aws.ec2.SecurityGroup(
         f"{name}-redis",
         name=f"{s.prefix}-livekit-redis",
-        description="LiveKit's Redis: 6379 from the LiveKit nodes only",
+        description="LiveKit Redis: 6379 from the LiveKit nodes only",
         vpc_id=net.vpc_id,
         ingress=[rule("tcp", 6379, 6379, "from LiveKit nodes", groups=[node_sg])],
         tags=s.tags(),
@@ -112,11 +112,21 @@ def node_profile(
                         {
                             "Sid": "FinishDrain",
                             "Effect": "Allow",
-                            "Action": ["autoscaling:CompleteLifecycleAction"],
+                            "Action": [
+                                "autoscaling:CompleteLifecycleAction",
+                                "autoscaling:RecordLifecycleActionHeartbeat",
+                            ],
                             "Resource": [
                                 f"arn:aws:autoscaling:{s.region}:{v[1]}:autoScalingGroup:*:"
                                 f"autoScalingGroupName/{asg_name}"
                             ],
+                        },
+                        {
+                            # Describe* has no resource-level permissions in IAM.
+                            "Sid": "SeeOwnLifecycleState",
+                            "Effect": "Allow",
+                            "Action": ["autoscaling:DescribeAutoScalingInstances"],
+                            "Resource": ["*"],
                         },
                     ],
                 }

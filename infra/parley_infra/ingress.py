@@ -10,10 +10,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.containers import HEALTH_PATH, HTTP_PORT
-from infra.network import Network
-from infra.realtime import EDGE_HEADER
+from parley_infra.config import Settings
+from parley_infra.containers import HEALTH_PATH, HTTP_PORT
+from parley_infra.network import Network
+from parley_infra.realtime import EDGE_HEADER
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -149,7 +149,9 @@ class Ingress(pulumi.ComponentResource):
                 aws.lb.ListenerRuleActionArgs(
                     type="fixed-response",
                     fixed_response=aws.lb.ListenerRuleActionFixedResponseArgs(
-                        content_type="application/problem+json",
+                        # The ALB serves only text/plain, text/css, text/html,
+                        # application/javascript and application/json.
+                        content_type="application/json",
                         status_code="403",
                         message_body='{"status": 403, "code": "forbidden", "title": "Forbidden"}',
                     ),

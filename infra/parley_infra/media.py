@@ -1,7 +1,8 @@
 """LiveKit + TURN: an Auto Scaling group of nodes behind an NLB, with Redis for routing.
 
 - NLB (TLS terminated there with the regional certificate): 443 → 7880 signalling,
-  5349 → LiveKit's TURN (`external_tls`), UDP 3478 → TURN/UDP.
+  5349 → LiveKit's TURN (`external_tls`), UDP 3478 → TURN/UDP. With `livekit.turnDomain`,
+  a second NLB takes TURN/TLS on 443, the port LiveKit advertises (`media_turn.py`).
 - Media never crosses the NLB: each node has a public IP and takes UDP 50000-60000 and
   ICE/TCP 7881 straight from the internet. No SSH: nodes are reached with SSM Session Manager.
 - Redis (ElastiCache, TLS, private subnets) lets any node route a participant to the node
@@ -15,12 +16,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra import livekit as lk
-from infra import media_parts as parts
-from infra.config import Settings
-from infra.ingress import TLS_POLICY
-from infra.media_parts import WORLD, rule
-from infra.network import Network
+from parley_infra import livekit as lk
+from parley_infra import media_parts as parts
+from parley_infra.config import Settings
+from parley_infra.ingress import TLS_POLICY
+from parley_infra.media_parts import WORLD, rule
+from parley_infra.media_turn import TurnTls
+from parley_infra.network import Network
 
 
 class Media(pulumi.ComponentResource):
@@ -29,6 +31,9 @@ class Media(pulumi.ComponentResource):
     nlb_dns_name: pulumi.Output[str]
     nlb_zone_id: pulumi.Output[str]
     target_group_suffixes: dict[str, pulumi.Output[str]]
+    target_group_lbs: dict[str, pulumi.Output[str]]  # key → its NLB's ARN suffix
+    turn_nlb_dns_name: pulumi.Output[str] | None
+    turn_nlb_zone_id: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -138,6 +143,7 @@ class Media(pulumi.ComponentResource):
         }
         target_groups: list[aws.lb.TargetGroup] = []
         self.target_group_suffixes = {}
+        self.target_group_lbs = {}
         for key, (port, proto, target_port, target_proto) in listeners.items():
             tg = aws.lb.TargetGroup(
                 f"{name}-{key}",
@@ -170,6 +176,14 @@ class Media(pulumi.ComponentResource):
             )
             target_groups.append(tg)
             self.target_group_suffixes[key] = tg.arn_suffix
+            self.target_group_lbs[key] = nlb.arn_suffix
+        self.turn_nlb_dns_name = self.turn_nlb_zone_id = None
+        if s.livekit.turn_domain:
+            turn = TurnTls(self, name, s, net, nlb_sg.id, health)
+            target_groups.append(turn.target_group)
+            self.target_group_suffixes["turn-443"] = turn.target_group.arn_suffix
+            self.target_group_lbs["turn-443"] = turn.nlb.arn_suffix
+            self.turn_nlb_dns_name, self.turn_nlb_zone_id = turn.nlb.dns_name, turn.nlb.zone_id
 
         profile = parts.node_profile(self, name, s, asg_name, livekit_secret_arn, account_id)
         user_data = pulumi.Output.all(livekit_secret_arn, redis_address).apply(
@@ -183,13 +197,14 @@ class Media(pulumi.ComponentResource):
                     version=s.livekit.version,
                     asg_name=asg_name,
                     drain_seconds=s.livekit.drain_seconds,
+                    turn_domain=s.livekit.turn_domain,
                 )
             )
         )
         template = aws.ec2.LaunchTemplate(
             f"{name}-node",
             name=f"{s.prefix}-livekit",
-            image_id=lk.AMI,
+            image_id=lk.ami(s.livekit.instance_type),
             instance_type=s.livekit.instance_type,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             network_interfaces=[
@@ -243,7 +258,7 @@ class Media(pulumi.ComponentResource):
                 aws.autoscaling.GroupInitialLifecycleHookArgs(
                     name=lk.HOOK_NAME,
                     lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
-                    heartbeat_timeout=s.livekit.drain_seconds + 300,
+                    heartbeat_timeout=lk.HOOK_TIMEOUT_S,
                     default_result="CONTINUE",
                 )
             ],

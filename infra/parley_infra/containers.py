@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from infra.config import Settings
-from infra.secrets import Secrets
+from parley_infra.config import Settings
+from parley_infra.secrets import Secrets
 from services.wire import Service
 
 HTTP_PORT = 8080

@@ -3,18 +3,19 @@
 Pure functions, so tests read exactly what a node will run. The API key and secret are not in
 the user-data: the node fetches them from Secrets Manager at boot and the shell fills them in.
 
-Scale-in drains instead of cutting calls: the Auto Scaling group's terminate hook holds a
-node in `Terminating:Wait`; `parley-drain` sees that through the instance metadata
-(`autoscaling/target-lifecycle-state`), stops LiveKit with SIGTERM — LiveKit then takes no new
-rooms and exits once its rooms are empty (the matcher closes every room at its session's end,
-15 minutes at most) — and completes the hook. The NLB's long deregistration delay keeps open
-signalling connections alive meanwhile; a reconnecting client lands on another node, which
-routes it (through Redis) to the room's node.
+Scale-in drains instead of cutting calls (`drain_script`): when the group marks a node for
+termination, LiveKit is stopped with SIGTERM — it then takes no new rooms and exits once its
+rooms are empty (the matcher closes every room at its session's end, 15 minutes at most) —
+while the NLB deregisters the node (its long deregistration delay keeps open signalling
+connections alive; a reconnecting client lands on another node, which routes it through Redis
+to the room's node). The terminate hook then holds the node in `Terminating:Wait`, where the
+script heartbeats until LiveKit has exited and completes the hook.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -24,7 +25,15 @@ RTC_UDP_PORTS = (50000, 60000)
 TURN_UDP_PORT = 3478
 TURN_TLS_PORT = 5349
 HOOK_NAME = "drain"
-AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+HEARTBEAT_S = 60  # how often a draining node tells the group it is alive
+HOOK_TIMEOUT_S = 300  # a node that stops heartbeating is let go after this
+AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.")  # c7g.large, c7gn.xlarge, m6gd.large, t4g.small
+
+
+def ami(instance_type: str) -> str:
+    """Amazon Linux 2023 for the instance type's CPU (LiveKit's image is multi-arch)."""
+    return AMI.format(arch="arm64" if GRAVITON.match(instance_type) else "x86_64")
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class NodeConfig:
     asg_name: str
     drain_seconds: int
     log_level: str = "info"
+    turn_domain: str | None = None  # browsers reach TURN/TLS at turns:<this>:443
 
 
 def livekit_yaml(c: NodeConfig) -> str:
@@ -59,7 +69,7 @@ def livekit_yaml(c: NodeConfig) -> str:
           use_tls: true
         turn:
           enabled: true
-          domain: {c.domain}
+          domain: {c.turn_domain or c.domain}
           udp_port: {TURN_UDP_PORT}
           tls_port: {TURN_TLS_PORT}
           external_tls: true
@@ -73,28 +83,57 @@ def livekit_yaml(c: NodeConfig) -> str:
     )
 
 
-def _drain_script(c: NodeConfig) -> str:
+def drain_script(c: NodeConfig) -> str:
+    """`parley-drain`: what a node does when the group scales it in (docs/runbook.md).
+
+    AWS's order: the group marks the node for termination (the instance metadata's target
+    state turns `Terminated` at once), deregisters it from the NLB (the deregistration delay,
+    `drainSeconds`) and only then holds it in `Terminating:Wait`, where the hook is active.
+    So: stop LiveKit gracefully as soon as the target state says so (no new rooms; the
+    deregistration runs meanwhile), wait for the group's own state to reach
+    `Terminating:Wait`, heartbeat while LiveKit is still draining, then complete the hook once.
+    """
+    asg = f"--region {c.region} --auto-scaling-group-name {c.asg_name}"
     return textwrap.dedent(
         f"""\
         #!/bin/bash
-        # Scale-in: wait for the ASG to mark this node for termination, let LiveKit drain,
-        # then tell the ASG to go on (see infra/livekit.py and docs/runbook.md).
         set -u
         IMDS=http://169.254.169.254/latest
-        while true; do
-          TOKEN=$(curl -sf -X PUT "$IMDS/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
-          STATE=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" \\
-            "$IMDS/meta-data/autoscaling/target-lifecycle-state" || true)
-          if [ "$STATE" = "Terminated" ]; then
-            ID=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/meta-data/instance-id")
-            docker stop --time {c.drain_seconds} livekit || true
-            aws autoscaling complete-lifecycle-action --region {c.region} \\
-              --auto-scaling-group-name {c.asg_name} --lifecycle-hook-name {HOOK_NAME} \\
-              --instance-id "$ID" --lifecycle-action-result CONTINUE
-            exit 0
+        imds() {{
+          local token
+          token=$(curl -sf -X PUT "$IMDS/api/token" \\
+            -H "X-aws-ec2-metadata-token-ttl-seconds: 300") \\
+            && curl -sf -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/$1"
+        }}
+        running() {{
+          [ "$(docker inspect -f '{{{{.State.Running}}}}' livekit 2>/dev/null)" = true ]
+        }}
+        hook() {{
+          aws autoscaling "$1" {asg} --lifecycle-hook-name {HOOK_NAME} \\
+            --instance-id "$ID" "${{@:2}}"
+        }}
+        until [ "$(imds autoscaling/target-lifecycle-state)" = Terminated ]; do sleep 10; done
+        ID=$(imds instance-id)
+        echo "parley-drain: leaving the group; LiveKit takes no new rooms"
+        docker stop --time {c.drain_seconds} livekit >/dev/null 2>&1 &
+        until [ "$(aws autoscaling describe-auto-scaling-instances --region {c.region} \\
+            --instance-ids "$ID" --query 'AutoScalingInstances[0].LifecycleState' \\
+            --output text)" = Terminating:Wait ]; do
+          sleep 15
+        done
+        beat=0
+        while running; do
+          if [ $((beat % {HEARTBEAT_S // 10})) = 0 ]; then
+            hook record-lifecycle-action-heartbeat
           fi
+          beat=$((beat + 1))
           sleep 10
         done
+        for _ in 1 2 3 4 5; do
+          hook complete-lifecycle-action --lifecycle-action-result CONTINUE && exit 0
+          sleep 10
+        done
+        exit 1
         """
     )
 
@@ -126,7 +165,7 @@ def user_data(c: NodeConfig) -> str:
             "  -v /etc/livekit/livekit.yaml:/etc/livekit.yaml:ro \\",
             f"  livekit/livekit-server:{c.version} --config /etc/livekit.yaml",
             "cat > /usr/local/bin/parley-drain <<'DRAIN'",
-            _drain_script(c).rstrip("\n"),
+            drain_script(c).rstrip("\n"),
             "DRAIN",
             "chmod 0755 /usr/local/bin/parley-drain",
             "cat > /etc/systemd/system/parley-drain.service <<'UNIT'",
@@ -135,7 +174,8 @@ def user_data(c: NodeConfig) -> str:
             "After=docker.service",
             "[Service]",
             "ExecStart=/usr/local/bin/parley-drain",
-            "Restart=always",
+            "Restart=on-failure",
+            "RestartSec=10",
             "[Install]",
             "WantedBy=multi-user.target",
             "UNIT",

@@ -1,7 +1,8 @@
 """The CloudWatch dashboard body: Parley's mission at a glance, then the machinery.
 
 Top row: people waiting, matches per minute, match wait p50/p99, live sessions — from the
-services' embedded-metric logs (namespace `Parley`, dimension `Service`). Then every queue's
+services' embedded-metric logs (namespace `Parley`, dimension `Service`; repairs also by
+`Repair`; tests/infra/test_metrics_emitted.py checks some code emits each). Then every queue's
 age and every DLQ's depth (from the wire module, so a new queue appears by itself), handler
 errors, the API's 5xx and latency, LiveKit's nodes, the ECS services and the alarms.
 """
@@ -26,6 +27,7 @@ class DashboardInputs:
     asg_name: str
     nlb_suffix: str
     livekit_tg_suffixes: dict[str, str]
+    livekit_tg_lbs: dict[str, str]
     cluster_name: str
     alarm_arns: list[str]
 
@@ -35,6 +37,12 @@ def _emf(metric: str, svc: Service, stat: str, label: str | None = None) -> list
     if label:
         options["label"] = label
     return [NAMESPACE, metric, "Service", svc.value, options]
+
+
+def _search(metric: str, dimension: str, svc: Service, stat: str) -> list[Any]:
+    """Every series of an EMF metric that carries one more dimension (one line per value)."""
+    query = f'{{{NAMESPACE},Service,{dimension}}} MetricName="{metric}" Service="{svc}"'
+    return [{"expression": f"SEARCH('{query}', '{stat}', 60)", "id": metric.lower()}]
 
 
 def _graph(title: str, metrics: list[list[Any]], region: str, **extra: Any) -> dict[str, Any]:
@@ -73,6 +81,8 @@ def widgets(topo: Topology, d: DashboardInputs) -> list[dict[str, Any]]:
         ),
         _graph("Points rejections / min", [_emf("PointsRejections", Service.LEDGER, "Sum")], r),
         _graph("Delivery failures / min", [_emf("DeliveryFailures", Service.NOTIFIER, "Sum")], r),
+        # What the matcher's reconcilers fixed (a lost message, a crash), by kind of repair.
+        _graph("Repairs / min", [_search("Repairs", "Repair", m, "Sum")], r),
         _graph(
             "Queue age, oldest message (s)",
             [
@@ -150,7 +160,7 @@ def widgets(topo: Topology, d: DashboardInputs) -> list[dict[str, Any]]:
                     "TargetGroup",
                     tg,
                     "LoadBalancer",
-                    d.nlb_suffix,
+                    d.livekit_tg_lbs[key],
                     {"stat": stat, "label": f"{key} {label}"},
                 ]
                 for key, tg in sorted(d.livekit_tg_suffixes.items())

@@ -11,7 +11,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 
 
 class Secrets(pulumi.ComponentResource):

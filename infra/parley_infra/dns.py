@@ -1,7 +1,8 @@
 """Route 53 alias records for Parley's names, when the stack sets `parley:hostedZoneId`.
 
 Without a zone the program creates no DNS: point the names at the stack outputs
-(`cloudfrontDomain`, `albDnsName`, `livekitNlbDnsName`, `websocketDomainTarget`) by hand.
+(`cloudfrontDomain`, `albDnsName`, `livekitNlbDnsName`, `websocketDomainTarget`,
+`turnNlbDnsName`) by hand.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 
 
 class Dns(pulumi.ComponentResource):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 
 AZ_COUNT = 2
 

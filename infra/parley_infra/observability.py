@@ -13,9 +13,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
-from infra.dashboard import DashboardInputs, body
-from infra.messaging import short_name
+from parley_infra.alarms import edge_alarms, media_alarms
+from parley_infra.config import Settings
+from parley_infra.dashboard import DashboardInputs, body
+from parley_infra.messaging import short_name
 from services.wire import Topology
 
 INBOX_AGE_S = 300
@@ -33,7 +34,9 @@ class Targets:
     asg_name: pulumi.Output[str]
     nlb_suffix: pulumi.Output[str]
     livekit_tg_suffixes: dict[str, pulumi.Output[str]]
+    livekit_tg_lbs: dict[str, pulumi.Output[str]]  # each target group's NLB
     cluster_name: pulumi.Output[str]
+    websocket_api_id: pulumi.Output[str]
 
 
 class Observability(pulumi.ComponentResource):
@@ -174,12 +177,14 @@ class Observability(pulumi.ComponentResource):
                 f"A LiveKit node fails the NLB's {key} health check.",
                 namespace="AWS/NetworkELB",
                 metric_name="UnHealthyHostCount",
-                dimensions={"LoadBalancer": t.nlb_suffix, "TargetGroup": tg},
+                dimensions={"LoadBalancer": t.livekit_tg_lbs[key], "TargetGroup": tg},
                 statistic="Maximum",
                 period=60,
                 evaluation_periods=3,
                 threshold=0,
             )
+        media_alarms(self._alarm, s, t.livekit_tg_lbs, t.livekit_tg_suffixes)
+        edge_alarms(self._alarm, t.websocket_api_id, alb)
 
         tg_keys = sorted(t.livekit_tg_suffixes)
         dashboard = aws.cloudwatch.Dashboard(
@@ -193,6 +198,7 @@ class Observability(pulumi.ComponentResource):
                 t.cluster_name,
                 pulumi.Output.all(*[t.livekit_tg_suffixes[k] for k in tg_keys]),
                 pulumi.Output.all(*self._alarms),
+                pulumi.Output.all(*[t.livekit_tg_lbs[k] for k in tg_keys]),
             ).apply(
                 lambda v: json.dumps(
                     body(
@@ -205,6 +211,7 @@ class Observability(pulumi.ComponentResource):
                             nlb_suffix=v[3],
                             cluster_name=v[4],
                             livekit_tg_suffixes=dict(zip(tg_keys, v[5], strict=True)),
+                            livekit_tg_lbs=dict(zip(tg_keys, v[7], strict=True)),
                             alarm_arns=list(v[6]),
                         ),
                     )

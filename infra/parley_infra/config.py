@@ -41,8 +41,15 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
     "pointInTimeRecovery": (False, False, "DynamoDB point-in-time recovery (prod: true)"),
     "deletionProtection": (False, False, "protect tables, user pool, ALB (prod: true)"),
     "services": (False, False, "per service {min, max, cpu, memory} of the Fargate tasks"),
-    "livekit": (False, False, "{instanceType, minNodes, maxNodes, version, drainSeconds}"),
+    "livekit": (
+        False,
+        False,
+        "{instanceType, minNodes, maxNodes, version, drainSeconds, turnDomain}",
+    ),
     "redis": (False, False, "{nodeType, replicas} of LiveKit's ElastiCache Redis"),
+    "cpuArchitecture": (False, False, "X86_64 (default) or ARM64 (Graviton) for the tasks"),
+    "fargateSpot": (False, False, "run the tasks on Fargate Spot (dev: cheaper, interruptible)"),
+    "containerInsights": (False, False, "ECS Container Insights metrics (default true)"),
     "alarmEmail": (False, False, "e-mail subscribed to the alarm topic (optional)"),
     "runbookUrl": (False, False, "where on-call reads docs/runbook.md (alarm descriptions)"),
     "dailyPoints": (False, False, "points per person per day (default 15)"),
@@ -52,6 +59,7 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
 }
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")  # what the services accept
+ARCHITECTURES = ("X86_64", "ARM64")  # Fargate's; the image is built for both
 
 DEFAULT_SCALE: dict[Service, dict[str, int]] = {
     Service.GATEWAY: {"min": 1, "max": 4, "cpu": 512, "memory": 1024},
@@ -76,6 +84,7 @@ class LiveKit:
     max_nodes: int
     version: str
     drain_seconds: int  # how long a node marked for scale-in keeps its rooms
+    turn_domain: str | None  # TURN/TLS on 443 on its own NLB and domain (media_turn.py)
     redis_node_type: str
     redis_replicas: int
 
@@ -108,6 +117,9 @@ class Settings:
     point_in_time_recovery: bool
     deletion_protection: bool
     scale: dict[Service, Scale]
+    cpu_architecture: str
+    fargate_spot: bool
+    container_insights: bool
     livekit: LiveKit
     alarm_email: str | None
     runbook_url: str
@@ -181,6 +193,10 @@ def load() -> Settings:
     turn_secret = cfg.get_secret("turnSecret")
     if cfg.get("turnUrls") and turn_secret is None:
         raise ValueError("parley:turnUrls needs parley:turnSecret (the gateway refuses to start)")
+    arch = cfg.get("cpuArchitecture") or "X86_64"
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"parley:cpuArchitecture must be one of {', '.join(ARCHITECTURES)}")
+    insights = cfg.get_bool("containerInsights")
     drain = int(lk.get("drainSeconds", 1200))
     if not 300 <= drain <= 3600:  # the NLB's deregistration delay tops out at an hour
         raise ValueError("parley:livekit.drainSeconds must be within 300..3600")
@@ -211,12 +227,16 @@ def load() -> Settings:
         point_in_time_recovery=bool(cfg.get_bool("pointInTimeRecovery")),
         deletion_protection=bool(cfg.get_bool("deletionProtection")),
         scale=_scale(cfg.get_object("services") or {}),
+        cpu_architecture=arch,
+        fargate_spot=bool(cfg.get_bool("fargateSpot")),
+        container_insights=True if insights is None else insights,
         livekit=LiveKit(
             instance_type=lk.get("instanceType", "c6i.large"),
             min_nodes=int(lk.get("minNodes", 1)),
             max_nodes=int(lk.get("maxNodes", 2)),
             version=lk.get("version", "v1.9.11"),
             drain_seconds=drain,
+            turn_domain=lk.get("turnDomain") or None,
             redis_node_type=redis.get("nodeType", "cache.t4g.micro"),
             redis_replicas=int(redis.get("replicas", 0)),
         ),

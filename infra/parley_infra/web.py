@@ -18,7 +18,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 from services.wire.page_policy import PERMISSIONS_POLICY, content_security_policy
 
 # AWS managed policies (ids are fixed by AWS).

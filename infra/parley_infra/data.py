@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 from services.wire import Topology
 from services.wire.tables import Index, Key, Table
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 
 GOOGLE_ATTRIBUTES = {
     "email": "email",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 from services.wire import Service, Topology
 
 BACKLOG_PER_TASK = 100  # messages a task works through in well under a minute

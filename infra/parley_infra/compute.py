@@ -13,14 +13,14 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra import containers, scaling
-from infra.config import Settings
-from infra.containers import HTTP_PORT, Endpoints
-from infra.iam import assume_role_policy
-from infra.ingress import Ingress
-from infra.network import Network
-from infra.registry import Registry
-from infra.secrets import Secrets
+from parley_infra import containers, scaling
+from parley_infra.config import Settings
+from parley_infra.containers import HTTP_PORT, Endpoints
+from parley_infra.iam import assume_role_policy
+from parley_infra.ingress import Ingress
+from parley_infra.network import Network
+from parley_infra.registry import Registry
+from parley_infra.secrets import Secrets
 from services.wire import Service, Topology
 
 
@@ -47,10 +47,22 @@ class Compute(pulumi.ComponentResource):
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             name=s.prefix,
-            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            settings=[
+                aws.ecs.ClusterSettingArgs(
+                    name="containerInsights",
+                    value="enabled" if s.container_insights else "disabled",
+                )
+            ],
             tags=s.tags(),
             opts=child,
         )
+        if s.fargate_spot:
+            aws.ecs.ClusterCapacityProviders(
+                f"{name}-capacity",
+                cluster_name=cluster.name,
+                capacity_providers=["FARGATE", "FARGATE_SPOT"],
+                opts=child,
+            )
         egress = [
             aws.ec2.SecurityGroupEgressArgs(
                 protocol="tcp",
@@ -107,7 +119,7 @@ class Compute(pulumi.ComponentResource):
                 cpu=str(s.scale[svc].cpu),
                 memory=str(s.scale[svc].memory),
                 runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                    operating_system_family="LINUX", cpu_architecture="X86_64"
+                    operating_system_family="LINUX", cpu_architecture=s.cpu_architecture
                 ),
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_roles[svc],
@@ -123,7 +135,17 @@ class Compute(pulumi.ComponentResource):
                 cluster=cluster.arn,
                 task_definition=task_def.arn,
                 desired_count=s.scale[svc].min,
-                launch_type="FARGATE",
+                # Spot: interruptible (two minutes' notice), about 70% cheaper; dev only.
+                launch_type=None if s.fargate_spot else "FARGATE",
+                capacity_provider_strategies=(
+                    [
+                        aws.ecs.ServiceCapacityProviderStrategyArgs(
+                            capacity_provider="FARGATE_SPOT", weight=1
+                        )
+                    ]
+                    if s.fargate_spot
+                    else None
+                ),
                 network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                     subnets=net.private_subnet_ids,
                     security_groups=[gateway_sg.id if is_gateway else worker_sg.id],

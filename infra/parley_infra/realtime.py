@@ -14,12 +14,13 @@ from collections.abc import Callable
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from parley_infra.config import Settings
 
 STAGE = "live"
 EDGE_HEADER = "X-Parley-Edge-Secret"
 
-# route key → (path on the gateway, extra request parameters)
+# route key → (path on the gateway, extra integration request parameters). A
+# `route.request.querystring.X` source must also be declared on the route (`declared`).
 ROUTES: dict[str, tuple[str, dict[str, str]]] = {
     "$connect": (
         "/ws-edge/connect",
@@ -28,6 +29,18 @@ ROUTES: dict[str, tuple[str, dict[str, str]]] = {
     "$disconnect": ("/ws-edge/disconnect", {}),
     "$default": ("/ws-edge/message", {}),
 }
+
+
+def declared(extra: dict[str, str]) -> list[aws.apigatewayv2.RouteRequestParameterArgs]:
+    """The route request parameters the integration's mapping reads (API Gateway requires it).
+
+    Required: a `$connect` without a token is refused by API Gateway before the gateway runs.
+    """
+    return [
+        aws.apigatewayv2.RouteRequestParameterArgs(request_parameter_key=source, required=True)
+        for source in sorted(extra.values())
+        if source.startswith("route.request.")
+    ]
 
 
 def _parameters(extra: dict[str, str]) -> Callable[[str], dict[str, str]]:
@@ -83,6 +96,7 @@ class Realtime(pulumi.ComponentResource):
                 authorization_type="NONE",  # the gateway verifies the token on $connect
                 target=integration.id.apply(lambda i: f"integrations/{i}"),
                 route_response_selection_expression="$default" if slug == "default" else None,
+                request_parameters=declared(extra) or None,
                 opts=child,
             )
             if slug == "default":

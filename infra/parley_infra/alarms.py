@@ -1,0 +1,101 @@
+"""The alarms on the edges and the media tier (the queues' and the API's are in observability).
+
+Each pages on something a person must act on: no healthy LiveKit node, the WebSocket API
+failing to reach the gateway or refusing browsers, a spike of forged edge requests, LiveKit's
+Redis running out of CPU or memory. Each has its entry in docs/runbook.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pulumi
+
+from parley_infra.config import Settings
+from parley_infra.realtime import STAGE
+
+WS_INTEGRATION_ERRORS_PER_5_MIN = 10
+WS_CLIENT_ERRORS_PER_5_MIN = 200
+EDGE_REFUSALS_PER_5_MIN = 20
+REDIS_PERCENT = 80
+
+
+class AlarmFn(Protocol):
+    def __call__(self, key: str, anchor: str, what: str, **kwargs: Any) -> None: ...
+
+
+def media_alarms(
+    alarm: AlarmFn,
+    s: Settings,
+    lbs: dict[str, pulumi.Output[str]],
+    tgs: dict[str, pulumi.Output[str]],
+) -> None:
+    for key, tg in sorted(tgs.items()):
+        alarm(
+            f"livekit-no-healthy-{key}",
+            "livekit-no-healthy-nodes",
+            f"No LiveKit node passes the NLB's {key} health check: no call can start.",
+            namespace="AWS/NetworkELB",
+            metric_name="HealthyHostCount",
+            dimensions={"LoadBalancer": lbs[key], "TargetGroup": tg},
+            statistic="Minimum",
+            period=60,
+            evaluation_periods=2,
+            threshold=1,
+            comparison_operator="LessThanThreshold",
+            treat_missing_data="breaching",
+        )
+    # The primary node of LiveKit's replication group (`<group>-001`).
+    cluster = f"{s.prefix}-livekit-001"
+    for metric, what in (
+        ("EngineCPUUtilization", "Redis's engine CPU"),
+        ("DatabaseMemoryUsagePercentage", "Redis's memory"),
+    ):
+        alarm(
+            f"redis-{'cpu' if 'CPU' in metric else 'memory'}",
+            "livekit-redis",
+            f"{what} is above {REDIS_PERCENT}%: LiveKit's routing between nodes is at risk.",
+            namespace="AWS/ElastiCache",
+            metric_name=metric,
+            dimensions={"CacheClusterId": cluster},
+            statistic="Average",
+            period=60,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            threshold=REDIS_PERCENT,
+        )
+
+
+def edge_alarms(alarm: AlarmFn, api_id: pulumi.Output[str], alb: pulumi.Output[str]) -> None:
+    ws = {"ApiId": api_id, "Stage": STAGE}
+    for metric, threshold, what in (
+        ("IntegrationError", WS_INTEGRATION_ERRORS_PER_5_MIN, "failed to reach the gateway"),
+        ("ExecutionError", WS_INTEGRATION_ERRORS_PER_5_MIN, "failed to run a route"),
+        ("ClientError", WS_CLIENT_ERRORS_PER_5_MIN, "refused browsers (4xx)"),
+    ):
+        alarm(
+            f"websocket-{metric.removesuffix('Error').lower()}-errors",
+            "websocket-errors",
+            f"The WebSocket API {what} more than {threshold} times in 5 minutes.",
+            namespace="AWS/ApiGateway",
+            metric_name=metric,
+            dimensions=ws,
+            statistic="Sum",
+            period=300,
+            evaluation_periods=1,
+            threshold=threshold,
+        )
+    # The ALB answers /ws-edge/* without the edge secret itself (403): ELB-made 4xx are those.
+    alarm(
+        "edge-auth-failures",
+        "edge-auth-failures",
+        f"More than {EDGE_REFUSALS_PER_5_MIN} requests to /ws-edge without the edge secret in"
+        " 5 minutes: someone probes the gateway's edge, or the secret was rotated on one side.",
+        namespace="AWS/ApplicationELB",
+        metric_name="HTTPCode_ELB_4XX_Count",
+        dimensions={"LoadBalancer": alb},
+        statistic="Sum",
+        period=300,
+        evaluation_periods=1,
+        threshold=EDGE_REFUSALS_PER_5_MIN,
+    )

@@ -1,0 +1,126 @@
+"""What each service may do in AWS, derived from the wire: its IAM grants over references.
+
+`grants(service, topology)` reads who publishes what, who consumes which inbox, who writes and
+who reads each table, and turns that into IAM statements over *references*. The Pulumi program
+(infra/parley_infra/iam.py) resolves the references to the ARNs of the resources it creates;
+the local stack (services/devstack/local_iam.py) gives each service's IAM user the same
+actions. A service may:
+
+- `sns:Publish` to its own topic only (publishers: gateway, ledger, matcher);
+- receive/delete/extend visibility on its own inbox, and send to that inbox's DLQ (to park a
+  message that can never be handled);
+- send and receive on its own timer queue (the matcher);
+- read and write the tables it is the writer of, read (GetItem, BatchGetItem, Query) the
+  tables that list it as a reader, and Query the indexes of both (nothing else uses an index);
+- `dynamodb:Scan` on its own outbox table only (the sweep that publishes what a crash left
+  between a commit and its publish); no index and no other table may be scanned;
+- the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from services.wire.names import Service
+from services.wire.tables.spec import Table
+from services.wire.topology import Topology
+
+RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]
+
+# No GetQueueAttributes: no service reads queue attributes (the recorded calls show it).
+CONSUME = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+)
+PARK = ("sqs:SendMessage", "sqs:GetQueueUrl")
+TIMERS = ("sqs:SendMessage", *CONSUME)
+TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
+TABLE_WRITE = (
+    *TABLE_READ,
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+MANAGE_CONNECTIONS = ("execute-api:ManageConnections",)
+SWEEP = ("dynamodb:Scan",)
+INDEX_READ = ("dynamodb:Query",)
+
+# Who pushes to browsers through API Gateway's @connections API (not a wire fact).
+PUSHES_TO_BROWSERS = frozenset({Service.NOTIFIER})
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: RefKind
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Grant:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[Ref, ...]
+
+
+def swept(table: Table) -> bool:
+    """An outbox: events committed with a state change, which its writer sweeps with Scan."""
+    return table.logical.endswith("-outbox")
+
+
+def grants(svc: Service, topo: Topology) -> list[Grant]:
+    out: list[Grant] = []
+    if any(t.publisher == svc for t in topo.topics):
+        out.append(
+            Grant("PublishOwnTopic", ("sns:Publish",), (Ref("topic", topo.topic(svc).name),))
+        )
+    inbox = next((q for q in topo.inboxes if q.owner == svc), None)
+    if inbox:
+        out.append(Grant("ConsumeOwnInbox", CONSUME, (Ref("queue", inbox.name),)))
+        out.append(Grant("ParkInOwnDlq", PARK, (Ref("queue", inbox.dlq),)))
+    timers = topo.timer_queue(svc)
+    if timers:
+        out.append(Grant("OwnTimers", TIMERS, (Ref("queue", timers.name),)))
+        out.append(Grant("ParkOwnTimers", PARK, (Ref("queue", timers.dlq),)))
+    written = topo.tables_written_by(svc)
+    if written:
+        refs = tuple(Ref("table", t.logical) for t in written)
+        out.append(Grant("WriteOwnTables", TABLE_WRITE, refs))
+        outboxes = tuple(Ref("table", t.logical) for t in written if swept(t))
+        if outboxes:
+            out.append(Grant("SweepOwnOutbox", SWEEP, outboxes))
+    read = topo.tables_read_by(svc)
+    if read:
+        out.append(Grant("ReadModels", TABLE_READ, tuple(Ref("table", t.logical) for t in read)))
+    # An index is only ever queried: item reads and writes name the table, not the index.
+    indexed = tuple(Ref("table-indexes", t.logical) for t in (*written, *read) if t.indexes)
+    if indexed:
+        out.append(Grant("QueryIndexes", INDEX_READ, indexed))
+    if svc in PUSHES_TO_BROWSERS:
+        out.append(Grant("PushToBrowsers", MANAGE_CONNECTIONS, (Ref("connections"),)))
+    return out
+
+
+def arn(ref: Ref, topo: Topology, region: str, account: str, connections: str = "") -> str:
+    """The ARN a reference resolves to, as AWS names the resources the program creates."""
+    match ref.kind:
+        case "topic":
+            return f"arn:aws:sns:{region}:{account}:{ref.key}"
+        case "queue":
+            return f"arn:aws:sqs:{region}:{account}:{ref.key}"
+        case "table" | "table-indexes":
+            (table,) = [t for t in topo.tables if t.logical == ref.key]
+            base = f"arn:aws:dynamodb:{region}:{account}:table/{table.name(topo.prefix)}"
+            return base if ref.kind == "table" else f"{base}/index/*"
+        case "connections":
+            return connections
+    raise ValueError(ref)
+
+
+def actions(svc: Service, topo: Topology) -> list[str]:
+    """Every IAM action the service's grants name."""
+    return sorted({a for g in grants(svc, topo) for a in g.actions})
