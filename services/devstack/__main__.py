@@ -16,11 +16,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from services.devstack import local_iam
 from services.devstack.cognito import DEMO_PASSWORD, DEMO_PEOPLE, UserPool, provision_user_pool
 from services.devstack.embedded_aws import DUMMY_CREDENTIALS, MotoServer, PortBusy, ensure_port_free
 from services.devstack.processes import Child, base_env, python_module, stop_all
 from services.devstack.provision import provision
 from services.devstack.supervisor import BadInstances, Supervisor, instance_tags, parse_instances
+from services.wire.names import Service
 
 SERVICES = ("ledger", "matcher", "notifier", "gateway")
 
@@ -94,6 +96,9 @@ def main() -> int:
     except BadInstances as exc:
         print(f"parley: PARLEY_INSTANCES: {exc}", file=sys.stderr)
         return 2
+    # Every service signs as its own IAM user and the embedded AWS checks each call against
+    # the actions the wire derives for it, as AWS would (PARLEY_LOCAL_IAM=off to skip).
+    os.environ.setdefault(local_iam.ENFORCE_ENV, "enforce")
     try:
         ensure_port_free(http_port, "gateway")
         moto = MotoServer(moto_port).start()
@@ -115,7 +120,8 @@ def main() -> int:
         env = service_env(moto.url, prefix, http_port, pool)
         for name in SERVICES:
             for tag in instance_tags(name, instances[name]):
-                child = Child(tag, python_module(f"services.{name}"), env).start()
+                own = env | local_iam.process_env(Service(name))
+                child = Child(tag, python_module(f"services.{name}"), own).start()
                 children.append(child)
                 print(f"parley: {tag} started (pid {child.pid})", file=sys.stderr, flush=True)
         if not wait_healthy(f"http://127.0.0.1:{http_port}/healthz", children):

@@ -78,14 +78,34 @@ def process_env(svc: Service) -> dict[str, str]:
 
 
 def tool_credentials() -> dict[str, str]:
-    """The keys provisioning and other tools sign with: the admin's when IAM is enforced."""
-    return admin_keys().env() if enforcing() else dict(DUMMY_CREDENTIALS)
+    """The keys provisioning and other tools (the operator's commands, the load generator,
+    tests reading tables) sign with: the local admin's. An embedded AWS that does not enforce
+    IAM takes any key, so they work against both."""
+    return admin_keys().env()
+
+
+# AWS authorises these calls by the actions of what they do (a transaction by its items' Put /
+# Update / Delete / ConditionCheck, a batch by its single action); moto checks the call's own
+# name. Granting the name locally whenever AWS would allow the call keeps the two in step.
+_MOTO_NAMES = {
+    "dynamodb:TransactWriteItems": (
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ),
+    "dynamodb:TransactGetItems": ("dynamodb:GetItem",),
+    "sqs:DeleteMessageBatch": ("sqs:DeleteMessage",),
+    "sqs:SendMessageBatch": ("sqs:SendMessage",),
+    "sqs:ChangeMessageVisibilityBatch": ("sqs:ChangeMessageVisibility",),
+    "sns:PublishBatch": ("sns:Publish",),
+}
 
 
 def service_policy(svc: Service) -> dict[str, Any]:
     """The service's wire-derived actions on every resource (moto matches actions only).
     ManageConnections is not AWS locally: the notifier posts to the gateway's own edge."""
     granted = [a for a in actions(svc, topology("local")) if not a.startswith("execute-api:")]
+    granted += [name for name, needs in _MOTO_NAMES.items() if set(needs) & set(granted)]
     return {
         "Version": "2012-10-17",
         "Statement": [

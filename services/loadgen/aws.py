@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from services.devstack.embedded_aws import DUMMY_CREDENTIALS
+from services.devstack.local_iam import admin_keys
 
-ADMIN_KEY_ENV = "PARLEY_LOCAL_ADMIN_ACCESS_KEY_ID"
-ADMIN_SECRET_ENV = "PARLEY_LOCAL_ADMIN_SECRET_ACCESS_KEY"
 _CONFIG = Config(retries={"max_attempts": 3}, max_pool_connections=16)
 # A table every stack has, to find the stack's name prefix from the table list.
 _MARKER = "-ledger-holds"
 
 
 def admin_credentials() -> tuple[str, str]:
-    """The local admin keys if the embedded AWS enforces them, else the dummy ones."""
-    return (
-        os.environ.get(ADMIN_KEY_ENV) or DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        os.environ.get(ADMIN_SECRET_ENV) or DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    """The local admin's keys (PARLEY_LOCAL_ADMIN_*; an embedded AWS that does not enforce
+    IAM takes them too)."""
+    keys = admin_keys()
+    return keys.access_key_id, keys.secret_access_key
 
 
 def admin_client(moto_url: str, region: str, service: str) -> Any:

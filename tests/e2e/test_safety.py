@@ -11,14 +11,14 @@ import sys
 
 from playwright.async_api import Browser, expect
 
-from services.devstack.embedded_aws import DUMMY_CREDENTIALS
+from services.devstack.local_iam import tool_credentials
 from tests.e2e.browser import Person, person
 from tests.e2e.stack import ROOT, LocalStack, add_people
 
 
 def _operator(stack: LocalStack, *args: str) -> list[dict[str, object]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "AWS_"))}
-    env |= DUMMY_CREDENTIALS | {
+    env |= tool_credentials() | {
         "PARLEY_AWS_ENDPOINT_URL": stack.moto_url,
         "PARLEY_NAME_PREFIX": stack.env.get("PARLEY_NAME_PREFIX", "parley-dev"),
         "AWS_DEFAULT_REGION": "us-east-1",
