@@ -11,8 +11,14 @@ from the pair).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from datetime import datetime
+
 from services.matcher.context import Matcher, component_log
 from services.matcher.matching import Outcome, commit_pairing, pools_of
+from services.matcher.pairing import Pairing
 from services.matcher.records import Person
 from services.matcher.tickets import announce_wider
 from services.matcher.waitlist import Entrant
@@ -21,37 +27,70 @@ from services.runtime.logs import metric, repair
 log = component_log("leftovers")
 
 
-async def pair_leftovers(m: Matcher) -> int:
-    """Pair, oldest first, everyone in the waiting set who can be paired now. Returns how
-    many sessions this sweep started."""
-    snapshot = await m.waitlist.read()
-    metric("PeopleWaiting", len(snapshot), "Count")
-    now = m.now()
-    cutoff = now.timestamp() - m.settings.pool_sweep_s
-    if not snapshot or snapshot[0].since > cutoff:
-        return 0
-    started = 0
-    paired: set[str] = set()
-    for pairing in pools_of(m, snapshot, now).round(now.timestamp(), oldest_since=cutoff):
-        paired |= {pairing.first.ticket_id, pairing.second.ticket_id}
-        w = pairing.first
-        me = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
+PASSES = 3  # a pass that lost a pair to someone else plans again at once, this often
+
+
+async def sweep_forever(m: Matcher, stop: asyncio.Event) -> None:
+    """Sweep every `pool_sweep_s` (start to start), and also the moment someone's search is
+    due to widen, so nobody waits a period past their threshold."""
+    period = m.settings.pool_sweep_s
+    while not stop.is_set():
+        began = time.monotonic()
+        next_due: float | None = None
         try:
-            outcome = await commit_pairing(m, pairing, w, me, None, fresh=False, now=now)
+            next_due = await pair_leftovers(m)
         except Exception:
-            log.exception("leftovers.pairing_failed", ticket_id=w.ticket_id)
-            continue
-        started += outcome is Outcome.MATCHED
-    if started:
-        repair("leftover_paired", started)
-        log.info("leftovers.paired", sessions=started)
-    await _announce_wider_searches(m, [e for e in snapshot if e.ticket_id not in paired])
-    return started
+            log.exception("leftovers.sweep_failed")
+        pause = period - (time.monotonic() - began)
+        if next_due is not None:
+            pause = min(pause, next_due - m.now().timestamp() + 0.02)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.05, pause))
+
+
+async def pair_leftovers(m: Matcher) -> float | None:
+    """Pair, oldest first, everyone in the waiting set who can be paired now; tell the rest
+    whose search widened. Returns when the next waiting ticket's search widens (epoch s)."""
+    snapshot: list[Entrant] = []
+    for _ in range(PASSES):
+        snapshot = await m.waitlist.read()
+        metric("PeopleWaiting", len(snapshot), "Count")
+        now = m.now()
+        cutoff = now.timestamp() - m.settings.pool_sweep_s
+        if not snapshot or snapshot[0].since > cutoff:
+            return _next_widening(m, snapshot)
+        pairings = pools_of(m, snapshot, now).round(now.timestamp(), oldest_since=cutoff)
+        # All at once: the pairs are disjoint, and a slow sweep plans on an old snapshot.
+        outcomes = await asyncio.gather(*(_commit(m, p, now) for p in pairings))
+        done = sum(o is Outcome.MATCHED for o in outcomes)
+        if done:
+            repair("leftover_paired", done)
+            log.info("leftovers.paired", sessions=done)
+        if all(o is Outcome.MATCHED for o in outcomes):
+            paired = {t for p in pairings for t in (p.first.ticket_id, p.second.ticket_id)}
+            left = [e for e in snapshot if e.ticket_id not in paired]
+            await _announce_wider_searches(m, left)
+            return _next_widening(m, left)
+    return _next_widening(m, snapshot)
+
+
+def _next_widening(m: Matcher, waiting: list[Entrant]) -> float | None:
+    now, today = m.now().timestamp(), m.today(m.now())
+    steps = [at for e in waiting for at, _ in e.waiting(today).relax_steps(m.relax) if at > now]
+    return min(steps, default=None)
+
+
+async def _commit(m: Matcher, pairing: Pairing, now: datetime) -> Outcome | None:
+    w = pairing.first
+    me = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
+    try:
+        return await commit_pairing(m, pairing, w, me, None, fresh=False, now=now)
+    except Exception:
+        log.exception("leftovers.pairing_failed", ticket_id=w.ticket_id)
+        return None
 
 
 async def _announce_wider_searches(m: Matcher, left: list[Entrant]) -> None:
     today, now = m.today(m.now()), m.now().timestamp()
-    for e in left:
-        looking_for = e.waiting(today).accepts(now, m.relax).looking_for
-        if looking_for != e.looking_for:
-            await announce_wider(m, e, looking_for)
+    wider = [(e, e.waiting(today).accepts(now, m.relax).looking_for) for e in left]
+    await asyncio.gather(*(announce_wider(m, e, lf) for e, lf in wider if lf != e.looking_for))

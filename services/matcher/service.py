@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 from services.matcher.clock import Clock, SystemClock
 from services.matcher.context import Matcher, component_log
 from services.matcher.handlers import inbox_handlers, timer_handlers
 from services.matcher.items import Tables
-from services.matcher.leftovers import pair_leftovers
+from services.matcher.leftovers import sweep_forever
 from services.matcher.outbox import Outbox
 from services.matcher.reconcile import reconcile
 from services.matcher.rooms import LiveKitRooms, NoRooms, Rooms
@@ -67,11 +68,15 @@ async def build(aws: Aws, settings: MatcherSettings, clock: Clock, rooms: Rooms)
 async def _every(
     seconds: float, work: Callable[[], Awaitable[object]], stop: asyncio.Event, name: str
 ) -> None:
+    """Run `work` every `seconds`, start to start (a slow run does not stretch the period)."""
+    started = time.monotonic()
     while not stop.is_set():
+        pause = max(0.05, seconds - (time.monotonic() - started))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+            await asyncio.wait_for(stop.wait(), pause)
         if stop.is_set():
             return
+        started = time.monotonic()
         try:
             await work()
         except Exception:
@@ -102,7 +107,7 @@ async def run(
             ]
             work.append(_every(settings.reconcile_s, lambda: reconcile(m), stop, "reconcile"))
             if settings.pool_sweep_s > 0:
-                work.append(_every(settings.pool_sweep_s, lambda: pair_leftovers(m), stop, "pool"))
+                work.append(sweep_forever(m, stop))
             await asyncio.gather(*work)
     finally:
         await rooms.close()

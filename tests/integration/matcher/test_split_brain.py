@@ -191,6 +191,12 @@ async def test_three_matchers_in_a_rolling_restart_pair_everyone_once_and_in_tim
     assert set(in_sessions.values()) == {1}
     assert all(p["state"] == "in_session" for p in people.values())
     # In time: a ticket that had to wait was paired within the thresholds + 2 s.
+    waits = [
+        seconds(t["matchedAt"]) - seconds(t["waitingSince"])
+        for t in ticket_rows
+        if "waitingSince" in t
+    ]
+    print(f"\n{len(sessions)} sessions; {len(waits)} tickets waited, longest {max(waits):.2f} s")
     late = {
         t["ticketId"]: round(seconds(t["matchedAt"]) - seconds(t["waitingSince"]), 2)
         for t in ticket_rows
