@@ -69,7 +69,7 @@ async def pair_leftovers(m: Matcher) -> float | None:
         if all(o is Outcome.MATCHED for o in outcomes):
             paired = {t for p in pairings for t in (p.first.ticket_id, p.second.ticket_id)}
             left = [e for e in snapshot if e.ticket_id not in paired]
-            await _announce_wider_searches(m, left)
+            _announce_in_background(m, left)
             return _next_widening(m, left)
     return _next_widening(m, snapshot)
 
@@ -88,6 +88,25 @@ async def _commit(m: Matcher, pairing: Pairing, now: datetime) -> Outcome | None
     except Exception:
         log.exception("leftovers.pairing_failed", ticket_id=w.ticket_id)
         return None
+
+
+_announcing: set[asyncio.Task[None]] = set()
+
+
+def _announce_in_background(m: Matcher, left: list[Entrant]) -> None:
+    """Telling people their search widened must not hold up the next pairing: it runs on its
+    own, one batch at a time per instance (a later sweep repeats what a skipped one missed)."""
+    if _announcing:
+        return
+    task = asyncio.create_task(_announce_wider_searches(m, left))
+    _announcing.add(task)
+    task.add_done_callback(_announced)
+
+
+def _announced(task: asyncio.Task[None]) -> None:
+    _announcing.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("leftovers.announce_failed", error=repr(task.exception()))
 
 
 async def _announce_wider_searches(m: Matcher, left: list[Entrant]) -> None:

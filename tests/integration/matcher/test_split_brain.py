@@ -34,8 +34,8 @@ from services.wire.names import Service
 from services.wire.tables import matcher as tables
 
 PEOPLE = 200
-BURSTS = 8
-BURST_EVERY_S = 5.0  # 5 joins/s on average, in bursts of 25
+BURSTS = 20
+BURST_EVERY_S = 2.0  # 5 joins/s on average, in bursts of 10
 RELAX_ONE_SIDED_S, RELAX_ANYONE_S = 2.0, 4.0
 SLACK_S = 2.0
 PREFIX = "split"
@@ -164,7 +164,7 @@ async def test_three_matchers_in_a_rolling_restart_pair_everyone_once_and_in_tim
             events = joins(burst * per_burst, per_burst)
             await gateway.publish_many([e for e in events if isinstance(e, TicketRequested)])
             await ledger.publish_many([e for e in events if isinstance(e, TicketFunded)])
-            if burst == 2:
+            if burst == BURSTS // 4:
                 deploy = asyncio.ensure_future(asyncio.to_thread(rolling_deploy))
             await asyncio.sleep(max(0.0, BURST_EVERY_S - (time.monotonic() - started)))
         assert deploy is not None
