@@ -53,7 +53,6 @@ def timer_handlers(m: Matcher) -> dict[str, Handler]:
         "timer.invite_expiry": invites.on_expiry_due,
         "timer.media_grace": sessions.on_media_grace_due,
         "timer.ticket_relax": tickets.on_relax_due,
-        "timer.no_show": sessions.on_no_show_due,
         "timer.ticket_abandon": presence.on_abandon_due,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}

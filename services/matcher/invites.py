@@ -235,7 +235,7 @@ async def on_accept_funded(m: Matcher, event: InviteAcceptFunded) -> None:
             *start_entries(m, plan, now, rematch=True),
         ]
         try:
-            await m.commit(event.id, items, start_actions(plan, m.settings.no_show_s))
+            await m.commit(event.id, items, start_actions(plan))
         except TransactionConflict:
             continue
         started_metrics(plan)

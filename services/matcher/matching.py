@@ -114,9 +114,7 @@ async def commit_pairing(
     if not fresh:
         items.append(waitlist.delete(m.tables.waiting, w.ticket_id))
     try:
-        done = await m.commit(
-            marker or pair_marker(plan.session_id), items, start_actions(plan, m.settings.no_show_s)
-        )
+        done = await m.commit(marker or pair_marker(plan.session_id), items, start_actions(plan))
     except TransactionConflict as exc:
         metric("PairingConflicts", 1, ticket_id=w.ticket_id, partner=partner.ticket_id)
         if any(exc.failed(i) for i in _MINE):

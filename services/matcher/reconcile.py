@@ -19,7 +19,7 @@ from services.matcher import invites
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
 from services.matcher.invite_items import OPEN
-from services.matcher.session_items import LIVE
+from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.sessions import end_session
 from services.runtime.dynamo import TransactionConflict, from_item, values
 from services.runtime.logs import metric, repair
@@ -31,7 +31,9 @@ log = component_log("reconcile")
 async def reconcile(m: Matcher) -> int:
     """One pass; returns how many things it repaired."""
     await _count_live(m)
-    return await _end_overdue_sessions(m) + await _expire_overdue_invites(m)
+    repaired = await _end_overdue_sessions(m) + await _expire_overdue_invites(m)
+    await _end_no_shows(m)
+    return repaired
 
 
 async def _count_live(m: Matcher) -> None:
@@ -53,12 +55,20 @@ async def _count_live(m: Matcher) -> None:
     metric("LiveSessions", count, "Count")
 
 
-_INDEXES = {"live": ("liveShard", "sessionId"), "open": ("openShard", "inviteId")}
+_INDEXES = {
+    "live": ("liveShard", "sessionId"),
+    "awaiting": ("awaitingShard", "sessionId"),
+    "open": ("openShard", "inviteId"),
+}
 
 
-async def _overdue(m: Matcher, table: str, index: str, shard: str, when: str) -> AsyncIterator[str]:
-    """Keys of the items in a sparse index whose time is before now - grace."""
-    cutoff = iso(m.now() - timedelta(seconds=m.settings.overdue_grace_s))
+async def _overdue(
+    m: Matcher, table: str, index: str, shard: str, when: str, after_s: float | None = None
+) -> AsyncIterator[str]:
+    """Keys of the items in a sparse index whose time is before now - `after_s` (by default
+    the grace a late timer gets)."""
+    after_s = m.settings.overdue_grace_s if after_s is None else after_s
+    cutoff = iso(m.now() - timedelta(seconds=after_s))
     hash_attr, key_attr = _INDEXES[index]
     kwargs: dict[str, Any] = {
         "TableName": table,
@@ -84,6 +94,22 @@ async def _end_overdue_sessions(m: Matcher) -> int:
             repair("session_overdue", session_id=session_id)
             log.warning("session.overdue_ended", session_id=session_id)
     return repaired
+
+
+async def _end_no_shows(m: Matcher) -> None:
+    """A session the two have not both connected to `no_show_s` after its start ends free:
+    the one who came can look for someone else at once. (Not a repair: this is how a no-show
+    ends, found through the `awaiting` index rather than a timer per session.)"""
+    sessions = m.tables.sessions
+    after = m.settings.no_show_s
+    async for session_id in _overdue(m, sessions, "awaiting", AWAITING, "startsAt", after):
+        s = await m.store.session(session_id)
+        if s is None or s.status != "live" or s.connected_at is not None:
+            continue  # the index lags a little behind the table
+        marker = derive_id("reconcile.no_show", session_id)
+        if await end_session(m, session_id, "cancelled", marker):
+            metric("NoShows", 1, session_id=session_id, joined=sorted(s.in_room))
+            log.info("session.no_show", session_id=session_id, joined=sorted(s.in_room))
 
 
 async def _expire_overdue_invites(m: Matcher) -> int:

@@ -12,6 +12,7 @@ from services.matcher.rules import SessionPlan
 from services.runtime.dynamo import to_item, values
 
 LIVE = "live"  # `liveShard` while a session is live: the sparse `live` index's one key
+AWAITING = "awaiting"  # `awaitingShard` until both are connected: the `awaiting` index's key
 
 
 # Sessions, and each person's history row.
@@ -25,6 +26,7 @@ def session_start(t: Tables, plan: SessionPlan, history_days: int) -> list[Entry
         "sessionId": plan.session_id,
         "status": "live",
         "liveShard": LIVE,
+        "awaitingShard": AWAITING,
         "participants": [
             {"userId": x.user_id, "holdId": x.hold_id, "minutes": x.minutes} for x in p
         ],
@@ -77,7 +79,7 @@ def session_end(
         update_entry(
             t.sessions,
             {"sessionId": session_id},
-            f"SET {assign(fields)} REMOVE liveShard",
+            f"SET {assign(fields)} REMOVE liveShard, awaitingShard",
             "#status = :live",
             values(**fields, live="live"),
             aliases(fields),

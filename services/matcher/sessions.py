@@ -28,7 +28,7 @@ from services.wire.events.gateway import (
     SessionStopRequested,
 )
 from services.wire.events.matcher import EndReason
-from services.wire.events.timers import MediaGraceDue, NoShowDue, SessionEndDue
+from services.wire.events.timers import MediaGraceDue, SessionEndDue
 
 log = component_log("sessions")
 
@@ -45,7 +45,7 @@ def start_entries(m: Matcher, plan: SessionPlan, now: datetime, *, rematch: bool
     ]
 
 
-def start_actions(plan: SessionPlan, no_show_s: float) -> list[Action]:
+def start_actions(plan: SessionPlan) -> list[Action]:
     """The end timer and the news; the room (livekit mode) is created right after, in a stage
     of its own (`Matcher.commit`) — LiveKit would create it on first join anyway, the call
     only sets how long an empty room lives."""
@@ -58,14 +58,6 @@ def start_actions(plan: SessionPlan, no_show_s: float) -> list[Action]:
         due_at=plan.ends_at,
     )
     actions.append(outbox.timer(end, plan.ends_at))
-    no_show_at = plan.starts_at + timedelta(seconds=no_show_s)
-    if no_show_at < plan.ends_at:
-        no_show = NoShowDue(
-            id=derive_id("timer.no_show", plan.session_id),
-            session_id=plan.session_id,
-            due_at=no_show_at,
-        )
-        actions.append(outbox.timer(no_show, no_show_at))
     actions.append(outbox.publish(plan.started()))
     return actions
 
@@ -171,7 +163,7 @@ async def on_media_joined(m: Matcher, event: MediaParticipantJoined) -> None:
             await m.store.db.update_item(
                 TableName=m.tables.sessions,
                 Key=to_item({"sessionId": event.session_id}),
-                UpdateExpression="SET connectedAt = :now",
+                UpdateExpression="SET connectedAt = :now REMOVE awaitingShard",
                 ConditionExpression="#status = :live AND attribute_not_exists(connectedAt)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values(live="live", now=iso(m.now())),
@@ -179,18 +171,6 @@ async def on_media_joined(m: Matcher, event: MediaParticipantJoined) -> None:
         except Exception as exc:
             if not is_condition_failure(exc):
                 raise
-
-
-async def on_no_show_due(m: Matcher, timer: NoShowDue) -> None:
-    """Someone never connected within the window: end it free, so the one who came can look
-    for someone else at once."""
-    s = await m.store.session(timer.session_id)
-    if s is None or s.status != "live" or s.connected_at is not None:
-        return
-    if await rearm_if_early(m, timer, timer.due_at):
-        return
-    if await end_session(m, timer.session_id, "cancelled", timer.id):
-        metric("NoShows", 1, session_id=timer.session_id, joined=sorted(s.in_room))
 
 
 async def on_media_left(m: Matcher, event: MediaParticipantLeft) -> None:

@@ -51,14 +51,6 @@ class TicketRelaxDue(_Timer):
     pool: str
 
 
-class NoShowDue(_Timer):
-    """A session's no-show window is over: if both people are not yet connected, it ends
-    free of charge."""
-
-    TYPE: ClassVar[str] = "timer.no_show"
-    session_id: EntityId
-
-
 class TicketAbandonDue(_Timer):
     """The person waiting with this ticket closed their last tab a while ago."""
 
@@ -72,6 +64,5 @@ EVENTS: tuple[type[Event], ...] = (
     InviteExpiryDue,
     MediaGraceDue,
     TicketRelaxDue,
-    NoShowDue,
     TicketAbandonDue,
 )

@@ -22,8 +22,13 @@ SESSIONS = Table(
     logical="matcher-sessions",
     writer=M,
     hash_key=Key("sessionId"),
-    # Sparse: only live sessions carry `liveShard`, so the reconciler finds overdue ones.
-    indexes=(Index("live", Key("liveShard"), Key("endsAt")),),
+    # Sparse: only live sessions carry `liveShard` (the reconciler finds overdue ones), and
+    # only live sessions the two are not yet both connected to carry `awaitingShard`
+    # (no-shows), so neither query reads more than it acts on.
+    indexes=(
+        Index("live", Key("liveShard"), Key("endsAt")),
+        Index("awaiting", Key("awaitingShard"), Key("startsAt")),
+    ),
     readers=frozenset({G}),
     doc="Session state machine: live → ended; participants, startsAt, endsAt, room.",
 )

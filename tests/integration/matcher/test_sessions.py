@@ -200,7 +200,7 @@ async def test_a_livekit_outage_holds_back_neither_the_news_nor_the_end_timer(
 async def test_minutes_count_from_when_both_are_connected_and_a_no_show_ends_free(
     stack: Stack, aws: Aws
 ) -> None:
-    async with matcher(aws, settings_for(stack, no_show_s=5)) as m:
+    async with matcher(aws, settings_for(stack, no_show_s=5, reconcile_s=1)) as m:
         started = await _start(m)
         await m.send(MediaParticipantJoined(session_id=started.session_id, user_id="alice"))
         (ended,) = await m.notifier.wait_for("session.ended", timeout_s=30)  # bob never came
