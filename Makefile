@@ -26,9 +26,10 @@ $(VENV)/.installed-run: pyproject.toml
 	$(PY) -c "import services, moto, aioboto3"
 	touch $@
 
-# Testing adds the test and infra toolchain (pytest, playwright, mypy, stubs, pulumi-aws).
+# Testing adds the test and infra toolchain (pytest, playwright, mypy, stubs, pulumi-aws)
+# and the load generator's plotting.
 $(VENV)/.installed: $(VENV)/.installed-run
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[local,dev,infra]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[local,dev,infra,load]' 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import services, moto, aioboto3, pulumi_aws, playwright"
 	touch $@
 
