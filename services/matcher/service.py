@@ -83,6 +83,17 @@ async def _every(
             log.exception("matcher.background_failed", task=name)
 
 
+async def _recover(m: Matcher) -> int:
+    """Carry out what a previous run committed but did not announce. A failure here (AWS
+    unreachable, a permission missing) must not crash-loop the task: the periodic sweep
+    tries again, and the inbox is served meanwhile."""
+    try:
+        return await m.outbox.sweep()
+    except Exception:
+        log.exception("matcher.recovery_deferred")
+        return 0
+
+
 async def run(
     settings: MatcherSettings,
     stop: asyncio.Event,
@@ -95,7 +106,7 @@ async def run(
     try:
         async with Aws(settings) as aws:
             m = await build(aws, settings, clock, rooms)
-            flushed = await m.outbox.sweep()
+            flushed = await _recover(m)
             log.info("matcher.ready", recovered=flushed)
             inbox = await inbox_consumer(aws, Service.MATCHER, inbox_handlers(m))
             timers = await timer_consumer(aws, Service.MATCHER, timer_handlers(m))
