@@ -18,7 +18,6 @@ from typing import Any
 from moto import backends
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
-from werkzeug.serving import WSGIRequestHandler
 
 from services.devstack import moto_transactions
 
@@ -39,10 +38,6 @@ moto_transactions.install()
 # of the server's samples, for output that goes nowhere), and the request router listing
 # moto's package folder on disk for every request, under a global lock (~8 %).
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-# And a new TCP connection for every call: werkzeug answers HTTP/1.0 unless told otherwise,
-# so the clients' connection pools never reuse a connection (accept, selector, close each
-# time, ~20 % of samples). AWS keeps connections alive; so does the embedded one.
-WSGIRequestHandler.protocol_version = "HTTP/1.1"
 _MODULES = tuple(backends.list_of_moto_modules())
 backends.list_of_moto_modules = lambda: _MODULES
 
@@ -56,6 +51,66 @@ def enforce_iam() -> None:
 
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # every request is signed by a known identity
     seed(iam_backends[DEFAULT_ACCOUNT_ID]["aws"], "us-east-1")
+    _let_people_sign_in()
+    _answer_preflights()
+
+
+# What a person's browser calls on Cognito carries no AWS signature (in AWS too: these
+# operations are authorised by the user pool's client id or the person's own token).
+_PUBLIC_COGNITO = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "GetUser",
+        "GlobalSignOut",
+        "RevokeToken",
+        "SignUp",
+        "ConfirmSignUp",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "ChangePassword",
+    }
+)
+
+
+def _answer_preflights() -> None:
+    """A browser asks before it calls Cognito from the page (CORS preflight, unsigned). moto
+    routes such a request to its S3 backend, whose IAM check fails on the missing signature
+    with a 500; the embedded AWS answers preflights itself, as AWS's endpoints do."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    dispatch = DomainDispatcherApplication.__call__
+
+    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") != "OPTIONS":
+            return dispatch(self, environ, start_response)
+        headers = [
+            ("Access-Control-Allow-Origin", environ.get("HTTP_ORIGIN", "*")),
+            ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"),
+            (
+                "Access-Control-Allow-Headers",
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "*"),
+            ),
+            ("Access-Control-Max-Age", "600"),
+            ("Content-Length", "0"),
+        ]
+        start_response("200 OK", headers)
+        return [b""]
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+
+
+def _let_people_sign_in() -> None:
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    checked = CognitoIdpResponse._authenticate_and_authorize_normal_action
+
+    def authorise(self: Any, resource: str = "*") -> None:
+        if self._get_action() in _PUBLIC_COGNITO:
+            return
+        checked(self, resource)
+
+    CognitoIdpResponse._authenticate_and_authorize_normal_action = authorise  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
