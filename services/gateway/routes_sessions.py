@@ -231,7 +231,7 @@ OPERATIONS = (
         handler=report_connected,
         reply=SessionRef,
         status=202,
-        rule="session",
+        rule="signal",  # part of setting up the call, like the signalling around it
         problems=(*_SESSION_PROBLEMS, (409, "wrong-media-mode")),
         description="Minutes are charged from the moment both people are connected; a session "
         "the two never both connect to within the no-show window ends free of charge.",

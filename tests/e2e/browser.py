@@ -113,6 +113,14 @@ class Person:
         )
         return int(value)
 
+    async def connection_reported(self, timeout_s: float = 30) -> None:
+        """Until this page has told the server its call is connected (minutes count from when
+        both have)."""
+        await self.page.wait_for_function(
+            "() => !!(window.__parley && window.__parley.connectedReported)",
+            timeout=timeout_s * 1000,
+        )
+
     async def seconds_left(self) -> int:
         return int(await self.by("countdown").get_attribute("data-seconds") or "-1")
 

@@ -36,6 +36,9 @@ async def test_person_without_points_is_told_why_and_when(
             await expect(p.by("in-call")).to_be_visible(timeout=30_000)
         # One point buys one minute: both countdowns start at or below 1:00.
         assert 0 < await alice.seconds_left() <= 60
+        # It is paid for once both are connected (a call stopped before that is free).
+        for p in (alice, bob):
+            await p.connection_reported()
         await bob.by("stop").click()
         await expect(alice.by("summary")).to_be_visible(timeout=30_000)
         await alice.by("back-home").click()

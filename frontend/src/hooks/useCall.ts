@@ -66,9 +66,12 @@ export function useCall(session: LiveSession) {
                 // Minutes are charged from when both are connected: say so once (LiveKit's
                 // webhooks tell the server in livekit mode).
                 reported = true;
-                api.reportConnected(sessionId).catch(() => {
-                  reported = false; // a later reconnect reports again
-                });
+                api.reportConnected(sessionId).then(
+                  () => exposeForTests({ connectedReported: sessionId }),
+                  () => {
+                    reported = false; // a later reconnect reports again
+                  },
+                );
               }
             },
             onLocalStream: (s) => !cancelled && setLocal(s),

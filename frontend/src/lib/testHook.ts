@@ -9,6 +9,8 @@ export interface ParleyTestHook {
   alerted?: string | null;
   /** The partner's microphone and camera, as their page last said. */
   partner?: { mic: boolean; cam: boolean };
+  /** The session whose connection this page has reported (direct mode). */
+  connectedReported?: string | null;
 }
 
 declare global {
