@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from datetime import datetime
 
@@ -43,7 +44,9 @@ async def sweep_forever(m: Matcher, stop: asyncio.Event) -> None:
             log.exception("leftovers.sweep_failed")
         pause = period - (time.monotonic() - began)
         if next_due is not None:
-            pause = min(pause, next_due - m.now().timestamp() + 0.02)
+            # Instances wake a little apart: the first commits, the others then read the pair
+            # gone instead of committing it again.
+            pause = min(pause, next_due - m.now().timestamp() + random.uniform(0.02, 0.2))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), max(0.05, pause))
 

@@ -221,11 +221,12 @@ async def on_relax_due(m: Matcher, timer: TicketRelaxDue) -> None:
 async def announce_wider(m: Matcher, e: Entrant, looking_for: LookingFor) -> None:
     """Someone's search widened with time: record it and tell them (once per level, however
     many instances notice)."""
+    # Every instance's sweep notices at the same moment: one cheap conditional write decides
+    # which of them announces, so the others cost no transaction.
+    if not await m.waitlist.claim_level(e.ticket_id, looking_for):
+        return
     now = m.now()
-    items = [
-        ticket_looking_for(m.tables, e.ticket_id, looking_for, now),
-        waitlist.looking_for(m.tables.waiting, e.ticket_id, looking_for),
-    ]
+    items = [ticket_looking_for(m.tables, e.ticket_id, looking_for, now)]
     w = e.waiting(m.today(now))
     marker = derive_id("ticket.widened", e.ticket_id, looking_for)
     with contextlib.suppress(TransactionConflict):  # it stopped waiting meanwhile

@@ -113,19 +113,6 @@ def delete(table: str, ticket_id: str) -> Entry:
     return {"Delete": {"TableName": table, "Key": to_item(key)}}
 
 
-def looking_for(table: str, ticket_id: str, level: str) -> Entry:
-    key = {"shard": shard_of(ticket_id), "ticketId": ticket_id}
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": to_item(key),
-            "UpdateExpression": "SET lookingFor = :lf",
-            "ConditionExpression": "attribute_exists(ticketId)",
-            "ExpressionAttributeValues": values(lf=level),
-        }
-    }
-
-
 class Waitlist:
     def __init__(self, db: DynamoDBClient, table: str) -> None:
         self._db = db
@@ -151,6 +138,23 @@ class Waitlist:
             if "LastEvaluatedKey" not in resp:
                 return out
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    async def claim_level(self, ticket_id: str, level: str) -> bool:
+        """Record that `level` is being announced for a waiting ticket; False if it was already
+        (or the ticket no longer waits)."""
+        try:
+            await self._db.update_item(
+                TableName=self.table,
+                Key=to_item({"shard": shard_of(ticket_id), "ticketId": ticket_id}),
+                UpdateExpression="SET lookingFor = :lf",
+                ConditionExpression="attribute_exists(ticketId) AND lookingFor <> :lf",
+                ExpressionAttributeValues=values(lf=level),
+            )
+        except Exception as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     async def learn(self, ticket_id: str, *, avoid: str | None, met: str | None, day: str) -> None:
         """Teach a waiting item a block or today's meeting its person had (found when a
