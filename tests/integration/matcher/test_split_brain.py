@@ -74,6 +74,8 @@ class Fleet:
                 "PARLEY_SHUTDOWN_TIMEOUT_S": "5",
                 "PARLEY_RELAX_ONE_SIDED_S": str(RELAX_ONE_SIDED_S),
                 "PARLEY_RELAX_ANYONE_S": str(RELAX_ANYONE_S),
+                # Nobody connects media here: keep the no-show end away from the checks.
+                "PARLEY_NO_SHOW_S": "600",
                 "PARLEY_CONNECTIONS_ENDPOINT_URL": "http://127.0.0.1:9",  # nobody is online
             }
         )
