@@ -34,7 +34,9 @@ def _env_int(name: str, default: int) -> int:
     return int(raw)
 
 
-def service_env(moto_url: str, prefix: str, http_port: int, pool: UserPool) -> dict[str, str]:
+def service_env(
+    moto_url: str, prefix: str, http_port: int, pool: UserPool, dynamodb_url: str | None = None
+) -> dict[str, str]:
     defaults = {
         "PARLEY_NAME_PREFIX": prefix,
         "PARLEY_AWS_ENDPOINT_URL": moto_url,
@@ -52,6 +54,8 @@ def service_env(moto_url: str, prefix: str, http_port: int, pool: UserPool) -> d
         "PARLEY_MEDIA_MODE": "direct",
         "PARLEY_STATIC_DIR": str(Path("frontend/dist").resolve()),
     }
+    if dynamodb_url:
+        defaults["PARLEY_AWS_DYNAMODB_ENDPOINT_URL"] = dynamodb_url
     # Anything the person set explicitly (short timeouts for tests, say) wins.
     env = {k: os.environ.get(k, v) for k, v in defaults.items()}
     env |= {k: v for k, v in os.environ.items() if k.startswith("PARLEY_")}
@@ -73,7 +77,7 @@ def wait_healthy(url: str, children: list[Child], timeout_s: float = 60.0) -> bo
     return False
 
 
-def banner(http_port: int, moto_url: str, started_in: float) -> str:
+def banner(http_port: int, moto_url: str, started_in: float, dynamodb_url: str | None) -> str:
     people = ", ".join(DEMO_PEOPLE)
     return (
         "\n"
@@ -82,7 +86,8 @@ def banner(http_port: int, moto_url: str, started_in: float) -> str:
         f"    sign in as  {people} — password {DEMO_PASSWORD}\n"
         f"    API docs    http://127.0.0.1:{http_port}/v1/openapi.json\n"
         f"    local AWS   {moto_url}\n"
-        "  Ctrl-C stops everything.\n"
+        + (f"    DynamoDB    {dynamodb_url}\n" if dynamodb_url else "")
+        + "  Ctrl-C stops everything.\n"
     )
 
 
@@ -90,6 +95,9 @@ def main() -> int:
     started = time.monotonic()
     http_port = _env_int("PARLEY_HTTP_PORT", 8080)
     moto_port = _env_int("PARLEY_MOTO_PORT", 4566)
+    # DynamoDB in an embedded AWS process of its own: moto answers every call of a process
+    # under one interpreter lock, and DynamoDB is over half the calls (docs/benchmarks.md).
+    dynamodb_port = _env_int("PARLEY_MOTO_DYNAMODB_PORT", 4567)  # 0: DynamoDB in the one process
     prefix = os.environ.get("PARLEY_NAME_PREFIX", "parley-dev")
     try:
         instances = parse_instances(os.environ.get("PARLEY_INSTANCES", ""), SERVICES)
@@ -102,6 +110,7 @@ def main() -> int:
     try:
         ensure_port_free(http_port, "gateway")
         moto = MotoServer(moto_port).start()
+        dynamodb = MotoServer(dynamodb_port).start() if dynamodb_port else None
     except PortBusy as exc:
         print(f"parley: {exc}", file=sys.stderr)
         return 1
@@ -115,9 +124,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        provision(moto.url, prefix)
+        dynamodb_url = dynamodb.url if dynamodb else None
+        provision(moto.url, prefix, dynamodb_url=dynamodb_url)
         pool = provision_user_pool(moto.url, prefix)
-        env = service_env(moto.url, prefix, http_port, pool)
+        env = service_env(moto.url, prefix, http_port, pool, dynamodb_url)
         for name in SERVICES:
             for tag in instance_tags(name, instances[name]):
                 own = env | local_iam.process_env(Service(name))
@@ -128,7 +138,7 @@ def main() -> int:
             gone = [c.name for c in children if not c.alive()]
             print(f"parley: the stack did not become healthy (stopped: {gone})", file=sys.stderr)
             return 1
-        print(banner(http_port, moto.url, time.monotonic() - started), flush=True)
+        print(banner(http_port, moto.url, time.monotonic() - started, dynamodb_url), flush=True)
         supervisor = Supervisor(children)
         while not stopping:
             supervisor.tick()
@@ -138,6 +148,8 @@ def main() -> int:
     finally:
         stop_all(children)
         moto.stop()
+        if dynamodb:
+            dynamodb.stop()
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ class Launched:
     env: dict[str, str] = field(default_factory=dict)
     # Start from a clean slate of PARLEY_* settings (tests), or keep the caller's (tools).
     keep_parley_env: bool = True
+    # DynamoDB in an embedded AWS process of its own on this port (None: in the one process).
+    dynamodb_port: int | None = None
     proc: subprocess.Popen[str] | None = None
     log: list[str] = field(default_factory=list)
 
@@ -39,6 +41,10 @@ class Launched:
     def moto_url(self) -> str:
         return f"http://127.0.0.1:{self.moto_port}"
 
+    @property
+    def dynamodb_url(self) -> str:
+        return f"http://127.0.0.1:{self.dynamodb_port}" if self.dynamodb_port else self.moto_url
+
     def start(self, timeout_s: float = 90) -> Launched:
         dropped = ("AWS_",) if self.keep_parley_env else ("PARLEY_", "AWS_")
         env = {
@@ -46,6 +52,7 @@ class Launched:
             **self.env,
             "PARLEY_HTTP_PORT": str(self.http_port),
             "PARLEY_MOTO_PORT": str(self.moto_port),
+            "PARLEY_MOTO_DYNAMODB_PORT": str(self.dynamodb_port or 0),
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.devstack"],

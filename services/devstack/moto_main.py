@@ -19,7 +19,7 @@ from moto import backends
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 
-from services.devstack import moto_transactions
+from services.devstack import call_counter, moto_transactions
 
 _lock = threading.Lock()
 _call_action = DynamoHandler.call_action
@@ -118,4 +118,5 @@ if __name__ == "__main__":
 
     if enforcing():
         enforce_iam()
+    call_counter.install()
     main()

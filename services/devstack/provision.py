@@ -38,10 +38,13 @@ class Provisioned:
     queue_urls: dict[str, str]
 
 
-def provision(endpoint_url: str, prefix: str, region: str = "us-east-1") -> Provisioned:
-    """Create every table, queue, topic and subscription of `topology(prefix)` (idempotent)."""
+def provision(
+    endpoint_url: str, prefix: str, region: str = "us-east-1", dynamodb_url: str | None = None
+) -> Provisioned:
+    """Create every table, queue, topic and subscription of `topology(prefix)` (idempotent);
+    the tables on `dynamodb_url` when DynamoDB runs as a process of its own."""
     topo = topology(prefix)
-    ddb: DynamoDBClient = clients(endpoint_url, region, "dynamodb")
+    ddb: DynamoDBClient = clients(dynamodb_url or endpoint_url, region, "dynamodb")
     sqs: SQSClient = clients(endpoint_url, region, "sqs")
     sns: SNSClient = clients(endpoint_url, region, "sns")
 

@@ -16,6 +16,9 @@ def parse(argv: list[str] | None = None) -> LoadConfig:
     p = argparse.ArgumentParser(prog="python -m services.loadgen", description=__doc__)
     p.add_argument("--base-url", default="http://127.0.0.1:8080", help="the gateway")
     p.add_argument("--moto-url", default="http://127.0.0.1:4566", help="the embedded AWS")
+    p.add_argument(
+        "--dynamodb-url", help="the embedded DynamoDB, when it runs apart (default: --moto-url)"
+    )
     p.add_argument("--people", type=int, default=24)
     p.add_argument("--joins-per-s", type=float, default=5.0)
     p.add_argument("--seconds", type=float, default=60.0)

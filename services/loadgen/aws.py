@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+from collections import Counter
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from services.devstack.call_counter import PATH as CALLS_PATH
 from services.devstack.local_iam import admin_keys
+from services.wire.names import Service
 
 _CONFIG = Config(retries={"max_attempts": 3}, max_pool_connections=16)
 # A table every stack has, to find the stack's name prefix from the table list.
 _MARKER = "-ledger-holds"
+_SERVICES = frozenset(s.value for s in Service)
 
 
 def admin_credentials() -> tuple[str, str]:
@@ -43,3 +49,32 @@ def find_prefix(moto_url: str, region: str) -> str:
     if len(prefixes) != 1:
         raise RuntimeError(f"found stacks {prefixes} on {moto_url}: name one with --prefix")
     return prefixes[0]
+
+
+def call_counts(*urls: str) -> Counter[str]:
+    """What the embedded AWS processes have answered so far, by "caller aws Operation"
+    (services/devstack/call_counter.py); empty where a server does not count."""
+    total: Counter[str] = Counter()
+    for url in dict.fromkeys(urls):
+        try:
+            with urllib.request.urlopen(f"{url}{CALLS_PATH}", timeout=5) as resp:
+                total.update(json.load(resp).get("calls", {}))
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def per_conversation(calls: Counter[str], conversations: int) -> dict[str, Any]:
+    """Calls of the services (not the generator's own) per conversation, by service and by
+    operation."""
+    services = Counter({k: v for k, v in calls.items() if k.split(" ", 1)[0] in _SERVICES})
+    n = max(conversations, 1)
+    by_service: Counter[str] = Counter()
+    for key, v in services.items():
+        by_service[key.split(" ", 1)[0]] += v
+    return {
+        "conversations": conversations,
+        "total": round(sum(services.values()) / n, 1),
+        "by_service": {k: round(v / n, 1) for k, v in by_service.most_common()},
+        "by_operation": {k: round(v / n, 2) for k, v in services.most_common()},
+    }

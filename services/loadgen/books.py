@@ -138,9 +138,11 @@ def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class BookReader:
-    def __init__(self, moto_url: str, region: str, prefix: str) -> None:
+    def __init__(
+        self, moto_url: str, region: str, prefix: str, dynamodb_url: str | None = None
+    ) -> None:
         self.prefix = prefix
-        self._ddb = admin_client(moto_url, region, "dynamodb")
+        self._ddb = admin_client(dynamodb_url or moto_url, region, "dynamodb")
         self._sqs = admin_client(moto_url, region, "sqs")
 
     def scan(self, logical: str) -> list[dict[str, Any]]:

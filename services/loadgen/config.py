@@ -50,10 +50,19 @@ class LoadConfig:
     plot: Path | None = None
     json_out: Path | None = None
     seed: int | None = None
+    # DynamoDB's embedded AWS when it runs as a process of its own; else the moto URL.
+    dynamodb_url: str | None = None
+
+    @property
+    def tables_url(self) -> str:
+        return self.dynamodb_url or self.moto_url
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", require_loopback(self.base_url))
         object.__setattr__(self, "moto_url", require_loopback(self.moto_url))
+        object.__setattr__(
+            self, "dynamodb_url", require_loopback(self.dynamodb_url or self.moto_url)
+        )
         if not 2 <= self.people <= 999:
             raise ValueError("people: between 2 and 999")
         if not 0 < self.joins_per_s <= 1000:

@@ -19,11 +19,15 @@ LOAD_ENV = {"PARLEY_DAILY_POINTS": "600"}
 
 
 def stack() -> Launched:
-    """On PARLEY_HTTP_PORT / PARLEY_MOTO_PORT if set, else on free ports."""
+    """On PARLEY_HTTP_PORT / PARLEY_MOTO_PORT / PARLEY_MOTO_DYNAMODB_PORT if set, else on free
+    ports; DynamoDB in an embedded AWS process of its own, as `make dev` runs it
+    (PARLEY_MOTO_DYNAMODB_PORT=0 keeps it in the one process)."""
+    dynamodb = os.environ.get("PARLEY_MOTO_DYNAMODB_PORT")
     return Launched(
         int(os.environ.get("PARLEY_HTTP_PORT") or free_port()),
         int(os.environ.get("PARLEY_MOTO_PORT") or free_port()),
         {k: v for k, v in LOAD_ENV.items() if k not in os.environ},
+        dynamodb_port=free_port() if dynamodb is None else int(dynamodb) or None,
     )
 
 
@@ -32,7 +36,8 @@ def main(argv: list[str]) -> int:
     print(f"loadgen: starting the local stack (gateway :{local.http_port})", flush=True)
     local.start(timeout_s=120)
     try:
-        return loadgen.main([f"--base-url={local.url}", f"--moto-url={local.moto_url}", *argv])
+        urls = [f"--base-url={local.url}", f"--moto-url={local.moto_url}"]
+        return loadgen.main([*urls, f"--dynamodb-url={local.dynamodb_url}", *argv])
     finally:
         local.stop()
 

@@ -52,6 +52,15 @@ def text(s: dict[str, Any]) -> str:
         f"settled in {books['settled_in_s']:.1f} s)",
     ]
     lines += [f"     ! {p}" for p in books["problems"]]
+    calls = s.get("aws_calls") or {}
+    if calls.get("total"):
+        by = ", ".join(f"{k} {v:g}" for k, v in calls["by_service"].items())
+        top = ", ".join(f"{k} {v:g}" for k, v in list(calls["by_operation"].items())[:8])
+        lines += [
+            f"   AWS calls / conv.   {calls['total']:g} ({by}; {calls['conversations']} "
+            f"conversations, from the embedded AWS's own count)",
+            f"     most              {top}",
+        ]
     return "\n".join(lines)
 
 

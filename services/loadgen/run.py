@@ -7,12 +7,13 @@ import os
 import random
 import resource
 import time
+from collections import Counter
 from typing import Any
 
 import aiohttp
 
 from services.loadgen.api import Api, open_socket
-from services.loadgen.aws import find_prefix
+from services.loadgen.aws import call_counts, find_prefix, per_conversation
 from services.loadgen.books import BookReader, Books, PersonView
 from services.loadgen.config import LoadConfig, ws_url
 from services.loadgen.pacer import Pacer
@@ -53,22 +54,28 @@ async def _connect(
     return people
 
 
-async def _settle(cfg: LoadConfig, people: list[SimPerson], reader: BookReader) -> Books:
-    """Wind everyone down, then check the books until they are right or time is up."""
+async def _settle(
+    cfg: LoadConfig, people: list[SimPerson], reader: BookReader
+) -> tuple[Books, Counter[str]]:
+    """Wind everyone down, then check the books until they are right or time is up. Also the
+    embedded AWS's call count once all is quiet, before the books' own reads."""
     deadline = time.monotonic() + cfg.settle_s
     books = Books(problems=["not checked"])
+    calls: Counter[str] = Counter()
     while True:
         quiet = await asyncio.gather(*(p.wind_down() for p in people))
         if all(quiet):
+            if not calls:
+                calls = await asyncio.to_thread(call_counts, cfg.moto_url, cfg.tables_url)
             views = await asyncio.gather(*(_view(p) for p in people))
             books = await asyncio.to_thread(reader.check, list(views))
             if books.ok:
-                return books
+                return books, calls
         elif time.monotonic() > deadline:
             busy = [p.name for p, q in zip(people, quiet, strict=True) if not q]
             books.problems = [f"still busy after {cfg.settle_s:.0f} s: {busy}"]
         if time.monotonic() > deadline:
-            return books
+            return books, calls
         await asyncio.sleep(SETTLE_POLL_S)
 
 
@@ -93,8 +100,8 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
     auth = await asyncio.to_thread(stack_auth, cfg.base_url)
     prefix = cfg.prefix
     if not prefix:
-        prefix = await asyncio.to_thread(find_prefix, cfg.moto_url, auth.region)
-    reader = BookReader(cfg.moto_url, auth.region, prefix)
+        prefix = await asyncio.to_thread(find_prefix, cfg.tables_url, auth.region)
+    reader = BookReader(cfg.moto_url, auth.region, prefix, cfg.tables_url)
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=4 * cfg.people + 16)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
@@ -105,6 +112,7 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
         try:
             tasks = [asyncio.create_task(p.read()) for p in people]
             tasks += [asyncio.create_task(p.ping()) for p in people]
+            calls_before = await asyncio.to_thread(call_counts, cfg.moto_url, cfg.tables_url)
             rec.start()
             probe = HopProbe(cfg.moto_url, auth.region, cfg.probe_every_s, rec.probe)
             await asyncio.to_thread(probe.start)
@@ -118,7 +126,7 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
             cpu_load = _cpu_s() - cpu_before
             _say(f"load over after {rec.stopped - rec.started:.1f} s; settling and checking books")
             settling = time.monotonic()
-            books = await _settle(cfg, people, reader)
+            books, calls = await _settle(cfg, people, reader)
             settled_in = time.monotonic() - settling
         finally:
             if probe is not None:
@@ -145,5 +153,7 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
         "settled_in_s": settled_in,
         **books.facts,
     }
+    sessions = int(books.facts.get("sessions") or summary["counts"]["matches_both_told"])
+    summary["aws_calls"] = per_conversation(calls - calls_before, sessions)
     summary["series"] = {"both_told": rec.both_told, "hop": rec.hop}
     return summary

@@ -43,16 +43,19 @@ class Aws:
         self.sns: SNSClient
         self.dynamodb: DynamoDBClient
 
-    def client_kwargs(self) -> dict[str, Any]:
+    def client_kwargs(self, name: str = "") -> dict[str, Any]:
         kwargs: dict[str, Any] = {"config": _CONFIG, "region_name": self.settings.aws_region}
-        if self.settings.aws_endpoint_url:
-            kwargs["endpoint_url"] = self.settings.aws_endpoint_url
+        endpoint = self.settings.aws_endpoint_url
+        if name == "dynamodb" and self.settings.aws_dynamodb_endpoint_url:
+            endpoint = self.settings.aws_dynamodb_endpoint_url
+        if endpoint:
+            kwargs["endpoint_url"] = endpoint
         return kwargs
 
     async def client(self, name: str) -> Any:
         """Open another client (closed with the others)."""
         client = await self._stack.enter_async_context(
-            self._session.client(name, **self.client_kwargs())  # type: ignore[call-overload]
+            self._session.client(name, **self.client_kwargs(name))  # type: ignore[call-overload]
         )
         record_to, service = aws_calls.recording(), self.service
         if record_to and service:

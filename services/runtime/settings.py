@@ -24,6 +24,8 @@ class BaseServiceSettings(BaseSettings):
     aws_account_id: str = Field("123456789012", pattern=r"^\d{12}$")
     # Set locally to the embedded AWS (moto server); unset in AWS.
     aws_endpoint_url: str | None = None
+    # Locally, DynamoDB may run as an embedded AWS process of its own (its own core and lock).
+    aws_dynamodb_endpoint_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

@@ -1,9 +1,11 @@
 """The load generator, end to end: a short run against the local stack as `make dev` starts it.
 
-Eight people at 2 joins/s for 15 s through the real gateway and WebSocket: the run must
-complete with matches measured on both sides, the hop probe must have samples, no request may
-have failed on the server's side, and the books must be right afterwards. And the books check
-reads the real tables: someone left waiting is an open hold, ticket and waiting item.
+Eight people at 2 joins/s for 15 s through the real gateway and WebSocket, DynamoDB in an
+embedded AWS process of its own as `make load` runs it: the run must complete with matches
+measured on both sides, the hop probe must have samples, the embedded AWS must have counted
+every service's calls, no request may have failed on the server's side, and the books must
+be right afterwards. And the books check reads the real tables: someone left waiting is an
+open hold, ticket and waiting item.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Any
 
 import pytest
 
+from services.devstack.embedded_aws import free_port
 from services.loadgen.__main__ import main
+from services.loadgen.aws import admin_client
 from services.loadgen.books import BookReader
 from services.loadgen.people import sign_in_people, stack_auth
 from tests.e2e.stack import LocalStack, new_stack
@@ -28,7 +32,9 @@ pytestmark = pytest.mark.benchmark
 
 @pytest.fixture(scope="module")
 def load_stack() -> Iterator[LocalStack]:
-    stack = new_stack(PARLEY_DAILY_POINTS="600").start()
+    stack = new_stack(PARLEY_DAILY_POINTS="600")
+    stack.dynamodb_port = free_port()
+    stack.start()
     yield stack
     stack.stop()
 
@@ -41,6 +47,7 @@ def test_a_short_run_matches_people_and_leaves_the_books_right(
     argv = [
         f"--base-url={load_stack.url}",
         f"--moto-url={load_stack.moto_url}",
+        f"--dynamodb-url={load_stack.dynamodb_url}",
         "--people=8",
         "--joins-per-s=2",
         "--seconds=15",
@@ -68,6 +75,9 @@ def test_a_short_run_matches_people_and_leaves_the_books_right(
     # exactly that); one stopped before the second connection came is free.
     assert 0 < s["books"]["points_charged"] <= 2 * counts["matches_both_told"]
     assert not [e for e in counts["errors"] if " 5" in e or " 0 " in e], counts["errors"]
+    calls = s["aws_calls"]
+    assert set(calls["by_service"]) == {"gateway", "ledger", "matcher", "notifier"}
+    assert calls["by_operation"]["matcher dynamodb TransactWriteItems@matcher-tickets"] > 0
     if plotting:
         assert (tmp_path / "load.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -101,7 +111,7 @@ def test_the_books_check_sees_someone_left_waiting(load_stack: LocalStack) -> No
     ) != "waiting":
         assert time.monotonic() < deadline, "the ticket never waited"
         time.sleep(0.3)
-    reader = BookReader(load_stack.moto_url, auth.region, "parley-dev")
+    reader = BookReader(load_stack.moto_url, auth.region, "parley-dev", load_stack.dynamodb_url)
     try:
         problems = reader.check([]).problems
         assert any(p.startswith("ledger-holds: 1 open holds") for p in problems), problems
@@ -109,3 +119,12 @@ def test_the_books_check_sees_someone_left_waiting(load_stack: LocalStack) -> No
         assert any(p.startswith("matcher-waiting: 1 waiting items") for p in problems)
     finally:
         _call(load_stack, "DELETE", "/v1/queue", person.token)
+
+
+def test_dynamodb_runs_in_its_own_embedded_aws(load_stack: LocalStack) -> None:
+    def tables(url: str) -> list[str]:
+        names: list[str] = admin_client(url, "us-east-1", "dynamodb").list_tables()["TableNames"]
+        return names
+
+    assert "parley-dev-matcher-sessions" in tables(load_stack.dynamodb_url)
+    assert tables(load_stack.moto_url) == []
