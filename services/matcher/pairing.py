@@ -66,10 +66,11 @@ class Pools:
     def __init__(self, relax: Relax | None = None, *, by_minutes: bool = True) -> None:
         self.relax = relax or Relax()
         # Whether closeness of minutes left breaks ties within a level (off: oldest first).
-        self.by_minutes = by_minutes
+        self._by_minutes = by_minutes
         # Heap key → minutes left → the tickets filed there with that many minutes.
         self._heaps: dict[tuple[object, ...], dict[int, _Heap]] = {}
         self._minutes: dict[int, int] = {}  # minutes left → tickets waiting with as many
+        self._groups: dict[int, list[tuple[int, ...]]] = {}  # `_minute_groups`, until it changes
         self._tickets: dict[str, Waiting] = {}
         self._by_user: dict[str, Waiting] = {}
         self._seq = itertools.count()
@@ -111,7 +112,10 @@ class Pools:
                 heap = by_minutes[m] = _Heap()
             heapq.heappush(heap.items, w.key)
             heap.live += 1
-        self._minutes[m] = self._minutes.get(m, 0) + 1
+        if m not in self._minutes:
+            self._minutes[m] = 0
+            self._groups.clear()
+        self._minutes[m] += 1
         self._tickets[w.ticket_id] = w
         self._by_user[w.user_id] = w
 
@@ -137,6 +141,7 @@ class Pools:
         self._minutes[m] -= 1
         if not self._minutes[m]:
             del self._minutes[m]
+            self._groups.clear()
         return w
 
     def block(self, user_a: str, user_b: str) -> None:
@@ -180,10 +185,15 @@ class Pools:
         """The balances waiting, in the order a searcher with `minutes` left tries them:
         closest first, and of two equally close the larger (the longer call). Without the
         minutes rule, one group: every balance alike, the oldest ticket wins."""
-        present = tuple(self._minutes)
-        if not self.by_minutes or len(present) == 1:
-            return [present]
-        return [(m,) for m in sorted(present, key=lambda m: (abs(m - minutes), -m))]
+        groups = self._groups.get(minutes)
+        if groups is None:
+            present = tuple(self._minutes)
+            if not self._by_minutes or len(present) == 1:
+                groups = [present]
+            else:
+                groups = [(m,) for m in sorted(present, key=lambda m: (abs(m - minutes), -m))]
+            self._groups[minutes] = groups
+        return groups
 
     def _take(self, w: Waiting, c: Waiting, level: Level) -> Pairing:
         self.discard(c.ticket_id)
@@ -264,17 +274,17 @@ class Pools:
         of every ticket that took a turn or was taken."""
         everyone = sorted(self._tickets.values(), key=lambda t: t.key)
         pairings, turns = self._plan(everyone, now, oldest_since)
-        if not self.by_minutes or len({w.minutes for w in everyone}) < 2:
+        if not self._by_minutes or len({w.minutes for w in everyone}) < 2:
             return pairings  # one balance for all: the minutes rule changes nothing
         # Minutes choose partners, they never cost anyone a pair: if the plain oldest-first
         # round pairs someone this one leaves waiting, that round stands.
         chosen = _paired(pairings)
         self._refill(everyone)
-        self.by_minutes = False
+        self._by_minutes, self._groups = False, {}
         try:
             plain, _ = self._plan(everyone, now, oldest_since)
         finally:
-            self.by_minutes = True
+            self._by_minutes, self._groups = True, {}
         if not _paired(plain) <= chosen:
             return plain  # the pools already hold what that round left
         self._refill(everyone)
