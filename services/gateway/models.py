@@ -13,7 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from services.wire.events.common import Language, MediaMode
 from services.wire.events.gateway import SignalKind
-from services.wire.events.matcher import LookingFor
+from services.wire.events.matcher import LimitedBy, LookingFor
 
 ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
 UserIdIn = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -173,6 +173,8 @@ class SessionView(View):
     ends_at: Instant
     media_mode: MediaMode
     role: Role
+    # Whose minutes left today made the session shorter than the full length.
+    limited_by: LimitedBy | None = omitted()
 
 
 class InviteView(View):

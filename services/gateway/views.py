@@ -24,6 +24,7 @@ from services.gateway.models import (
     SessionView,
     TicketView,
 )
+from services.wire.events.matcher import limited_by_as_seen
 
 Item = Mapping[str, Any]
 
@@ -190,6 +191,7 @@ def session_view(
         ends_at=iso(ends),
         media_mode=mode if mode in ("livekit", "direct") else "direct",
         role=role_of(session, me),
+        limited_by=limited_by_as_seen([str(u) for u in session.get("limitedBy") or ()], me),
     )
 
 

@@ -2,8 +2,12 @@
 
 Pure: no I/O and no clock (callers pass `now` in epoch seconds). What a good pair is lives
 in `waiting`; here is how to find the best one fast. Within the best level both tickets
-accept, the oldest waiting ticket wins. Blocked pairs are never formed; two people who already
-talked today are paired again only when nobody else is waiting for either of them.
+accept, the partner whose minutes left are closest wins (a session lasts the smaller balance:
+close balances make long calls), then the oldest waiting ticket. Blocked pairs are never
+formed; two people who already talked today are paired again only when nobody else is waiting
+for either of them. Minutes decide who talks with whom, never who gets to talk: a round
+(`Pools.round`) that would leave someone waiting whom the plain oldest-first choice pairs
+falls back to that choice.
 
 Every waiting ticket sits in a few heaps ordered by waiting time, keyed by what it offers
 (`Waiting.keys`; `Waiting.searches` names the heaps holding its partners):
@@ -12,6 +16,8 @@ Every waiting ticket sits in a few heaps ordered by waiting time, keyed by what 
 - ``("S", s, b)``  speaks s; ``("L", l, b)`` learns l (one-sided partners), b = its base level
 - ``("A", b == ANYONE)``  everyone
 
+and within each of those, one heap per number of minutes left (balances are small numbers:
+at most the session length), so the closest balance is found without scanning.
 Joining, leaving and matching are O(log n) per heap, and a ticket is in
 1 + |speaks| + |learns| + |speaks|·|learns| heaps (languages are capped at 8 each). Leaving is
 lazy: a heap entry whose ticket left is dropped when it reaches the top, and a heap that is
@@ -57,9 +63,14 @@ class _Heap:
 class Pools:
     """Every waiting ticket this matcher knows of, indexed for partner search."""
 
-    def __init__(self, relax: Relax | None = None) -> None:
+    def __init__(self, relax: Relax | None = None, *, by_minutes: bool = True) -> None:
         self.relax = relax or Relax()
-        self._heaps: dict[tuple[object, ...], _Heap] = {}
+        # Whether closeness of minutes left breaks ties within a level (off: oldest first).
+        self._by_minutes = by_minutes
+        # Heap key → minutes left → the tickets filed there with that many minutes.
+        self._heaps: dict[tuple[object, ...], dict[int, _Heap]] = {}
+        self._minutes: dict[int, int] = {}  # minutes left → tickets waiting with as many
+        self._groups: dict[int, list[tuple[int, ...]]] = {}  # `_minute_groups`, until it changes
         self._tickets: dict[str, Waiting] = {}
         self._by_user: dict[str, Waiting] = {}
         self._seq = itertools.count()
@@ -91,13 +102,20 @@ class Pools:
             self.discard(other.ticket_id)
         w.key = (round(w.since * 1000) << _SEQ_BITS) | (next(self._seq) & 0xFFFFFFFF)
         self._live[w.key] = w
-        heaps = self._heaps
+        heaps, m = self._heaps, w.minutes
         for key in w.keys:
-            heap = heaps.get(key)
+            by_minutes = heaps.get(key)
+            if by_minutes is None:
+                by_minutes = heaps[key] = {}
+            heap = by_minutes.get(m)
             if heap is None:
-                heap = heaps[key] = _Heap()
+                heap = by_minutes[m] = _Heap()
             heapq.heappush(heap.items, w.key)
             heap.live += 1
+        if m not in self._minutes:
+            self._minutes[m] = 0
+            self._groups.clear()
+        self._minutes[m] += 1
         self._tickets[w.ticket_id] = w
         self._by_user[w.user_id] = w
 
@@ -109,14 +127,21 @@ class Pools:
             del self._by_user[w.user_id]
         del self._live[w.key]
         w.key = -1
-        heaps = self._heaps
+        heaps, m = self._heaps, w.minutes
         for key in w.keys:
-            heap = heaps[key]
+            by_minutes = heaps[key]
+            heap = by_minutes[m]
             heap.live -= 1
             if heap.live == 0:
-                del heaps[key]
+                del by_minutes[m]
+                if not by_minutes:
+                    del heaps[key]
             elif len(heap.items) > 2 * heap.live + 32:
                 heap.compact(self._live)
+        self._minutes[m] -= 1
+        if not self._minutes[m]:
+            del self._minutes[m]
+            self._groups.clear()
         return w
 
     def block(self, user_a: str, user_b: str) -> None:
@@ -143,17 +168,32 @@ class Pools:
         self.discard(w.ticket_id)
         top = w.accepts(now, self.relax)
         self._met_skipped = False
+        groups = self._minute_groups(w.minutes)
         for level in range(top + 1):
-            c = self._best(w, level, now, allow_met=False)
+            c = self._best(w, level, now, groups, allow_met=False)
             if c is not None:
                 return self._take(w, c, Level(level))
         # Today's partners only if they were in the way and nobody new waits at all.
         if self._met_skipped and not self._anyone_new(w):
             for level in range(top + 1):
-                c = self._best(w, level, now, allow_met=True)
+                c = self._best(w, level, now, groups, allow_met=True)
                 if c is not None:
                     return self._take(w, c, Level(level))
         return None
+
+    def _minute_groups(self, minutes: int) -> list[tuple[int, ...]]:
+        """The balances waiting, in the order a searcher with `minutes` left tries them:
+        closest first, and of two equally close the larger (the longer call). Without the
+        minutes rule, one group: every balance alike, the oldest ticket wins."""
+        groups = self._groups.get(minutes)
+        if groups is None:
+            present = tuple(self._minutes)
+            if not self._by_minutes or len(present) == 1:
+                groups = [present]
+            else:
+                groups = [(m,) for m in sorted(present, key=lambda m: (abs(m - minutes), -m))]
+            self._groups[minutes] = groups
+        return groups
 
     def _take(self, w: Waiting, c: Waiting, level: Level) -> Pairing:
         self.discard(c.ticket_id)
@@ -163,26 +203,41 @@ class Pools:
     def _anyone_new(self, w: Waiting) -> bool:
         """Is anyone waiting whom `w` may talk to and has not talked to today?"""
         for key in (("A", True), ("A", False)):
-            heap = self._heaps.get(key)
-            if heap is not None and self._first(heap, w, allow_met=False) is not None:
-                return True
+            for heap in self._heaps.get(key, {}).values():
+                if self._first(heap, w, allow_met=False) is not None:
+                    return True
         return False
 
-    def _best(self, w: Waiting, level: int, now: float, allow_met: bool) -> Waiting | None:
-        """The oldest candidate at exactly this level that accepts it, or None."""
+    def _best(
+        self,
+        w: Waiting,
+        level: int,
+        now: float,
+        groups: list[tuple[int, ...]],
+        allow_met: bool,
+    ) -> Waiting | None:
+        """The candidate at exactly this level that accepts it, or None: from the first
+        group of balances that has one, the oldest."""
         oldest_ok = now - self._thresholds[level]  # a stricter candidate must be this old
-        best: Waiting | None = None
         heaps = self._heaps
-        for key, needs_age in w.searches[level]:
-            heap = heaps.get(key)
-            if heap is None:
-                continue
-            c = self._first(heap, w, allow_met)
-            if c is None or (needs_age and c.since > oldest_ok):
-                continue
-            if best is None or c.key < best.key:
-                best = c
-        return best
+        for group in groups:
+            best: Waiting | None = None
+            for key, needs_age in w.searches[level]:
+                by_minutes = heaps.get(key)
+                if by_minutes is None:
+                    continue
+                for m in group:
+                    heap = by_minutes.get(m)
+                    if heap is None:
+                        continue
+                    c = self._first(heap, w, allow_met)
+                    if c is None or (needs_age and c.since > oldest_ok):
+                        continue
+                    if best is None or c.key < best.key:
+                        best = c
+            if best is not None:
+                return best
+        return None
 
     def _first(self, heap: _Heap, w: Waiting, allow_met: bool) -> Waiting | None:
         """The oldest ticket in `heap` that `w` may be paired with. Entries of tickets that
@@ -217,13 +272,51 @@ class Pools:
         pairs instead of all reaching for the oldest ticket. `oldest_since`: only tickets
         waiting since then or earlier take a turn (all stay partners). The pools are emptied
         of every ticket that took a turn or was taken."""
+        everyone = sorted(self._tickets.values(), key=lambda t: t.key)
+        pairings, turns = self._plan(everyone, now, oldest_since)
+        if not self._by_minutes or len({w.minutes for w in everyone}) < 2:
+            return pairings  # one balance for all: the minutes rule changes nothing
+        # Minutes choose partners, they never cost anyone a pair: if the plain oldest-first
+        # round pairs someone this one leaves waiting, that round stands.
+        chosen = _paired(pairings)
+        self._refill(everyone)
+        self._by_minutes, self._groups = False, {}
+        try:
+            plain, _ = self._plan(everyone, now, oldest_since)
+        finally:
+            self._by_minutes, self._groups = True, {}
+        if not _paired(plain) <= chosen:
+            return plain  # the pools already hold what that round left
+        self._refill(everyone)
+        for w in everyone:
+            if w.ticket_id in chosen or w.ticket_id in turns:
+                self.discard(w.ticket_id)
+        return pairings
+
+    def _plan(
+        self, everyone: list[Waiting], now: float, oldest_since: float | None
+    ) -> tuple[list[Pairing], set[str]]:
+        """One round (see `round`): the pairs, and the tickets that took a turn."""
         pairings: list[Pairing] = []
-        for w in sorted(self._tickets.values(), key=lambda t: t.key):
+        turns: set[str] = set()
+        for w in everyone:
             if oldest_since is not None and w.since > oldest_since:
                 break
             if w.ticket_id not in self._tickets:
                 continue  # taken by an older ticket in this round
+            turns.add(w.ticket_id)
             pairing = self.find(w, now)
             if pairing is not None:
                 pairings.append(pairing)
-        return pairings
+        return pairings, turns
+
+    def _refill(self, everyone: list[Waiting]) -> None:
+        """Back to the start of a round: exactly `everyone`, in the same order."""
+        for w in list(self._tickets.values()):
+            self.discard(w.ticket_id)
+        for w in everyone:
+            self.add(w)
+
+
+def _paired(pairings: list[Pairing]) -> set[str]:
+    return {w.ticket_id for p in pairings for w in (p.first, p.second)}

@@ -27,6 +27,13 @@ def session_length(minutes_a: int, minutes_b: int, cap: int) -> int:
     return max(1, min(minutes_a, minutes_b, cap))
 
 
+def limited_by(participants: tuple[Participant, ...], length: int, cap: int) -> tuple[str, ...]:
+    """Whose balance made a session shorter than the cap: those with no more than its length."""
+    if length >= cap:
+        return ()
+    return tuple(p.user_id for p in participants if p.minutes <= length)
+
+
 def minutes_used(starts_at: datetime, ended_at: datetime, length: int) -> int:
     """Started minutes between start and end (a session that began counts one), up to length.
     `starts_at` is when both people were connected: minutes before that are not paid for."""
@@ -54,6 +61,7 @@ class SessionPlan:
     origin: str
     invite_id: str | None = None
     ticket_ids: tuple[str, ...] = ()
+    limited_by: tuple[str, ...] = ()  # whose minutes left set a length below the cap
 
     @property
     def room(self) -> str:
@@ -76,23 +84,26 @@ class SessionPlan:
             origin="invite" if self.origin == "invite" else "match",
             invite_id=self.invite_id,
             ticket_ids=self.ticket_ids,
+            limited_by=self.limited_by,
         )
 
 
 def plan_match(pairing: Pairing, now: datetime, cap: int, media_mode: MediaMode) -> SessionPlan:
     a, b = pairing.first, pairing.second
     length = session_length(a.minutes, b.minutes, cap)
+    participants = (
+        Participant(user_id=a.user_id, hold_id=a.ticket_id, minutes=a.minutes),
+        Participant(user_id=b.user_id, hold_id=b.ticket_id, minutes=b.minutes),
+    )
     return SessionPlan(
         session_id=match_session_id(a.ticket_id, b.ticket_id),
-        participants=(
-            Participant(user_id=a.user_id, hold_id=a.ticket_id, minutes=a.minutes),
-            Participant(user_id=b.user_id, hold_id=b.ticket_id, minutes=b.minutes),
-        ),
+        participants=participants,
         starts_at=now,
         ends_at=now + timedelta(minutes=length),
         media_mode=media_mode,
         origin="match",
         ticket_ids=(a.ticket_id, b.ticket_id),
+        limited_by=limited_by(participants, length, cap),
     )
 
 
@@ -102,23 +113,23 @@ def plan_invite(
     """The inviter offers (they are already on the page, waiting for the answer)."""
     inviter_minutes = invite.minutes or accept_minutes
     length = session_length(inviter_minutes, accept_minutes, cap)
+    participants = (
+        Participant(user_id=invite.from_user_id, hold_id=invite.invite_id, minutes=inviter_minutes),
+        Participant(
+            user_id=invite.to_user_id,
+            hold_id=accept_hold_id(invite.invite_id),
+            minutes=accept_minutes,
+        ),
+    )
     return SessionPlan(
         session_id=invite_session_id(invite.invite_id),
-        participants=(
-            Participant(
-                user_id=invite.from_user_id, hold_id=invite.invite_id, minutes=inviter_minutes
-            ),
-            Participant(
-                user_id=invite.to_user_id,
-                hold_id=accept_hold_id(invite.invite_id),
-                minutes=accept_minutes,
-            ),
-        ),
+        participants=participants,
         starts_at=now,
         ends_at=now + timedelta(minutes=length),
         media_mode=media_mode,
         origin="invite",
         invite_id=invite.invite_id,
+        limited_by=limited_by(participants, length, cap),
     )
 
 

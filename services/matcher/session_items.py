@@ -39,6 +39,7 @@ def session_start(t: Tables, plan: SessionPlan, history_days: int) -> list[Entry
         "origin": plan.origin,
         "inviteId": plan.invite_id,
         "ticketIds": list(plan.ticket_ids) or None,
+        "limitedBy": list(plan.limited_by) or None,
         "expiresAt": epoch(plan.starts_at + timedelta(days=history_days)),
     }
     entries: list[Entry] = [

@@ -99,6 +99,9 @@ def _session_started(e: matcher.SessionStarted) -> list[Push]:
         }
         if e.invite_id:
             body["inviteId"] = e.invite_id
+        limited = matcher.limited_by_as_seen(e.limited_by, person.user_id)
+        if limited:
+            body["limitedBy"] = limited
         pushes.append(Push(person.user_id, body))
     if e.invite_id:
         # After session.started, so a browser already in the call closes the invite quietly.

@@ -3,6 +3,8 @@
 export type MediaMode = 'direct' | 'livekit';
 export type LookingFor = 'tandem' | 'one_sided' | 'anyone';
 export type Role = 'offerer' | 'answerer';
+/** Whose minutes left today made a session shorter than the full length (docs/api.md). */
+export type LimitedBy = 'me' | 'partner' | 'both';
 
 export interface AppConfig {
   auth: {
@@ -58,6 +60,8 @@ export interface LiveSession {
   endsAt: string;
   mediaMode: MediaMode;
   role: Role;
+  /** Absent when the session has its full length. */
+  limitedBy?: LimitedBy;
 }
 
 export interface InviteInfo {
@@ -148,6 +152,7 @@ type PushBody =
       role: Role;
       partner: PersonRef;
       inviteId?: string;
+      limitedBy?: LimitedBy;
     }
   | {
       type: 'session.ended';

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useParley } from '../app/context';
 import type { LiveSession } from '../api/types';
 import { ChatPanel } from '../components/ChatPanel';
+import { LengthNote } from '../components/LengthNote';
 import { Dialog } from '../components/Dialog';
 import { Safety } from '../components/Safety';
 import { Progress } from '../components/Progress';
@@ -12,6 +13,7 @@ import { loadChoice } from '../media/devices';
 import { QUALITY_WORDS } from '../media/quality';
 import type { CallStatus } from '../media/types';
 import { formatClock, isWarning, remainingSeconds } from '../lib/countdown';
+import { limitOf, whyShorter } from '../lib/sessionLength';
 
 /** After the countdown reaches 0, re-read the truth this often until the end is confirmed. */
 const OVERTIME_REREAD_MS = 5_000;
@@ -79,6 +81,7 @@ export function Call({ session }: { session: LiveSession }) {
           {formatClock(left)}
         </span>
       </div>
+      <LengthNote text={whyShorter(limitOf(session), session.partner?.name)} />
       {warning && (
         <p className="warning" role="alert" data-testid="time-warning">
           One minute left — time to say goodbye.

@@ -2,10 +2,12 @@ import { useEffect } from 'react';
 import { useParley } from '../app/context';
 import { endReasonSentence } from '../api/problems';
 import type { PersonRef } from '../api/types';
+import { LengthNote } from '../components/LengthNote';
 import { Progress } from '../components/Progress';
 import { Safety } from '../components/Safety';
 import { TalkAgain } from '../components/TalkAgain';
 import { useLoader } from '../hooks/useLoader';
+import { whyItWasShort } from '../lib/sessionLength';
 
 const SETTLE_REREAD_MS = 3_000;
 
@@ -53,6 +55,7 @@ export function Summary() {
             {partner?.name ? ` with ${partner.name}` : ''}.
           </p>
         )}
+        <LengthNote text={whyItWasShort(summary.limit ?? null, reason, partner?.name)} />
         {/* Until the ledger settles, the figure would still count the held points: wait. */}
         {state.me && summary.settled ? (
           <p>

@@ -1,10 +1,12 @@
 import { useRef, useState } from 'react';
 import { useParley } from '../app/context';
 import type { LookingFor } from '../api/types';
+import { LengthNote } from '../components/LengthNote';
 import { Progress } from '../components/Progress';
 import { useNow } from '../hooks/useNow';
 import { elapsedSeconds, formatClock } from '../lib/countdown';
 import { languageList } from '../lib/languages';
+import { waitingLimitText } from '../lib/sessionLength';
 
 /** What the matcher is trying now, in honest words; it widens the longer someone waits. */
 export function lookingForText(lookingFor: LookingFor | null, status: string | null): string {
@@ -22,7 +24,7 @@ export function lookingForText(lookingFor: LookingFor | null, status: string | n
 }
 
 export function Waiting() {
-  const { state, actions, clock } = useParley();
+  const { state, actions, clock, config } = useParley();
   const now = useNow(1000);
   const localStart = useRef(Date.now());
   const [leaving, setLeaving] = useState(false);
@@ -53,6 +55,7 @@ export function Waiting() {
             ? 'Anyone free will do — you can still speak the language you practise.'
             : `You speak ${languageList(prefs?.speaks)} and practise ${languageList(prefs?.learns)}.`}
         </p>
+        <LengthNote text={waitingLimitText(state.me?.points.held, config.limits?.sessionMinutes)} />
         <button
           className="secondary big"
           data-testid="cancel-wait"

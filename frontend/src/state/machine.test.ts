@@ -105,6 +105,14 @@ describe('random match: home → waiting → in-call → summary → home', () =
     expect(s.phase).toBe('home');
   });
 
+  it('keeps whose minutes left shortened the call, through to the summary', () => {
+    let s = run(home(), push({ ...started, limitedBy: 'partner' }));
+    expect(s.session?.limitedBy).toBe('partner');
+    s = run(s, push(ended));
+    expect(s.summary?.limit).toEqual({ by: 'partner', minutes: 15 });
+    expect(run(inCall(), push(ended)).summary?.limit).toBeNull();
+  });
+
   it('remembers that I pressed Stop, for the summary sentence', () => {
     const s = run(inCall(), { type: 'session.stopping' }, push({ ...ended, reason: 'stopped' }));
     expect(s.summary?.stoppedByMe).toBe(true);

@@ -15,6 +15,7 @@ import {
 } from './types';
 
 import { advance, isOlder } from './order';
+import { limitOf } from '../lib/sessionLength';
 
 export * from './types';
 
@@ -112,6 +113,7 @@ function endSession(
       endedAt: ended ? ended.endedAt : null,
       stoppedByMe: state.stopping && known !== null,
       settled: false,
+      limit: known ? limitOf(known) : null,
     },
   };
 }
@@ -205,6 +207,7 @@ function onPush(state: AppState, m: PushMessage): AppState {
         endsAt: m.endsAt,
         mediaMode: m.mediaMode,
         role: m.role,
+        ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
       };
       let next: AppState = {
         ...state,

@@ -3,6 +3,7 @@
 import type { LiveSession, LookingFor, Me, PersonRef, Profile, PushMessage } from '../api/types';
 import type { InviteOutcomeFacts } from '../api/problems';
 import type { SocketStatus } from '../api/ws';
+import type { LengthLimit } from '../lib/sessionLength';
 
 export type Phase = 'signed-out' | 'loading' | 'home' | 'waiting' | 'in-call' | 'summary';
 
@@ -24,6 +25,8 @@ export interface Summary {
   stoppedByMe: boolean;
   /** The ledger has settled this conversation's points: `points.left` is the final figure. */
   settled: boolean;
+  /** Whose minutes left made the call shorter than a full session, when someone's did. */
+  limit?: LengthLimit | null;
 }
 
 export interface IncomingInvite {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
@@ -67,9 +68,25 @@ class SessionStarted(Event):
     origin: Literal["match", "invite"]
     invite_id: EntityId | None = None
     ticket_ids: tuple[EntityId, ...] = ()
+    # Whose minutes left today made the session shorter than the full length (one of them
+    # or both); empty when it has the full length.
+    limited_by: Annotated[tuple[UserId, ...], Field(max_length=2)] = ()
 
     def group(self) -> str:
         return session_group(self.session_id)
+
+
+LimitedBy = Literal["me", "partner", "both"]
+
+
+def limited_by_as_seen(limited_by: Sequence[str], me: str) -> LimitedBy | None:
+    """`limited_by` as `me` is told it (docs/api.md `limitedBy`): my minutes, my partner's,
+    or both; None when the session has its full length."""
+    if not limited_by:
+        return None
+    if me in limited_by:
+        return "both" if len(set(limited_by)) > 1 else "me"
+    return "partner"
 
 
 EndReason = Literal["time_up", "stopped", "left", "cancelled"]

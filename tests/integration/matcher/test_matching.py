@@ -36,6 +36,8 @@ async def test_two_people_join_and_get_one_session_with_one_end_time(
     assert session["status"] == "live"
     assert session["endsAt"].startswith(started.ends_at.strftime("%Y-%m-%dT%H:%M:%S"))
     assert session["userIds"] == ["alice", "bob"]
+    assert started.limited_by == ("bob",)  # bob's 9 minutes set the length
+    assert session["limitedBy"] == ["bob"]
     for user, ticket in (("alice", "ta"), ("bob", "tb")):
         person = await m.item(tables.PEOPLE, userId=user)
         assert person is not None

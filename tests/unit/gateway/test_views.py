@@ -105,6 +105,17 @@ def test_session_view_names_the_partner_and_hides_other_peoples_sessions() -> No
     assert view.role == "offerer"
     assert view.ends_at == SESSION["endsAt"]
     assert session_view(SESSION, "mallory", names, NOW) is None
+    assert view.limited_by is None
+    assert "limitedBy" not in view.model_dump(by_alias=True, exclude_none=False)
+
+
+def test_session_view_says_whose_minutes_left_made_the_session_shorter() -> None:
+    short = {**SESSION, "limitedBy": ["bob"]}
+    mine, theirs = session_view(short, "alice", {}, NOW), session_view(short, "bob", {}, NOW)
+    assert (mine and mine.limited_by, theirs and theirs.limited_by) == ("partner", "me")
+    both = session_view({**SESSION, "limitedBy": ["alice", "bob"]}, "alice", {}, NOW)
+    assert both is not None
+    assert both.limited_by == "both"
 
 
 INVITE = {

@@ -160,7 +160,8 @@ def test_leaving_removes_a_ticket_and_many_leaves_keep_the_heaps_small() -> None
     for w in list(p)[:-1]:
         p.discard(w.ticket_id)
     assert len(p) == 1
-    assert all(len(h.items) <= 2 * h.live + 32 for h in p._heaps.values())
+    heaps = [h for by_minutes in p._heaps.values() for h in by_minutes.values()]
+    assert all(len(h.items) <= 2 * h.live + 32 for h in heaps)
     assert partner(p, t("me", "es", "en", since=2000), now=2000) == "u999"
 
 
@@ -207,3 +208,92 @@ def test_a_round_gives_turns_only_to_tickets_old_enough_but_any_may_be_taken() -
     p = pools(t("old", since=0), t("new", since=9), t("newer", since=9.5))
     assert _pairs(p, now=10, oldest_since=5) == {frozenset({"old", "new"})}
     assert _pairs(pools(t("new", since=9), t("newer", since=9.5)), 10, oldest_since=5) == set()
+
+
+# Minutes left: a session lasts the smaller balance, so close balances make long calls.
+
+
+def test_a_15_minute_person_pairs_with_a_14_minute_candidate_before_an_older_2_minute_one() -> None:
+    p = pools(t("two", since=0, minutes=2), t("fourteen", since=1, minutes=14))
+    assert partner(p, t("me", since=2, minutes=15), now=2) == "fourteen"
+
+
+def test_a_short_balance_pairs_with_a_short_balance_and_leaves_the_long_one() -> None:
+    p = pools(t("fifteen", since=0, minutes=15), t("three", since=1, minutes=3))
+    assert partner(p, t("me", since=2, minutes=4), now=2) == "three"
+    assert p.get("fifteen") is None
+    assert len(p) == 1
+
+
+def test_of_two_equally_close_balances_the_longer_call_wins() -> None:
+    p = pools(t("six", since=0, minutes=6), t("ten", since=1, minutes=10))
+    assert partner(p, t("me", since=2, minutes=8), now=2) == "ten"
+
+
+def test_equal_balances_go_oldest_first() -> None:
+    p = pools(t("old", since=0, minutes=14), t("new", since=1, minutes=14))
+    assert partner(p, t("me", since=2, minutes=15), now=2) == "old"
+
+
+def test_a_better_language_level_beats_closer_minutes() -> None:
+    # A tandem partner with 2 minutes is still preferred to anyone with 15.
+    p = pools(t("tandem", "es", "en", since=0, minutes=2), t("anyone", since=0, minutes=15))
+    me = t("me", "en", "es", since=0, minutes=15)
+    assert partner(p, me, now=60) == "tandem"
+
+
+def test_minutes_never_stand_in_for_a_block_or_todays_partner() -> None:
+    close, far = t("close", since=0, minutes=15), t("far", since=1, minutes=1)
+    me = t("me", since=2, minutes=15)
+    me.avoid_user("close")
+    assert partner(pools(close, far), me, now=2) == "far"
+    close2, far2 = t("close", since=0, minutes=15), t("far", since=1, minutes=1)
+    me2 = t("me", since=2, minutes=15)
+    me2.met_user("close")
+    assert partner(pools(close2, far2), me2, now=2) == "far"
+
+
+def test_a_round_pairs_close_balances_when_everyone_is_paired_either_way() -> None:
+    p = pools(
+        t("a15", since=0, minutes=15),
+        t("b2", since=1, minutes=2),
+        t("c14", since=2, minutes=14),
+        t("d3", since=3, minutes=3),
+    )
+    assert _pairs(p, now=4) == {frozenset({"a15", "c14"}), frozenset({"b2", "d3"})}
+    assert len(p) == 0
+
+
+def test_a_round_never_leaves_waiting_someone_the_oldest_first_round_pairs() -> None:
+    # Three people, one must wait: the newest, as before, not the one with the short balance.
+    p = pools(
+        t("a15", since=0, minutes=15), t("b2", since=1, minutes=2), t("c14", since=2, minutes=14)
+    )
+    assert _pairs(p, now=3) == {frozenset({"a15", "b2"})}
+    assert [w.user_id for w in p] == []  # everyone took a turn: the pools are emptied
+
+
+def test_a_closer_choice_that_would_strand_someone_gives_way() -> None:
+    # b2 can talk only to a15 (blocks): a15 taking c14 would leave b2 and d14 without anyone,
+    # so the oldest-first pairs stand: a15 with b2, c14 with d14.
+    b2 = t("b2", since=1, minutes=2)
+    b2.avoid_user("c14")
+    b2.avoid_user("d14")
+    p = pools(t("a15", since=0, minutes=15), b2, t("c14", since=2, minutes=14))
+    p.add(t("d14", since=3, minutes=14))
+    p.block("b2", "c14")
+    p.block("b2", "d14")
+    assert _pairs(p, now=4) == {frozenset({"a15", "b2"}), frozenset({"c14", "d14"})}
+
+
+def test_a_round_leaves_the_tickets_too_new_for_a_turn_in_the_pools() -> None:
+    p = pools(
+        t("a15", since=0, minutes=15),
+        t("b2", since=1, minutes=2),
+        t("c14", since=2, minutes=14),
+        t("d3", since=9, minutes=3),
+        t("e9", since=9.5, minutes=9),
+    )
+    pairs = _pairs(p, now=10, oldest_since=5)
+    assert pairs == {frozenset({"a15", "c14"}), frozenset({"b2", "d3"})}
+    assert [w.user_id for w in p] == ["e9"]  # too new for a turn, and nobody took it

@@ -2,7 +2,8 @@
 
 The model says what the rules mean in the most direct way (look at everybody); the indexed
 core must choose exactly the same partner after any sequence of joins, leaves, relaxed
-searches, blocks and meetings.
+searches, blocks and meetings. A round (everyone in turn, oldest first) is checked against the
+plain oldest-first round: minutes left may change who talks with whom, never who gets to talk.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from services.matcher.waiting import Level, Relax, Waiting, compatibility
 RELAX = Relax(one_sided_s=10, anyone_s=30)
 LANGS = ("en", "es", "fr")
 USERS = tuple(f"u{i}" for i in range(5))
+MINUTES = (1, 2, 4, 14, 15)
 
 
 @dataclass
@@ -44,10 +46,15 @@ class Model:
             return frozenset((c.user_id, w.user_id)) in self.met
 
         def best(cands: list[Waiting]) -> Waiting | None:
+            """Best level, then the closest balance (the larger of two equally close), then
+            the oldest."""
             order = {id(c): i for i, c in enumerate(self.waiting)}
-            return min(
-                cands, key=lambda c: (compatibility(w, c), c.since, order[id(c)]), default=None
-            )
+
+            def rank(c: Waiting) -> tuple[int, ...]:
+                closeness = (abs(c.minutes - w.minutes), -c.minutes)
+                return (compatibility(w, c), *closeness, int(c.since * 1000), order[id(c)])
+
+            return min(cands, key=rank, default=None)
 
         found = best([c for c in others if allowed(c) and not met(c)])
         if found is None and not any(not met(c) for c in others):
@@ -60,6 +67,7 @@ join = st.tuples(
     st.sampled_from(USERS),
     st.lists(st.sampled_from(LANGS), max_size=2, unique=True),
     st.lists(st.sampled_from(LANGS), max_size=2, unique=True),
+    st.sampled_from(MINUTES),
 )
 leave = st.tuples(st.just("leave"), st.sampled_from(USERS))
 relax = st.tuples(st.just("relax"), st.sampled_from(USERS))
@@ -74,14 +82,25 @@ ops = st.lists(st.one_of(join, join, join, leave, relax, relax, block, met, tick
 # Today's partner waits and so does someone new who is not a partner yet: no rematch.
 @example(
     [
-        ("join", "u1", ["es"], ["en"]),
+        ("join", "u1", ["es"], ["en"], 15),
         ("met", "u0", "u1"),
-        ("join", "u2", ["fr"], ["en"]),
-        ("join", "u0", ["en"], ["es"]),
+        ("join", "u2", ["fr"], ["en"], 15),
+        ("join", "u0", ["en"], ["es"], 15),
     ]
 )
 # Today's partner is the only one waiting: a rematch.
-@example([("join", "u1", ["es"], ["en"]), ("met", "u0", "u1"), ("join", "u0", ["en"], ["es"])])
+@example(
+    [("join", "u1", ["es"], ["en"], 15), ("met", "u0", "u1"), ("join", "u0", ["en"], ["es"], 15)]
+)
+# An older 2-minute and a newer 14-minute candidate: the 15-minute searcher takes the 14.
+@example(
+    [
+        ("join", "u1", ["en"], ["es"], 2),
+        ("tick", 1),
+        ("join", "u2", ["en"], ["es"], 14),
+        ("join", "u0", ["es"], ["en"], 15),
+    ]
+)
 def test_the_indexed_core_chooses_what_the_plain_rules_say(steps: list[tuple[object, ...]]) -> None:
     pools, model = Pools(RELAX), Model()
     now, n = 0.0, 0
@@ -116,7 +135,14 @@ def test_the_indexed_core_chooses_what_the_plain_rules_say(steps: list[tuple[obj
             if pools.of_user(user) is not None:
                 continue
             n += 1
-            w = Waiting(f"t{n}", user, tuple(step[2]), tuple(step[3]), since=now)  # type: ignore[arg-type]
+            w = Waiting(
+                f"t{n}",
+                user,
+                tuple(step[2]),  # type: ignore[arg-type]
+                tuple(step[3]),  # type: ignore[arg-type]
+                since=now,
+                minutes=int(step[4]),  # type: ignore[call-overload]
+            )
             for pair_ in model.blocked | model.met:
                 if user in pair_ and len(pair_) == 2:
                     (other,) = pair_ - {user}
@@ -172,3 +198,112 @@ def test_a_ticket_leaves_the_pools_at_most_once(moves: list[tuple[str, bool]]) -
                 continue
         pools.add(w)
     assert not seen & {w.ticket_id for w in pools}
+
+
+# One waiting person: languages, minutes left, waiting since (s), whom they blocked.
+person = st.tuples(
+    st.lists(st.sampled_from(LANGS), max_size=2, unique=True),
+    st.lists(st.sampled_from(LANGS), max_size=2, unique=True),
+    st.sampled_from(MINUTES),
+    st.integers(min_value=0, max_value=60),
+    st.sets(st.integers(min_value=0, max_value=7), max_size=2),
+)
+
+
+def _tickets(people: list[tuple[list[str], list[str], int, int, set[int]]]) -> list[Waiting]:
+    """Fresh tickets for one pool (the pools keep their heap positions in them)."""
+    out = []
+    for i, (speaks, learns, minutes, since, blocked) in enumerate(people):
+        avoid = {f"p{j}" for j in blocked if j != i}
+        avoid |= {f"p{j}" for j, other in enumerate(people) if i in other[4] and j != i}
+        out.append(
+            Waiting(
+                f"t{i}",
+                f"p{i}",
+                tuple(speaks),
+                tuple(learns),
+                since=float(since),
+                minutes=minutes,
+                avoid=frozenset(avoid),
+            )
+        )
+    return out
+
+
+def _round(
+    people: list[tuple[list[str], list[str], int, int, set[int]]],
+    now: float,
+    oldest_since: float | None,
+    by_minutes: bool,
+) -> tuple[list[tuple[Waiting, Waiting, Level]], set[str], set[str]]:
+    pools = Pools(RELAX, by_minutes=by_minutes)
+    for w in _tickets(people):
+        pools.add(w)
+    pairs = [(p.first, p.second, p.level) for p in pools.round(now, oldest_since)]
+    paired = {w.user_id for a, b, _ in pairs for w in (a, b)}
+    return pairs, paired, {w.user_id for w in pools}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(person, max_size=8),
+    st.integers(min_value=0, max_value=90),
+    st.one_of(st.none(), st.integers(min_value=0, max_value=60)),
+)
+# b (2 min) can talk only to a: a taking c (14, closer) would strand b and d.
+@example(
+    [
+        ([], [], 15, 0, set()),
+        ([], [], 2, 1, {2, 3}),
+        ([], [], 14, 2, set()),
+        ([], [], 14, 3, set()),
+    ],
+    4,
+    None,
+)
+def test_minutes_change_who_talks_with_whom_never_who_gets_to_talk(
+    people: list[tuple[list[str], list[str], int, int, set[int]]],
+    now_offset: int,
+    oldest: int | None,
+) -> None:
+    now = 60.0 + now_offset
+    oldest_since = None if oldest is None else float(oldest)
+    pairs, paired, left = _round(people, now, oldest_since, by_minutes=True)
+    _, plain_paired, _ = _round(people, now, oldest_since, by_minutes=False)
+    # Nobody the oldest-first round pairs is left waiting.
+    assert plain_paired <= paired
+    # Every pair is one both accept, nobody twice, never a blocked pair.
+    seen: set[str] = set()
+    for a, b, level in pairs:
+        assert {a.user_id, b.user_id}.isdisjoint(seen)
+        seen |= {a.user_id, b.user_id}
+        assert a.since <= b.since  # the one who waited longer offers
+        assert b.user_id not in a.avoid
+        assert a.user_id not in b.avoid
+        assert compatibility(a, b) <= level <= min(a.accepts(now, RELAX), b.accepts(now, RELAX))
+    # The pools keep exactly those who neither took a turn nor were taken.
+    everyone = _tickets(people)
+    turned = {w.user_id for w in everyone if oldest_since is None or w.since <= oldest_since}
+    assert left == {w.user_id for w in everyone} - paired - turned
+    # A full round leaves no two people waiting who could talk now.
+    if oldest_since is None:
+        waiting = [w for w in everyone if w.user_id not in paired]
+        for a in waiting:
+            for b in waiting:
+                if a is b or b.user_id in a.avoid:
+                    continue
+                level = compatibility(a, b)
+                assert level > min(a.accepts(now, RELAX), b.accepts(now, RELAX)), (a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(person, max_size=8), st.integers(min_value=0, max_value=90))
+def test_with_one_balance_for_all_a_round_is_the_oldest_first_round(
+    people: list[tuple[list[str], list[str], int, int, set[int]]], now_offset: int
+) -> None:
+    same = [(s, lr, 15, since, b) for s, lr, _, since, b in people]
+    now = 60.0 + now_offset
+    with_minutes, _, _ = _round(same, now, None, by_minutes=True)
+    plain, _, _ = _round(same, now, None, by_minutes=False)
+    ids = [(a.user_id, b.user_id, lv) for a, b, lv in with_minutes]
+    assert ids == [(a.user_id, b.user_id, lv) for a, b, lv in plain]

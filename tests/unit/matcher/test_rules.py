@@ -63,6 +63,22 @@ def test_an_invite_session_puts_the_inviter_first_with_the_invite_hold() -> None
     ]
     assert plan.ends_at - plan.starts_at == timedelta(minutes=12)
     assert plan.started().origin == "invite"
+    assert plan.started().limited_by == ("alice",)
+
+
+def _match(minutes_a: int, minutes_b: int, cap: int = 15) -> tuple[str, ...]:
+    a = Waiting("ta", "alice", (), (), since=T0.timestamp(), minutes=minutes_a)
+    b = Waiting("tb", "bob", (), (), since=T0.timestamp(), minutes=minutes_b)
+    return plan_match(Pairing(a, b, Level.ANYONE), T0, cap, "direct").started().limited_by
+
+
+def test_the_session_names_whose_minutes_left_made_it_shorter() -> None:
+    assert _match(15, 4) == ("bob",)
+    assert _match(4, 15) == ("alice",)
+    assert _match(4, 4) == ("alice", "bob")
+    assert _match(15, 15) == ()  # the full length: nobody to name
+    assert _match(20, 15) == ()  # balances above the cap do not shorten anything
+    assert _match(12, 15, cap=12) == ()
 
 
 def test_a_late_end_never_stretches_the_session_and_the_end_event_is_stable() -> None:

@@ -52,7 +52,7 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
     "ticket.cancelled": ({"ticketId"}, set()),
     "session.started": (
         {"sessionId", "startsAt", "endsAt", "mediaMode", "role", "partner"},
-        {"inviteId"},
+        {"inviteId", "limitedBy"},
     ),
     "session.ended": ({"sessionId", "reason", "startedAt", "endedAt", "minutesUsed"}, set()),
     "invite.received": ({"inviteId", "from", "expiresAt"}, set()),
@@ -73,7 +73,7 @@ def bare(push: Push) -> Push:
     return Push(push.user_id, {k: v for k, v in push.body.items() if k != "occurredAt"})
 
 
-def started(invite_id: str | None = None) -> SessionStarted:
+def started(invite_id: str | None = None, limited_by: tuple[str, ...] = ()) -> SessionStarted:
     return SessionStarted(
         session_id="s1",
         participants=(A, B),
@@ -83,6 +83,7 @@ def started(invite_id: str | None = None) -> SessionStarted:
         room="s1",
         origin="invite" if invite_id else "match",
         invite_id=invite_id,
+        limited_by=limited_by,
     )
 
 
@@ -103,6 +104,7 @@ ONE_OF_EACH = [
     TicketCancelled(ticket_id="t1", user_id="ann"),
     started(),
     started("i1"),
+    started(limited_by=("ben",)),
     ended(61),
     InviteOpened(
         invite_id="i1", from_user_id="ann", to_user_id="ben", from_profile=PROFILE, expires_at=T0
@@ -159,6 +161,16 @@ def test_session_started_tells_both_their_role_and_partner() -> None:
     )
     assert ann.body["startsAt"] == "2026-03-01T09:00:00Z"
     assert "inviteId" not in ann.body
+
+
+def test_each_is_told_whose_minutes_left_made_the_session_shorter() -> None:
+    ann, ben = pushes_for(started(limited_by=("ben",)))
+    assert (ann.body["limitedBy"], ben.body["limitedBy"]) == ("partner", "me")
+    ann, ben = pushes_for(started(limited_by=("ann", "ben")))
+    assert (ann.body["limitedBy"], ben.body["limitedBy"]) == ("both", "both")
+    ann, ben = pushes_for(started())
+    assert "limitedBy" not in ann.body
+    assert "limitedBy" not in ben.body
 
 
 def test_a_session_from_an_invite_also_says_the_invite_was_accepted_after_the_start() -> None:
