@@ -14,6 +14,7 @@ from services.wire.events.common import (
     Profile,
     RejectReason,
     UserId,
+    accept_hold_id,
     invite_group,
     user_group,
 )
@@ -84,7 +85,7 @@ class InviteRejected(Event):
 
 
 class InviteAcceptFunded(Event):
-    """The invitee's points are held (hold id = accept_hold_id(invite id))."""
+    """The invitee's points are held (hold id = accept_hold_id(invite id, attempt id))."""
 
     TYPE: ClassVar[str] = "invite.accept_funded"
     PUBLISHER: ClassVar[Service] = L
@@ -92,6 +93,11 @@ class InviteAcceptFunded(Event):
     invite_id: EntityId
     user_id: UserId
     minutes: Minutes
+    attempt_id: EntityId | None = None
+
+    @property
+    def hold_id(self) -> str:
+        return accept_hold_id(self.invite_id, self.attempt_id)
 
     def group(self) -> str:
         return invite_group(self.invite_id)
@@ -106,6 +112,7 @@ class InviteAcceptRejected(Event):
     invite_id: EntityId
     user_id: UserId
     reason: RejectReason
+    attempt_id: EntityId | None = None
 
     def group(self) -> str:
         return invite_group(self.invite_id)

@@ -155,6 +155,7 @@ class InviteAcceptRefused(Event):
     invite_id: EntityId
     user_id: UserId
     reason: Literal["expired", "not_pending", "in_session"]
+    attempt_id: EntityId | None = None  # the accept attempt whose hold is released
 
     def group(self) -> str:
         return invite_group(self.invite_id)
