@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -118,6 +118,24 @@ class InviteAcceptRejected(Event):
         return invite_group(self.invite_id)
 
 
+class HoldStale(Event):
+    """A hold has been open longer than anything it funds should last. The ledger reads only
+    its own tables, so it asks: the matcher answers with the final event it already has for
+    the ticket / invite / session (the same event again; the ledger's handlers are
+    idempotent), or with nothing while the thing is still going."""
+
+    TYPE: ClassVar[str] = "hold.stale"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    hold_id: EntityId
+    user_id: UserId
+    kind: Literal["ticket", "invite", "accept"]
+    session_id: EntityId | None = None
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
 class PointsChanged(Event):
     """A person's balance for a day moved (hold, charge or release)."""
 
@@ -142,5 +160,6 @@ EVENTS: tuple[type[Event], ...] = (
     InviteRejected,
     InviteAcceptFunded,
     InviteAcceptRejected,
+    HoldStale,
     PointsChanged,
 )
