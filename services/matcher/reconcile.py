@@ -21,6 +21,7 @@ from services.matcher.context import Matcher, component_log
 from services.matcher.invite_items import OPEN
 from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.sessions import end_session
+from services.matcher.ttl import refresh_waiting
 from services.runtime.dynamo import TransactionConflict, from_item, values
 from services.runtime.logs import metric, repair
 from services.wire.events.base import derive_id
@@ -33,6 +34,7 @@ async def reconcile(m: Matcher) -> int:
     await _count_live(m)
     repaired = await _end_overdue_sessions(m) + await _expire_overdue_invites(m)
     await _end_no_shows(m)
+    await refresh_waiting(m)
     return repaired
 
 
