@@ -142,6 +142,7 @@ def ended_event(
         ended_at=ended_at,
         reason=reason,
         stopped_by=stopped_by,
+        showed_up=tuple(sorted(session.in_room)) if reason == "cancelled" else (),
     )
 
 

@@ -105,6 +105,13 @@ describe('random match: home → waiting → in-call → summary → home', () =
     expect(s.phase).toBe('home');
   });
 
+  it('remembers that my partner never showed up, so the summary can say so', () => {
+    const noShow = { ...ended, reason: 'cancelled', minutesUsed: 0, partnerNoShow: true };
+    const s = run(inCall(), push(noShow));
+    expect(s.summary).toMatchObject({ reason: 'cancelled', minutesUsed: 0, partnerNoShow: true });
+    expect(run(inCall(), push(ended)).summary?.partnerNoShow).toBe(false);
+  });
+
   it('remembers that I pressed Stop, for the summary sentence', () => {
     const s = run(inCall(), { type: 'session.stopping' }, push({ ...ended, reason: 'stopped' }));
     expect(s.summary?.stoppedByMe).toBe(true);

@@ -111,6 +111,7 @@ function endSession(
       startedAt: ended ? ended.startedAt : (known?.startsAt ?? null),
       endedAt: ended ? ended.endedAt : null,
       stoppedByMe: state.stopping && known !== null,
+      partnerNoShow: ended?.partnerNoShow === true,
       settled: false,
     },
   };
@@ -224,7 +225,11 @@ function onPush(state: AppState, m: PushMessage): AppState {
       if (state.summary?.sessionId === m.sessionId && state.summary.minutesUsed === null) {
         // We had learnt of the end from /v1/me; the late message fills in the numbers.
         const { minutesUsed, reason, startedAt, endedAt } = m;
-        return { ...state, summary: { ...state.summary, minutesUsed, reason, startedAt, endedAt } };
+        const partnerNoShow = m.partnerNoShow === true;
+        return {
+          ...state,
+          summary: { ...state.summary, minutesUsed, reason, startedAt, endedAt, partnerNoShow },
+        };
       }
       if (isClosed(state, 'sessions', m.sessionId)) return state;
       if (state.phase === 'signed-out') return state;

@@ -92,6 +92,9 @@ class SessionEnded(Event):
     # that never connected costs nothing. Events without them are charged from `started_at`.
     media_tracked: bool = False
     connected_at: AwareDatetime | None = None
+    # A no-show (`cancelled`): who did connect. They are told their partner never came, and
+    # are first in line if they join again at once.
+    showed_up: Annotated[tuple[UserId, ...], Field(max_length=2)] = ()
 
     def group(self) -> str:
         return session_group(self.session_id)
