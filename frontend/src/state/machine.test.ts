@@ -377,6 +377,17 @@ describe('invites', () => {
     expect(s.outcome).toMatchObject({ kind: 'accept_failed', reason: 'expired', name: 'Bob' });
   });
 
+  it('keeps the invite open after an accept refused for now, so Accept can be pressed again', () => {
+    const s = run(
+      home(),
+      push(received),
+      { type: 'invite.answering', inviteId: 'i-1', answer: 'accept' },
+      push({ type: 'invite.accept_failed', inviteId: 'i-1', reason: 'already_waiting' }),
+    );
+    expect(s.incoming).toMatchObject([{ inviteId: 'i-1', answering: null }]);
+    expect(s.outcome).toMatchObject({ kind: 'accept_failed', reason: 'already_waiting' });
+  });
+
   it('lets the person try again when the accept request itself failed', () => {
     const s = run(
       home(),
