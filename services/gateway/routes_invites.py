@@ -76,22 +76,29 @@ async def _invite_to_me(call: Call) -> str:
     return invite_id
 
 
-async def _answer(
-    call: Call, intent: type[InviteAcceptRequested] | type[InviteDeclineRequested]
-) -> InviteRef:
+async def accept_invite(call: Call) -> InviteRef:
     invite_id, uid = await _invite_to_me(call), call.me.user_id
+    # Every press is an attempt with its own hold: one refused (no points yet, busy for a
+    # moment) must not make the next one a duplicate of it.
+    attempt = new_id()
     await call.ctx.publisher.publish(
-        intent(id=derive_id(intent.TYPE, invite_id, uid), invite_id=invite_id, user_id=uid)
+        InviteAcceptRequested(
+            id=derive_id(InviteAcceptRequested.TYPE, invite_id, uid, attempt),
+            invite_id=invite_id,
+            user_id=uid,
+            attempt_id=attempt,
+        )
     )
     return InviteRef(invite_id=invite_id)
 
 
-async def accept_invite(call: Call) -> InviteRef:
-    return await _answer(call, InviteAcceptRequested)
-
-
 async def decline_invite(call: Call) -> InviteRef:
-    return await _answer(call, InviteDeclineRequested)
+    invite_id, uid = await _invite_to_me(call), call.me.user_id
+    intent = InviteDeclineRequested
+    await call.ctx.publisher.publish(
+        intent(id=derive_id(intent.TYPE, invite_id, uid), invite_id=invite_id, user_id=uid)
+    )
+    return InviteRef(invite_id=invite_id)
 
 
 async def withdraw_invite(call: Call) -> InviteRef:

@@ -98,6 +98,12 @@ class Bookkeeper:
 
         return await self._run(user_id, hold_id, decide)
 
+    async def lapse(self, *, hold_id: str, user_id: str, event_id: str) -> Outcome:
+        def decide(snap: Snapshot, now: datetime) -> points.Decision:
+            return points.lapse(snap, hold_id=hold_id, event_id=event_id, now=now)
+
+        return await self._run(user_id, hold_id, decide)
+
     async def start(self, *, hold_id: str, user_id: str, session_id: str, event_id: str) -> Outcome:
         def decide(snap: Snapshot, now: datetime) -> points.Decision:
             return points.start(

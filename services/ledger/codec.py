@@ -21,6 +21,7 @@ from services.wire.events.common import RejectReason
 SUMMARY_TTL = timedelta(days=90)
 # Closed holds are kept long enough to absorb any redelivery (inbox retention is 4 days).
 CLOSED_HOLD_TTL = timedelta(days=30)
+OPEN_SHARD = "open"  # `openShard` while a hold is open: the sparse `open` index's one key
 
 
 def user_day(user_id: str, day: date) -> str:
@@ -110,6 +111,7 @@ def hold_item(h: Hold, now: datetime) -> dict[str, Any]:
         "updatedAt": iso(now),
         # Open holds never expire; closed ones only serve redeliveries.
         "expiresAt": None if h.is_open else epoch(now + CLOSED_HOLD_TTL),
+        "openShard": OPEN_SHARD if h.is_open else None,
     }
 
 

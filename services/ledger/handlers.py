@@ -140,6 +140,7 @@ class LedgerHandlers:
                     invite_id=ev.invite_id,
                     user_id=ev.user_id,
                     minutes=d.minutes,
+                    attempt_id=ev.attempt_id,
                 )
             return InviteAcceptRejected(
                 id=derive_id(d.cause, InviteAcceptRejected.TYPE),
@@ -147,9 +148,12 @@ class LedgerHandlers:
                 invite_id=ev.invite_id,
                 user_id=ev.user_id,
                 reason=d.reason or "no_points",
+                attempt_id=ev.attempt_id,
             )
 
-        await self._request(ev, accept_hold_id(ev.invite_id), ev.user_id, "accept", answer)
+        # Each attempt has its own hold: a refused one does not decide the next.
+        hold_id = accept_hold_id(ev.invite_id, ev.attempt_id)
+        await self._request(ev, hold_id, ev.user_id, "accept", answer)
 
     async def _request(
         self,
@@ -190,7 +194,10 @@ class LedgerHandlers:
         self, ev: InviteAcceptRefused, _: Delivery | None = None
     ) -> None:
         out = await self.keeper.release(
-            hold_id=accept_hold_id(ev.invite_id), user_id=ev.user_id, kind="accept", event_id=ev.id
+            hold_id=accept_hold_id(ev.invite_id, ev.attempt_id),
+            user_id=ev.user_id,
+            kind="accept",
+            event_id=ev.id,
         )
         await self._announce_all(ev, [out])
 

@@ -149,6 +149,20 @@ def release(
     return Skip(f"already_{hold.status}")
 
 
+def lapse(snap: Snapshot, *, hold_id: str, event_id: str, now: datetime) -> Decision:
+    """A hold from a past day that nothing closed: give it back whatever it funded. (A
+    session's end that turns up later finds it released and charges nothing.)"""
+    hold = snap.hold
+    if hold is None:
+        return Skip("unknown_hold")
+    if hold.is_open:
+        closed = replace(hold, status="released", changed_by=event_id)
+        return Apply(_close(snap, closed, "release", charged=0, event_id=event_id, now=now))
+    if hold.changed_by == event_id and hold.status == "released":
+        return Replay(hold, "release")
+    return Skip(f"already_{hold.status}")
+
+
 def start(
     snap: Snapshot, *, hold_id: str, session_id: str, event_id: str, now: datetime
 ) -> Decision:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from services.ledger.bookkeeping import Bookkeeper
 from services.ledger.handlers import LedgerHandlers
 from services.ledger.model import Rules
+from services.ledger.reconcile import HoldReconciler
 from services.ledger.settings import LedgerSettings
 from services.ledger.store import DynamoStore
 from services.runtime.aws import Aws
 from services.runtime.bus import inbox_consumer, publisher
+from services.runtime.logs import get_logger
 from services.runtime.settings import BaseServiceSettings
 from services.wire.names import Service
 from services.wire.tables.ledger import TABLES
@@ -31,14 +34,28 @@ def store(aws: Aws, settings: BaseServiceSettings) -> DynamoStore:
 
 async def run(settings: LedgerSettings, stop: asyncio.Event) -> None:
     async with Aws(settings) as aws:
-        keeper = Bookkeeper(
-            store(aws, settings), rules(settings), attempts=settings.conflict_attempts
-        )
-        handlers = LedgerHandlers(keeper, publisher(aws, Service.LEDGER).publish_many)
+        db = store(aws, settings)
+        keeper = Bookkeeper(db, rules(settings), attempts=settings.conflict_attempts)
+        publish = publisher(aws, Service.LEDGER).publish_many
+        handlers = LedgerHandlers(keeper, publish)
         consumer = await inbox_consumer(
             aws,
             Service.LEDGER,
             handlers.routes(),
             visibility_timeout_s=settings.inbox_visibility_s,
         )
-        await consumer.run(stop)
+        holds = HoldReconciler(keeper, db, publish, settings.hold_stale_s)
+        await asyncio.gather(consumer.run(stop), _every(settings.hold_check_s, holds, stop))
+
+
+async def _every(seconds: float, holds: HoldReconciler, stop: asyncio.Event) -> None:
+    """Look at the holds every `seconds` until `stop`; a failed pass is tried next time."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if stop.is_set():
+            return
+        try:
+            await holds.run_once()
+        except Exception:
+            get_logger().exception("ledger.reconcile_failed")

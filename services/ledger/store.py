@@ -7,6 +7,7 @@ Tables (services/wire/tables/ledger.py): `ledger-accounts` (userId), `ledger-sum
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +109,23 @@ class DynamoStore:
         )
         item = resp.get("Item")
         return codec.hold(from_item(item)) if item else None
+
+    async def open_holds(self, decided_before: datetime) -> AsyncIterator[Hold]:
+        """Open holds decided before a time, from the sparse `open` index (it lags a little:
+        whoever acts on one reads it again strongly)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._holds,
+            "IndexName": "open",
+            "KeyConditionExpression": "openShard = :s AND decidedAt < :t",
+            "ExpressionAttributeValues": values(s=codec.OPEN_SHARD, t=codec.iso(decided_before)),
+        }
+        while True:
+            resp = await self._db.query(**kwargs)
+            for item in resp.get("Items", []):
+                yield codec.hold(from_item(item))
+            if "LastEvaluatedKey" not in resp:
+                return
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     async def account(self, user_id: str) -> Account:
         resp = await self._db.get_item(

@@ -181,6 +181,7 @@ def refusal(event: InviteAcceptFunded, reason: RefuseReason) -> Action:
         invite_id=event.invite_id,
         user_id=event.user_id,
         reason=reason,
+        attempt_id=event.attempt_id,
     )
     return outbox.publish(refused)
 
@@ -196,7 +197,11 @@ async def on_accept_funded(m: Matcher, event: InviteAcceptFunded) -> None:
     for _ in range(MAX_ATTEMPTS):
         invite = await m.store.invite(event.invite_id)
         if invite is not None and invite.status == "accepted":
-            await m.flush_for(event.id)
+            if await m.idem.seen(event.id):
+                await m.flush_for(event.id)  # this attempt accepted it: a redelivery
+            else:
+                # Another attempt accepted it: this one's hold goes back.
+                await _refuse(m, event, "not_pending")
             return
         if invite is None or invite.status != "pending" or invite.to_user_id != event.user_id:
             expired = invite is not None and invite.status == "expired"
@@ -225,7 +230,14 @@ async def on_accept_funded(m: Matcher, event: InviteAcceptFunded) -> None:
             except TransactionConflict:
                 continue
             return
-        plan = plan_invite(invite, event.minutes, now, m.settings.session_minutes, m.media_mode)
+        plan = plan_invite(
+            invite,
+            event.minutes,
+            now,
+            m.settings.session_minutes,
+            m.media_mode,
+            accept_hold=event.hold_id,
+        )
         sid = plan.session_id
         items = [
             invite_closed(m.tables, invite.invite_id, "pending", "accepted", now, session_id=sid),

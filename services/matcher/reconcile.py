@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from services.matcher import invites
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
+from services.matcher.front import places
 from services.matcher.invite_items import OPEN
 from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.sessions import end_session
+from services.matcher.ttl import refresh_waiting
 from services.runtime.dynamo import TransactionConflict, from_item, values
 from services.runtime.logs import metric, repair
 from services.wire.events.base import derive_id
@@ -33,6 +36,7 @@ async def reconcile(m: Matcher) -> int:
     await _count_live(m)
     repaired = await _end_overdue_sessions(m) + await _expire_overdue_invites(m)
     await _end_no_shows(m)
+    await refresh_waiting(m)
     return repaired
 
 
@@ -107,7 +111,8 @@ async def _end_no_shows(m: Matcher) -> None:
         if s is None or s.status != "live" or s.connected_at is not None:
             continue  # the index lags a little behind the table
         marker = derive_id("reconcile.no_show", session_id)
-        if await end_session(m, session_id, "cancelled", marker):
+        # Whoever came gets their place in the queue back, in the same write as the end.
+        if await end_session(m, session_id, "cancelled", marker, extra=partial(places, m)):
             metric("NoShows", 1, session_id=session_id, joined=sorted(s.in_room))
             log.info("session.no_show", session_id=session_id, joined=sorted(s.in_room))
 

@@ -171,6 +171,8 @@ class Pairs:
 
     blocked: frozenset[str] = frozenset()
     met_on: dict[str, str] = field(default_factory=dict)
+    # A place at the front of the queue after a no-show (see `front`): since, until (epoch s).
+    front: tuple[float, float] | None = None
 
     def met_today(self, day: str) -> set[str]:
         return {other for other, d in self.met_on.items() if d == day}
@@ -180,4 +182,12 @@ class Pairs:
         return cls(
             blocked=frozenset(i["otherUserId"] for i in items if i.get("blocked")),
             met_on={i["otherUserId"]: i["metDay"] for i in items if i.get("metDay")},
+            front=next(
+                (
+                    (int(i["frontSinceMs"]) / 1000, int(i["frontUntilMs"]) / 1000)
+                    for i in items
+                    if "frontUntilMs" in i
+                ),
+                None,
+            ),
         )

@@ -108,7 +108,12 @@ def plan_match(pairing: Pairing, now: datetime, cap: int, media_mode: MediaMode)
 
 
 def plan_invite(
-    invite: Invite, accept_minutes: int, now: datetime, cap: int, media_mode: MediaMode
+    invite: Invite,
+    accept_minutes: int,
+    now: datetime,
+    cap: int,
+    media_mode: MediaMode,
+    accept_hold: str | None = None,
 ) -> SessionPlan:
     """The inviter offers (they are already on the page, waiting for the answer)."""
     inviter_minutes = invite.minutes or accept_minutes
@@ -117,7 +122,7 @@ def plan_invite(
         Participant(user_id=invite.from_user_id, hold_id=invite.invite_id, minutes=inviter_minutes),
         Participant(
             user_id=invite.to_user_id,
-            hold_id=accept_hold_id(invite.invite_id),
+            hold_id=accept_hold or accept_hold_id(invite.invite_id),
             minutes=accept_minutes,
         ),
     )
@@ -148,6 +153,7 @@ def ended_event(
         ended_at=ended_at,
         reason=reason,
         stopped_by=stopped_by,
+        showed_up=tuple(sorted(session.in_room)) if reason == "cancelled" else (),
     )
 
 

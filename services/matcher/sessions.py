@@ -3,6 +3,7 @@ at `endsAt`, Stop from either person, or both out of the media room past a grace
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from services.matcher.clock import iso
 from services.matcher.context import MAX_ATTEMPTS, Matcher, component_log
 from services.matcher.items import Entry, person_to
 from services.matcher.outbox import Action
+from services.matcher.records import Session
 from services.matcher.rules import SessionPlan, end_time, ended_event, minutes_used
 from services.matcher.session_items import pair_met, session_end, session_start
 from services.runtime.dynamo import (
@@ -70,7 +72,12 @@ def started_metrics(plan: SessionPlan, waited_s: float | None = None) -> None:
 
 
 async def end_session(
-    m: Matcher, session_id: str, reason: EndReason, marker: str, stopped_by: str | None = None
+    m: Matcher,
+    session_id: str,
+    reason: EndReason,
+    marker: str,
+    stopped_by: str | None = None,
+    extra: Callable[[Session, datetime], Awaitable[list[Entry]]] | None = None,
 ) -> bool:
     """End a live session once; False if it had already ended (or never existed)."""
     for _ in range(MAX_ATTEMPTS):
@@ -87,6 +94,8 @@ async def end_session(
         items = session_end(
             m.tables, session_id, s.user_ids, s.starts_at, ended_at, reason, used, stopped_by
         )
+        if extra is not None:
+            items += await extra(s, now)
         for user in s.user_ids:
             person = await m.store.person(user)
             if person.state == "in_session" and person.session_id == session_id:

@@ -21,6 +21,8 @@ class MatcherSettings(BaseServiceSettings):
     media_grace_s: int = Field(30, ge=1, le=600)
     # A session whose two people are not both connected this long after the start ends free.
     no_show_s: float = Field(45.0, ge=5, le=600)
+    # Who came to a no-show and joins again within this long is first in line again.
+    front_after_no_show_s: float = Field(120.0, ge=0, le=3600)
     # A waiting ticket whose person has had no open tab this long is cancelled.
     abandon_after_s: float = Field(30.0, ge=1, le=3600)
     # Look for stuck state this often: sessions past their end, invites past their deadline.

@@ -22,7 +22,7 @@ from services.matcher.items import (
 )
 from services.matcher.matching import Outcome, seek
 from services.matcher.outbox import Action
-from services.matcher.records import FINAL_TICKET, Person
+from services.matcher.records import FINAL_TICKET, Pairs, Person
 from services.matcher.waiting import LookingFor, Waiting
 from services.matcher.waitlist import Entrant
 from services.runtime.dynamo import TransactionConflict, transact
@@ -141,7 +141,7 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             user_id=event.user_id,
             speaks=event.speaks,
             learns=event.learns,
-            since=now.timestamp(),
+            since=_since(pairs, now),
             minutes=event.minutes,
             pool=pool_key(event.speaks, event.learns),
             avoid=pairs.blocked,
@@ -160,6 +160,14 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             await seek(m, w, waiting, None, fresh=False, attempts=2)
         return
     raise RuntimeError(f"funding {event.ticket_id} kept conflicting")
+
+
+def _since(pairs: Pairs, now: datetime) -> float:
+    """Now, or earlier for someone whose partner just did not show up (front of the queue)."""
+    at = now.timestamp()
+    if pairs.front is not None and at < pairs.front[1]:
+        return min(at, pairs.front[0])
+    return at
 
 
 async def _refuse_busy(m: Matcher, event: TicketFunded, was: str | None) -> None:

@@ -49,6 +49,7 @@ class Entrant:
     met: frozenset[str] = frozenset()
     met_day: str = ""
     looking_for: str = ""  # the level last announced to the person
+    expires_at: int = 0  # the item's TTL (epoch seconds), kept fresh while it waits
 
     def waiting(self, today: str) -> Waiting:
         """A fresh pairing-core ticket (the core keeps per-pool heap positions in it, so
@@ -79,6 +80,7 @@ class Entrant:
             met=frozenset(d.get("met", ())),
             met_day=d.get("metDay", ""),
             looking_for=d.get("lookingFor", ""),
+            expires_at=int(d.get("expiresAt", 0)),
         )
 
 

@@ -111,20 +111,24 @@ def _session_started(e: matcher.SessionStarted) -> list[Push]:
 
 
 def _session_ended(e: matcher.SessionEnded) -> list[Push]:
-    return [
-        Push(
-            p.user_id,
-            {
-                "type": "session.ended",
-                "sessionId": e.session_id,
-                "reason": e.reason,
-                "startedAt": iso(e.started_at),
-                "endedAt": iso(e.ended_at),
-                "minutesUsed": minutes_used(e.started_at, e.ended_at, p.minutes),
-            },
-        )
-        for p in e.participants
-    ]
+    # As the ledger charges: from when both were connected; never both connected, free.
+    free = e.reason == "cancelled" or (e.media_tracked and e.connected_at is None)
+    since = (e.connected_at or e.started_at) if e.media_tracked else e.started_at
+
+    def body(p: Participant) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "session.ended",
+            "sessionId": e.session_id,
+            "reason": e.reason,
+            "startedAt": iso(e.started_at),
+            "endedAt": iso(e.ended_at),
+            "minutesUsed": 0 if free else minutes_used(since, e.ended_at, p.minutes),
+        }
+        if e.reason == "cancelled" and p.user_id in e.showed_up:
+            out["partnerNoShow"] = True  # they came, the other did not
+        return out
+
+    return [Push(p.user_id, body(p)) for p in e.participants]
 
 
 def _invite_opened(e: matcher.InviteOpened) -> list[Push]:

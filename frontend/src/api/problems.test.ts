@@ -120,5 +120,11 @@ describe('pushed reasons → sentence', () => {
     expect(endReasonSentence('time_up', false)).toBe('Time is up.');
     expect(endReasonSentence('stopped', true)).toBe('You ended the conversation.');
     expect(endReasonSentence(undefined, false)).toBe('The conversation has ended.');
+    expect(endReasonSentence('cancelled', false)).toBe(
+      'The conversation was cancelled before it began.',
+    );
+    expect(endReasonSentence('cancelled', false, true)).toMatch(
+      /partner never connected.*free.*first in line/,
+    );
   });
 });

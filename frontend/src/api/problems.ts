@@ -166,7 +166,11 @@ function acceptFailedSentence(reason: string | undefined, whom: string): string 
 }
 
 /** Why a conversation ended, for the summary. */
-export function endReasonSentence(reason: string | undefined, stoppedByMe: boolean): string {
+export function endReasonSentence(
+  reason: string | undefined,
+  stoppedByMe: boolean,
+  partnerNoShow = false,
+): string {
   switch (reason) {
     case 'time_up':
       return 'Time is up.';
@@ -175,7 +179,9 @@ export function endReasonSentence(reason: string | undefined, stoppedByMe: boole
     case 'left':
       return 'The connection was lost and the conversation ended.';
     case 'cancelled':
-      return 'The conversation was cancelled before it began.';
+      return partnerNoShow
+        ? "Your partner never connected, so this one is free — no points used. Join again now and you'll be first in line."
+        : 'The conversation was cancelled before it began.';
     default:
       return 'The conversation has ended.';
   }

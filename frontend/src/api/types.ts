@@ -161,6 +161,8 @@ type PushBody =
       startedAt: string;
       endedAt: string;
       minutesUsed: number;
+      /** A no-show: I connected, my partner never did (nothing charged; first in line again). */
+      partnerNoShow?: boolean;
     }
   | { type: 'invite.received'; inviteId: string; from: Profile; expiresAt: string }
   | { type: 'invite.pending'; inviteId: string; to: PersonRef; expiresAt: string }

@@ -36,7 +36,9 @@ export function Summary() {
     <main className="page narrow" id="main" data-testid="summary">
       <section className="card center">
         <h1>Conversation over</h1>
-        <p className="muted">{endReasonSentence(reason, summary.stoppedByMe)}</p>
+        <p className="muted">
+          {endReasonSentence(reason, summary.stoppedByMe, summary.partnerNoShow)}
+        </p>
         {minutes === null ? (
           history.loading ? (
             <Progress text="Adding up your minutes…" />
@@ -66,6 +68,18 @@ export function Summary() {
           <div data-testid="points-settling">
             <Progress text="Settling your points…" />
           </div>
+        )}
+        {summary.partnerNoShow && (
+          <button
+            className="big"
+            data-testid="join-again"
+            onClick={() => {
+              actions.closeSummary();
+              actions.joinQueue();
+            }}
+          >
+            Join again
+          </button>
         )}
         <button className="big" data-testid="back-home" onClick={actions.closeSummary}>
           Done

@@ -113,6 +113,13 @@ describe('random match: home → waiting → in-call → summary → home', () =
     expect(run(inCall(), push(ended)).summary?.limit).toBeNull();
   });
 
+  it('remembers that my partner never showed up, so the summary can say so', () => {
+    const noShow = { ...ended, reason: 'cancelled', minutesUsed: 0, partnerNoShow: true };
+    const s = run(inCall(), push(noShow));
+    expect(s.summary).toMatchObject({ reason: 'cancelled', minutesUsed: 0, partnerNoShow: true });
+    expect(run(inCall(), push(ended)).summary?.partnerNoShow).toBe(false);
+  });
+
   it('remembers that I pressed Stop, for the summary sentence', () => {
     const s = run(inCall(), { type: 'session.stopping' }, push({ ...ended, reason: 'stopped' }));
     expect(s.summary?.stoppedByMe).toBe(true);
@@ -376,6 +383,17 @@ describe('invites', () => {
     );
     expect(s.incoming).toEqual([]);
     expect(s.outcome).toMatchObject({ kind: 'accept_failed', reason: 'expired', name: 'Bob' });
+  });
+
+  it('keeps the invite open after an accept refused for now, so Accept can be pressed again', () => {
+    const s = run(
+      home(),
+      push(received),
+      { type: 'invite.answering', inviteId: 'i-1', answer: 'accept' },
+      push({ type: 'invite.accept_failed', inviteId: 'i-1', reason: 'already_waiting' }),
+    );
+    expect(s.incoming).toMatchObject([{ inviteId: 'i-1', answering: null }]);
+    expect(s.outcome).toMatchObject({ kind: 'accept_failed', reason: 'already_waiting' });
   });
 
   it('lets the person try again when the accept request itself failed', () => {

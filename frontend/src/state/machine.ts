@@ -112,6 +112,7 @@ function endSession(
       startedAt: ended ? ended.startedAt : (known?.startsAt ?? null),
       endedAt: ended ? ended.endedAt : null,
       stoppedByMe: state.stopping && known !== null,
+      partnerNoShow: ended?.partnerNoShow === true,
       settled: false,
       limit: known ? limitOf(known) : null,
     },
@@ -153,6 +154,9 @@ function closeInvite(
 }
 
 // ---- pushed hints --------------------------------------------------------------------------
+
+/** Accept refusals that leave the invite open: the person may press Accept again. */
+const RETRYABLE_ACCEPT = new Set(['no_points', 'already_waiting', 'in_session', 'busy']);
 
 function onPush(state: AppState, m: PushMessage): AppState {
   switch (m.type) {
@@ -227,7 +231,11 @@ function onPush(state: AppState, m: PushMessage): AppState {
       if (state.summary?.sessionId === m.sessionId && state.summary.minutesUsed === null) {
         // We had learnt of the end from /v1/me; the late message fills in the numbers.
         const { minutesUsed, reason, startedAt, endedAt } = m;
-        return { ...state, summary: { ...state.summary, minutesUsed, reason, startedAt, endedAt } };
+        const partnerNoShow = m.partnerNoShow === true;
+        return {
+          ...state,
+          summary: { ...state.summary, minutesUsed, reason, startedAt, endedAt, partnerNoShow },
+        };
       }
       if (isClosed(state, 'sessions', m.sessionId)) return state;
       if (state.phase === 'signed-out') return state;
@@ -272,8 +280,25 @@ function onPush(state: AppState, m: PushMessage): AppState {
       return closeInvite(state, m.inviteId, m.type.slice('invite.'.length) as InviteEnd, m.reason);
     case 'invite.rejected':
       return closeInvite(state, m.inviteId, 'rejected', m.reason, true);
-    case 'invite.accept_failed':
+    case 'invite.accept_failed': {
+      const open = state.incoming.find((i) => i.inviteId === m.inviteId);
+      if (open && RETRYABLE_ACCEPT.has(m.reason) && !isClosed(state, 'invites', m.inviteId)) {
+        // Refused for now (busy, no points yet): the invite is still open, and another press
+        // of Accept is a new attempt of its own.
+        const outcome: InviteOutcome = {
+          inviteId: m.inviteId,
+          kind: 'accept_failed',
+          reason: m.reason,
+          direction: 'incoming',
+          name: open.from.name,
+        };
+        const incoming = state.incoming.map((i) =>
+          i.inviteId === m.inviteId ? { ...i, answering: null } : i,
+        );
+        return { ...state, incoming, outcome };
+      }
       return closeInvite(state, m.inviteId, 'accept_failed', m.reason, true);
+    }
     case 'points.changed': {
       if (!state.me) return state;
       if (isOlder(m.occurredAt, state.pointsAt)) return state; // a newer balance is shown

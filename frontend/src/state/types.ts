@@ -23,6 +23,8 @@ export interface Summary {
   startedAt: string | null;
   endedAt: string | null;
   stoppedByMe: boolean;
+  /** My partner never connected: the conversation was free and I may join again at once. */
+  partnerNoShow: boolean;
   /** The ledger has settled this conversation's points: `points.left` is the final figure. */
   settled: boolean;
   /** Whose minutes left made the call shorter than a full session, when someone's did. */

@@ -58,6 +58,19 @@ def pool_key(speaks: tuple[str, ...], learns: tuple[str, ...]) -> str:
     return "any"
 
 
-def accept_hold_id(invite_id: str) -> str:
-    """The ledger hold that funds the invitee once they accept an invite."""
-    return f"{invite_id}.accept"
+def accept_hold_id(invite_id: str, attempt_id: str | None = None) -> str:
+    """The ledger hold that funds the invitee once they accept an invite.
+
+    Each press of Accept is an attempt with a hold of its own: a refused attempt (no points,
+    busy for a moment) keeps its refusal, and the next one is decided afresh. Events from
+    before attempts existed carry none and name the invite's single hold.
+    """
+    return f"{invite_id}.accept" if attempt_id is None else f"{invite_id}.accept.{attempt_id}"
+
+
+def parse_accept_hold(hold_id: str) -> tuple[str, str | None]:
+    """(invite id, attempt id) of an accept hold: the inverse of `accept_hold_id`."""
+    invite_id, _, attempt = hold_id.rpartition(".accept")
+    if not invite_id:
+        raise ValueError(f"not an accept hold: {hold_id}")
+    return invite_id, attempt.removeprefix(".") or None

@@ -62,13 +62,17 @@ class InviteRequested(Event):
 
 
 class InviteAcceptRequested(Event):
-    """The invitee pressed Accept: the ledger holds the invitee's points first."""
+    """The invitee pressed Accept: the ledger holds the invitee's points first.
+
+    `attempt_id` names this press: its hold is `accept_hold_id(invite_id, attempt_id)`, and
+    the answers to it carry it on."""
 
     TYPE: ClassVar[str] = "invite.accept_requested"
     PUBLISHER: ClassVar[Service] = G
     CONSUMERS: ClassVar[frozenset[Service]] = frozenset({L})
     invite_id: EntityId
     user_id: UserId
+    attempt_id: EntityId | None = None
 
     def group(self) -> str:
         return user_group(self.user_id)

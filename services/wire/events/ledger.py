@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -14,6 +14,7 @@ from services.wire.events.common import (
     Profile,
     RejectReason,
     UserId,
+    accept_hold_id,
     invite_group,
     user_group,
 )
@@ -84,7 +85,7 @@ class InviteRejected(Event):
 
 
 class InviteAcceptFunded(Event):
-    """The invitee's points are held (hold id = accept_hold_id(invite id))."""
+    """The invitee's points are held (hold id = accept_hold_id(invite id, attempt id))."""
 
     TYPE: ClassVar[str] = "invite.accept_funded"
     PUBLISHER: ClassVar[Service] = L
@@ -92,6 +93,11 @@ class InviteAcceptFunded(Event):
     invite_id: EntityId
     user_id: UserId
     minutes: Minutes
+    attempt_id: EntityId | None = None
+
+    @property
+    def hold_id(self) -> str:
+        return accept_hold_id(self.invite_id, self.attempt_id)
 
     def group(self) -> str:
         return invite_group(self.invite_id)
@@ -106,9 +112,28 @@ class InviteAcceptRejected(Event):
     invite_id: EntityId
     user_id: UserId
     reason: RejectReason
+    attempt_id: EntityId | None = None
 
     def group(self) -> str:
         return invite_group(self.invite_id)
+
+
+class HoldStale(Event):
+    """A hold has been open longer than anything it funds should last. The ledger reads only
+    its own tables, so it asks: the matcher answers with the final event it already has for
+    the ticket / invite / session (the same event again; the ledger's handlers are
+    idempotent), or with nothing while the thing is still going."""
+
+    TYPE: ClassVar[str] = "hold.stale"
+    PUBLISHER: ClassVar[Service] = L
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    hold_id: EntityId
+    user_id: UserId
+    kind: Literal["ticket", "invite", "accept"]
+    session_id: EntityId | None = None
+
+    def group(self) -> str:
+        return user_group(self.user_id)
 
 
 class PointsChanged(Event):
@@ -135,5 +160,6 @@ EVENTS: tuple[type[Event], ...] = (
     InviteRejected,
     InviteAcceptFunded,
     InviteAcceptRejected,
+    HoldStale,
     PointsChanged,
 )

@@ -109,6 +109,9 @@ class SessionEnded(Event):
     # that never connected costs nothing. Events without them are charged from `started_at`.
     media_tracked: bool = False
     connected_at: AwareDatetime | None = None
+    # A no-show (`cancelled`): who did connect. They are told their partner never came, and
+    # are first in line if they join again at once.
+    showed_up: Annotated[tuple[UserId, ...], Field(max_length=2)] = ()
 
     def group(self) -> str:
         return session_group(self.session_id)
@@ -172,6 +175,7 @@ class InviteAcceptRefused(Event):
     invite_id: EntityId
     user_id: UserId
     reason: Literal["expired", "not_pending", "in_session"]
+    attempt_id: EntityId | None = None  # the accept attempt whose hold is released
 
     def group(self) -> str:
         return invite_group(self.invite_id)

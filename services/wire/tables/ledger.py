@@ -1,7 +1,7 @@
 """Tables the ledger writes."""
 
 from services.wire.names import Service
-from services.wire.tables.spec import Key, Table, processed_table
+from services.wire.tables.spec import Index, Key, Table, processed_table
 
 L, G = Service.LEDGER, Service.GATEWAY
 
@@ -18,6 +18,8 @@ HOLDS = Table(
     logical="ledger-holds",
     writer=L,
     hash_key=Key("holdId"),
+    # Sparse: only open holds carry `openShard`, so the reconciler reads only what may be stuck.
+    indexes=(Index("open", Key("openShard"), Key("decidedAt")),),
     doc=(
         "One item per hold (ticket, invite, accepted invite): held → in_session → settled, or "
         "released; rejected (never funded) or void (closed before it was asked: a tombstone)."

@@ -69,7 +69,10 @@ PAIRS = Table(
     writer=M,
     hash_key=Key("userId"),
     range_key=Key("otherUserId"),
-    doc="Blocks (forever) and today's partners (expiring) per person.",
+    doc=(
+        "Blocks (forever), today's partners (expiring) and, after a no-show, a place at the "
+        "front of the queue (other = `#front`, expiring) per person."
+    ),
 )
 
 # The authoritative waiting set, read with strongly consistent queries by every matcher

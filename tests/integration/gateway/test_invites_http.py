@@ -113,7 +113,14 @@ async def test_the_invitee_accepts_or_declines_and_nobody_else_can(gw: Gateway) 
     assert declined.body == {"inviteId": "inv-d-" + invitee}
     (accept,) = await gw.published(Service.LEDGER, about(invitee))
     assert accept["type"] == "invite.accept_requested"
+    attempt = accept["payload"].pop("attemptId")
     assert accept["payload"] == {"inviteId": "inv-a-" + invitee, "userId": invitee}
+    # Pressing Accept again is another attempt (its own hold), not a duplicate of the first.
+    again = await gw.call("POST", f"/v1/invites/inv-a-{invitee}/accept", invitee)
+    assert again.status == 202
+    (second,) = await gw.published(Service.LEDGER, about(invitee))
+    assert second["id"] != accept["id"]
+    assert second["payload"]["attemptId"] not in (None, attempt)
     (decline,) = await gw.published(Service.MATCHER, about(invitee))
     assert decline["type"] == "invite.decline_requested"
 

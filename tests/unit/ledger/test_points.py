@@ -139,6 +139,25 @@ def test_a_release_never_touches_a_hold_that_funds_a_live_session() -> None:
     assert d == points.Skip("in_session")
 
 
+def test_a_lapsed_hold_from_a_past_day_goes_back_whole_even_if_it_funds_a_session() -> None:
+    yesterday = TODAY - timedelta(days=1)
+    live = Hold("t1", "u", "ticket", yesterday, "in_session", minutes=15, version=2)
+    s = snap(held=15, active="t1", hold=live)
+    change = applied(points.lapse(s, hold_id="t1", event_id="x1", now=NOW)).change
+    assert change.book is not None
+    assert (change.book.day, change.book.held, change.book.charged) == (yesterday, 0, 0)
+    assert change.account.active_hold_id is None
+    assert (change.hold.status, change.hold.charged) == ("released", 0)
+    # The same lapse again replays it; a later session end finds nothing left to charge.
+    done = Snapshot(change.account, change.book, change.hold)
+    assert points.lapse(done, hold_id="t1", event_id="x1", now=NOW) == points.Replay(
+        change.hold, "release"
+    )
+    assert points.lapse(done, hold_id="t1", event_id="x2", now=NOW) == points.Skip(
+        "already_released"
+    )
+
+
 def _settle(
     s: Snapshot, event_id: str = "end1", elapsed: timedelta = timedelta(minutes=4)
 ) -> points.Decision:

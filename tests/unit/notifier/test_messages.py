@@ -54,7 +54,10 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
         {"sessionId", "startsAt", "endsAt", "mediaMode", "role", "partner"},
         {"inviteId", "limitedBy"},
     ),
-    "session.ended": ({"sessionId", "reason", "startedAt", "endedAt", "minutesUsed"}, set()),
+    "session.ended": (
+        {"sessionId", "reason", "startedAt", "endedAt", "minutesUsed"},
+        {"partnerNoShow"},
+    ),
     "invite.received": ({"inviteId", "from", "expiresAt"}, set()),
     "invite.pending": ({"inviteId", "to", "expiresAt"}, set()),
     "invite.accepted": ({"inviteId", "sessionId"}, set()),
@@ -293,6 +296,28 @@ def test_minutes_used_is_at_least_one_and_never_more_than_booked(micros: int, bo
 def test_session_ended_minutes_are_capped_per_person_by_what_they_booked() -> None:
     ann, ben = pushes_for(ended(9 * 60 + 1))
     assert (ann.body["minutesUsed"], ben.body["minutesUsed"]) == (10, 7)
+
+
+def test_a_no_show_tells_who_came_that_the_partner_never_did_and_costs_nothing() -> None:
+    no_show = ended(50).model_copy(
+        update={"reason": "cancelled", "media_tracked": True, "showed_up": (A.user_id,)}
+    )
+    came, absent = pushes_for(no_show)
+    assert (came.user_id, came.body["partnerNoShow"], came.body["minutesUsed"]) == (
+        A.user_id,
+        True,
+        0,
+    )
+    assert "partnerNoShow" not in absent.body
+    assert absent.body["minutesUsed"] == 0
+
+
+def test_minutes_used_count_from_when_both_were_connected() -> None:
+    late = ended(9 * 60 + 1).model_copy(
+        update={"media_tracked": True, "connected_at": T0 + timedelta(minutes=5)}
+    )
+    ann, ben = pushes_for(late)
+    assert (ann.body["minutesUsed"], ben.body["minutesUsed"]) == (5, 5)
 
 
 def test_times_in_other_zones_are_sent_in_utc() -> None:
