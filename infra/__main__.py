@@ -42,7 +42,7 @@ def main() -> dict[str, pulumi.Input[str]]:
 
     network = Network("network", s)
     data = Data("data", s, topo)
-    messaging = Messaging("messaging", s, topo)
+    messaging = Messaging("messaging", s, topo, account_id)
     secrets = Secrets("secrets", s)
     identity = Identity("identity", s)
     realtime = Realtime("realtime", s)

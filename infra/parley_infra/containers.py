@@ -59,6 +59,8 @@ def environment(svc: Service, s: Settings, e: Endpoints) -> dict[str, pulumi.Inp
             "PARLEY_MEDIA_MODE": MEDIA_MODE,
             "PARLEY_LIVEKIT_URL": s.livekit_wss_url,
             "PARLEY_TURN_URLS": s.turn_urls,
+            # DeleteConnection on a socket whose token expired (the notifier posts there).
+            "PARLEY_CONNECTIONS_ENDPOINT_URL": e.connections_url,
         }
     elif svc == Service.MATCHER:
         env |= {

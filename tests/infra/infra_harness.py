@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 PROJECT = "parley"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker for a secret value
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"  # what the mocks give a KMS key
 
 # What a real stack keeps encrypted in Pulumi.<stack>.yaml; tests look for these in clear text.
 TEST_SECRETS = {
@@ -220,6 +221,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 }
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 return "lt-0123456789", {"latestVersion": 1}
+            case "aws:kms/key:Key":
+                return KEY_ID, {"arn": f"arn:aws:kms:{r}:{a}:key/{KEY_ID}", "keyId": KEY_ID}
             case "aws:cloudwatch/logGroup:LogGroup":
                 return n, {"arn": f"arn:aws:logs:{r}:{a}:log-group:{n}"}
             case "aws:cloudwatch/metricAlarm:MetricAlarm":

@@ -33,6 +33,7 @@ GATEWAY_ENV = {
     "PARLEY_MEDIA_MODE",
     "PARLEY_LIVEKIT_URL",
     "PARLEY_TURN_URLS",
+    "PARLEY_CONNECTIONS_ENDPOINT_URL",
 }
 LIVEKIT_SECRETS = {"PARLEY_LIVEKIT_API_KEY", "PARLEY_LIVEKIT_API_SECRET"}
 
@@ -82,10 +83,10 @@ def test_each_service_gets_its_settings(infra_stack: Built) -> None:
     matcher = envs[Service.MATCHER]
     assert matcher["PARLEY_LIVEKIT_URL"] == f"https://{infra_stack.config['parley:livekitDomain']}"
     assert matcher["PARLEY_MEDIA_MODE"] == "livekit"
-    notifier = envs[Service.NOTIFIER]
-    assert notifier["PARLEY_CONNECTIONS_ENDPOINT_URL"] == (
-        "https://wsapi123.execute-api.eu-west-1.amazonaws.com/live"
-    )
+    # The notifier posts to sockets there; the gateway deletes a socket whose token expired.
+    connections = "https://wsapi123.execute-api.eu-west-1.amazonaws.com/live"
+    assert envs[Service.NOTIFIER]["PARLEY_CONNECTIONS_ENDPOINT_URL"] == connections
+    assert gateway["PARLEY_CONNECTIONS_ENDPOINT_URL"] == connections
 
 
 def test_secrets_reach_tasks_from_secrets_manager_only(infra_stack: Built) -> None:

@@ -186,6 +186,13 @@ def _expected(svc: Service, topo: Topology, built: Built) -> dict[str, set[str]]
                 "ConditionCheckItem",
             ):
                 want[f"dynamodb:{action}"] |= arns
+    # The bus key: senders (SNS publish, SQS send) make data keys; receivers only decrypt.
+    key = built.one("aws:kms/key:Key").outputs["arn"]
+    if want.get("sns:Publish") or want.get("sqs:SendMessage"):
+        want["kms:GenerateDataKey"].add(key)
+        want["kms:Decrypt"].add(key)
+    elif want.get("sqs:ReceiveMessage"):
+        want["kms:Decrypt"].add(key)
     return want
 
 
@@ -200,7 +207,8 @@ def test_each_task_role_may_do_only_what_the_wire_module_says(
         for action in _as_list(st["Action"]):
             got[action] |= set(_as_list(st["Resource"]))
     connections = got.pop("execute-api:ManageConnections", None)
-    assert (connections is not None) == (svc == Service.NOTIFIER)
+    # The notifier pushes to browsers; the gateway closes sockets whose token expired.
+    assert (connections is not None) == (svc in (Service.NOTIFIER, Service.GATEWAY))
     assert dict(got) == dict(_expected(svc, topo, infra_stack))
 
 

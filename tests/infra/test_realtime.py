@@ -64,7 +64,9 @@ def test_default_route_answers_the_browser(infra_stack: Built) -> None:
     assert infra_stack.of_type("aws:apigatewayv2/routeResponse:RouteResponse")
 
 
-def test_only_the_notifier_may_manage_connections_on_this_api(infra_stack: Built) -> None:
+def test_only_the_notifier_and_the_gateway_may_manage_connections_on_this_api(
+    infra_stack: Built,
+) -> None:
     (api,) = infra_stack.of_type("aws:apigatewayv2/api:Api")
     holders = {}
     for r in infra_stack.of_type("aws:iam/rolePolicy:RolePolicy"):
@@ -72,4 +74,9 @@ def test_only_the_notifier_may_manage_connections_on_this_api(infra_stack: Built
             if any(a.startswith("execute-api:") for a in st["Action"]):
                 holders[r.inputs["role"]] = st["Resource"]
     execution_arn = api.outputs["executionArn"]
-    assert holders == {"parley-dev-notifier-task": [f"{execution_arn}/live/*/@connections/*"]}
+    connections = [f"{execution_arn}/live/*/@connections/*"]
+    # The notifier posts to sockets; the gateway deletes a socket whose token expired.
+    assert holders == {
+        "parley-dev-notifier-task": connections,
+        "parley-dev-gateway-task": connections,
+    }
