@@ -21,6 +21,7 @@ from parley_infra.config import load
 from parley_infra.containers import Endpoints
 from parley_infra.data import Data
 from parley_infra.dns import Dns
+from parley_infra.edge_link import EdgeLink
 from parley_infra.iam import Iam
 from parley_infra.identity import Identity
 from parley_infra.ingress import Ingress
@@ -45,7 +46,8 @@ def main() -> dict[str, pulumi.Input[str]]:
     messaging = Messaging("messaging", s, topo, account_id)
     secrets = Secrets("secrets", s)
     identity = Identity("identity", s)
-    realtime = Realtime("realtime", s)
+    edge = EdgeLink("edge", s, network)
+    realtime = Realtime("realtime", s, edge.vpc_link_id)
     iam = Iam("iam", s, topo, account_id, messaging, data, realtime)
     registry = Registry("registry", s)
     ingress = Ingress("ingress", s, network)
@@ -58,10 +60,19 @@ def main() -> dict[str, pulumi.Input[str]]:
         connections_url=realtime.connections_url,
     )
     compute = Compute(
-        "compute", s, topo, network, ingress, registry, secrets, iam.task_role_arns, endpoints
+        "compute",
+        s,
+        topo,
+        network,
+        ingress,
+        edge,
+        registry,
+        secrets,
+        iam.task_role_arns,
+        endpoints,
     )
     media = Media("media", s, network, secrets.livekit_arn, account_id)
-    web = Web("web", s, account_id)
+    web = Web("web", s, account_id, ingress.vpc_origin_id)
     observability = Observability(
         "observability",
         s,

@@ -180,6 +180,17 @@ TYPES: dict[str, tuple[str, dict[str, str]]] = {
         {"deletionWindowInDays": "PendingWindowInDays", "policy": "KeyPolicy"},
     ),
     "aws:kms/alias:Alias": ("AWS::KMS::Alias", {"name": "AliasName"}),
+    "aws:cloudfront/vpcOrigin:VpcOrigin": (
+        "AWS::CloudFront::VpcOrigin",
+        {
+            "vpcOriginEndpointConfig.httpPort": "VpcOriginEndpointConfig.HTTPPort",
+            "vpcOriginEndpointConfig.httpsPort": "VpcOriginEndpointConfig.HTTPSPort",
+            "vpcOriginEndpointConfig.originSslProtocols.items[]": (
+                "VpcOriginEndpointConfig.OriginSSLProtocols[]"
+            ),
+        },
+    ),
+    "aws:apigateway/vpcLink:VpcLink": ("AWS::ApiGateway::VpcLink", {"targetArn": "TargetArns[]"}),
 }
 
 KEYWORDS = ("maxLength", "minLength", "pattern", "enum", "minimum", "maximum")

@@ -42,7 +42,9 @@ def test_cloudfront_reaches_s3_through_origin_access_control(infra_stack: Built)
     origins = {o["originId"]: o for o in dist.inputs["origins"]}
     assert origins["spa"]["originAccessControlId"] == oac.id
     assert origins["api"]["domainName"] == infra_stack.config["parley:apiDomain"]
-    assert origins["api"]["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    # The API through a VPC origin (the ALB is internal: tests/infra/test_edge.py).
+    assert "customOriginConfig" not in origins["api"]
+    assert origins["api"]["vpcOriginConfig"]["vpcOriginId"]
 
 
 def test_cloudfront_serves_https_only_on_the_spa_domain(infra_stack: Built) -> None:
