@@ -67,7 +67,7 @@ class Ingress(pulumi.ComponentResource):
         )
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=f"{s.prefix}-api",
+            name=f"{s.prefix}-api-internal",  # a new name: it replaces the public one
             load_balancer_type="application",
             internal=True,
             security_groups=[sg.id],
