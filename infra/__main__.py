@@ -72,7 +72,7 @@ def main() -> dict[str, pulumi.Input[str]]:
         endpoints,
     )
     media = Media("media", s, network, secrets.livekit_arn, account_id)
-    web = Web("web", s, account_id, ingress.vpc_origin_id)
+    web = Web("web", s, account_id, ingress.vpc_origin_id, websocket_url=realtime.websocket_url)
     observability = Observability(
         "observability",
         s,
