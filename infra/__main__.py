@@ -86,6 +86,8 @@ def main() -> dict[str, pulumi.Input[str]]:
             livekit_tg_lbs=media.target_group_lbs,
             cluster_name=compute.cluster_name,
             websocket_api_id=realtime.api_id,
+            edge_nlb_suffix=edge.nlb_arn_suffix,
+            edge_tg_suffix=edge.target_group_arn_suffix,
         ),
     )
     if s.hosted_zone_id:

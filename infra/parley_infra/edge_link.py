@@ -26,6 +26,7 @@ class EdgeLink(pulumi.ComponentResource):
     target_group_arn: pulumi.Output[str]
     vpc_link_id: pulumi.Output[str]
     nlb_arn_suffix: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
     listener: aws.lb.Listener
 
     def __init__(
@@ -112,4 +113,5 @@ class EdgeLink(pulumi.ComponentResource):
         self.target_group_arn = tg.arn
         self.vpc_link_id = link.id
         self.nlb_arn_suffix = nlb.arn_suffix
+        self.target_group_arn_suffix = tg.arn_suffix
         self.register_outputs({"vpcLink": link.id})

@@ -135,3 +135,21 @@ def test_the_gateway_answers_the_edge_on_its_edge_port_with_no_secret(infra_stac
     names = {r.inputs["name"] for r in infra_stack.of_type("aws:secretsmanager/secret:Secret")}
     assert f"{infra_stack.prefix}/edge" not in names
     assert "parley:edgeSecret" not in infra_stack.config
+
+
+def test_on_call_hears_when_the_edge_port_has_no_healthy_task(infra_stack: Built) -> None:
+    nlb = infra_stack.one(LB, name=f"{infra_stack.prefix}-edge")
+    tg = infra_stack.one(
+        "aws:lb/targetGroup:TargetGroup", name=f"{infra_stack.prefix}-gateway-edge"
+    )
+    alarm = infra_stack.one(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        name=f"{infra_stack.prefix}-edge-no-healthy-targets",
+    ).inputs
+    assert (alarm["namespace"], alarm["metricName"]) == ("AWS/NetworkELB", "HealthyHostCount")
+    assert alarm["dimensions"] == {
+        "LoadBalancer": nlb.outputs["arnSuffix"],
+        "TargetGroup": tg.outputs["arnSuffix"],
+    }
+    assert alarm["comparisonOperator"] == "LessThanThreshold"
+    assert alarm["threshold"] == 1
