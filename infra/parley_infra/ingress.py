@@ -80,7 +80,7 @@ class Ingress(pulumi.ComponentResource):
         )
         tg = aws.lb.TargetGroup(
             f"{name}-gateway",
-            name=f"{s.prefix}-gateway",
+            name=f"{s.prefix}-gateway-alb",  # new: a target group serves one ALB
             port=HTTP_PORT,
             protocol="HTTP",
             target_type="ip",

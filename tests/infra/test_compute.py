@@ -132,7 +132,7 @@ def test_every_service_logs_to_its_own_group_with_retention(infra_stack: Built) 
 
 
 def test_gateway_sits_behind_an_https_alb_with_a_health_check(infra_stack: Built) -> None:
-    tg = infra_stack.one("aws:lb/targetGroup:TargetGroup", name=f"{infra_stack.prefix}-gateway")
+    tg = infra_stack.one("aws:lb/targetGroup:TargetGroup", name=f"{infra_stack.prefix}-gateway-alb")
     assert tg.inputs["healthCheck"]["path"] == "/healthz"
     assert tg.inputs["targetType"] == "ip"
     assert tg.inputs["port"] == 8080
