@@ -21,6 +21,7 @@ from parley_infra.config import load
 from parley_infra.containers import Endpoints
 from parley_infra.data import Data
 from parley_infra.dns import Dns
+from parley_infra.edge_link import EdgeLink
 from parley_infra.iam import Iam
 from parley_infra.identity import Identity
 from parley_infra.ingress import Ingress
@@ -42,10 +43,11 @@ def main() -> dict[str, pulumi.Input[str]]:
 
     network = Network("network", s)
     data = Data("data", s, topo)
-    messaging = Messaging("messaging", s, topo)
+    messaging = Messaging("messaging", s, topo, account_id)
     secrets = Secrets("secrets", s)
     identity = Identity("identity", s)
-    realtime = Realtime("realtime", s)
+    edge = EdgeLink("edge", s, network)
+    realtime = Realtime("realtime", s, edge.vpc_link_id)
     iam = Iam("iam", s, topo, account_id, messaging, data, realtime)
     registry = Registry("registry", s)
     ingress = Ingress("ingress", s, network)
@@ -58,10 +60,19 @@ def main() -> dict[str, pulumi.Input[str]]:
         connections_url=realtime.connections_url,
     )
     compute = Compute(
-        "compute", s, topo, network, ingress, registry, secrets, iam.task_role_arns, endpoints
+        "compute",
+        s,
+        topo,
+        network,
+        ingress,
+        edge,
+        registry,
+        secrets,
+        iam.task_role_arns,
+        endpoints,
     )
     media = Media("media", s, network, secrets.livekit_arn, account_id)
-    web = Web("web", s, account_id)
+    web = Web("web", s, account_id, ingress.vpc_origin_id, websocket_url=realtime.websocket_url)
     observability = Observability(
         "observability",
         s,
@@ -75,6 +86,8 @@ def main() -> dict[str, pulumi.Input[str]]:
             livekit_tg_lbs=media.target_group_lbs,
             cluster_name=compute.cluster_name,
             websocket_api_id=realtime.api_id,
+            edge_nlb_suffix=edge.nlb_arn_suffix,
+            edge_tg_suffix=edge.target_group_arn_suffix,
         ),
     )
     if s.hosted_zone_id:

@@ -85,12 +85,13 @@ def edge_alarms(alarm: AlarmFn, api_id: pulumi.Output[str], alb: pulumi.Output[s
             evaluation_periods=1,
             threshold=threshold,
         )
-    # The ALB answers /ws-edge/* without the edge secret itself (403): ELB-made 4xx are those.
+    # Only CloudFront reaches the internal ALB, and it never forwards /ws-edge/*: ELB-made 4xx
+    # (the ALB's own refusal of those paths, malformed requests) mean something else does.
     alarm(
         "edge-auth-failures",
         "edge-auth-failures",
-        f"More than {EDGE_REFUSALS_PER_5_MIN} requests to /ws-edge without the edge secret in"
-        " 5 minutes: someone probes the gateway's edge, or the secret was rotated on one side.",
+        f"The internal ALB refused more than {EDGE_REFUSALS_PER_5_MIN} requests itself in"
+        " 5 minutes (e.g. /ws-edge from a way other than API Gateway's VPC link).",
         namespace="AWS/ApplicationELB",
         metric_name="HTTPCode_ELB_4XX_Count",
         dimensions={"LoadBalancer": alb},

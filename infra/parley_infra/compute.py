@@ -15,7 +15,8 @@ import pulumi_aws as aws
 
 from parley_infra import containers, scaling
 from parley_infra.config import Settings
-from parley_infra.containers import HTTP_PORT, Endpoints
+from parley_infra.containers import EDGE_PORT, HTTP_PORT, Endpoints
+from parley_infra.edge_link import EdgeLink
 from parley_infra.iam import assume_role_policy
 from parley_infra.ingress import Ingress
 from parley_infra.network import Network
@@ -35,6 +36,7 @@ class Compute(pulumi.ComponentResource):
         topo: Topology,
         net: Network,
         ingress: Ingress,
+        edge: EdgeLink,
         registry: Registry,
         secrets: Secrets,
         task_roles: dict[Service, pulumi.Output[str]],
@@ -75,7 +77,7 @@ class Compute(pulumi.ComponentResource):
         gateway_sg = aws.ec2.SecurityGroup(
             f"{name}-gateway",
             name=f"{s.prefix}-gateway",
-            description="Parley gateway tasks: 8080 from the ALB only",
+            description="Parley gateway tasks: 8080 from the ALB, 8081 from the edge NLB only",
             vpc_id=net.vpc_id,
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
@@ -84,7 +86,14 @@ class Compute(pulumi.ComponentResource):
                     to_port=HTTP_PORT,
                     security_groups=[ingress.security_group_id],
                     description="from the ALB",
-                )
+                ),
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp",
+                    from_port=EDGE_PORT,
+                    to_port=EDGE_PORT,
+                    security_groups=[edge.security_group_id],
+                    description="from the edge NLB (API Gateway VPC link)",
+                ),
             ],
             egress=egress,
             tags=s.tags(),
@@ -154,9 +163,11 @@ class Compute(pulumi.ComponentResource):
                 load_balancers=(
                     [
                         aws.ecs.ServiceLoadBalancerArgs(
-                            target_group_arn=ingress.target_group_arn,
-                            container_name=svc.value,
-                            container_port=HTTP_PORT,
+                            target_group_arn=tg, container_name=svc.value, container_port=port
+                        )
+                        for tg, port in (
+                            (ingress.target_group_arn, HTTP_PORT),
+                            (edge.target_group_arn, EDGE_PORT),
                         )
                     ]
                     if is_gateway
@@ -173,7 +184,7 @@ class Compute(pulumi.ComponentResource):
                 tags=s.tags(service=svc.value),
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    depends_on=[ingress.listener] if is_gateway else [],
+                    depends_on=[ingress.listener, edge.listener] if is_gateway else [],
                     ignore_changes=["desiredCount"],  # auto-scaling owns it after creation
                 ),
             )
@@ -228,7 +239,9 @@ class Compute(pulumi.ComponentResource):
                 "stopTimeout": 30,
             }
             if svc == Service.GATEWAY:
-                container["portMappings"] = [{"containerPort": HTTP_PORT, "protocol": "tcp"}]
+                container["portMappings"] = [
+                    {"containerPort": port, "protocol": "tcp"} for port in (HTTP_PORT, EDGE_PORT)
+                ]
             return json.dumps([container])
 
         return pulumi.Output.all(

@@ -19,7 +19,7 @@ PROJECT = "parley"
 # key → (required, secret, what it is)
 KEYS: dict[str, tuple[bool, bool, str]] = {
     "appDomain": (True, False, "the SPA's domain (CloudFront); also serves /v1 and /webhooks"),
-    "apiDomain": (True, False, "the gateway's domain (the ALB); API Gateway and LiveKit call it"),
+    "apiDomain": (True, False, "the gateway's name inside the VPC (internal ALB and edge NLB)"),
     "livekitDomain": (True, False, "LiveKit signalling (wss) and TURN/TLS (the NLB)"),
     "certificateArn": (True, False, "regional ACM certificate for apiDomain, livekitDomain"),
     "cloudfrontCertificateArn": (True, False, "ACM certificate in us-east-1 for appDomain"),
@@ -27,7 +27,6 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
     "googleClientSecret": (True, True, "Google OAuth client secret"),
     "livekitApiKey": (True, False, "LiveKit API key name"),
     "livekitApiSecret": (True, True, "LiveKit API secret (32+ characters)"),
-    "edgeSecret": (True, True, "shared secret API Gateway sends to the gateway's /ws-edge"),
     "imageTag": (True, False, "tag of the service image in ECR to run"),
     "websocketDomain": (False, False, "custom domain for the WebSocket API (optional)"),
     "hostedZoneId": (False, False, "Route 53 zone: when set, DNS records are created"),
@@ -106,7 +105,6 @@ class Settings:
     google_client_secret: pulumi.Output[str]
     livekit_api_key: str
     livekit_api_secret: pulumi.Output[str]
-    edge_secret: pulumi.Output[str]
     turn_urls: str
     turn_secret: pulumi.Output[str] | None
     image_tag: str
@@ -216,7 +214,6 @@ def load() -> Settings:
         google_client_secret=cfg.require_secret("googleClientSecret"),
         livekit_api_key=cfg.require("livekitApiKey"),
         livekit_api_secret=cfg.require_secret("livekitApiSecret").apply(check_livekit_secret),
-        edge_secret=cfg.require_secret("edgeSecret"),
         turn_urls=cfg.get("turnUrls") or "",
         turn_secret=turn_secret,
         image_tag=cfg.require("imageTag"),

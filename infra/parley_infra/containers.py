@@ -15,6 +15,8 @@ from parley_infra.secrets import Secrets
 from services.wire import Service
 
 HTTP_PORT = 8080
+# The only port on which the gateway answers API Gateway's /ws-edge/* (edge_link.py).
+EDGE_PORT = 8081
 HEALTH_PATH = "/healthz"
 MEDIA_MODE = "livekit"
 
@@ -50,6 +52,7 @@ def environment(svc: Service, s: Settings, e: Endpoints) -> dict[str, pulumi.Inp
         env |= {
             "PARLEY_HTTP_HOST": "0.0.0.0",
             "PARLEY_HTTP_PORT": str(HTTP_PORT),
+            "PARLEY_EDGE_PORT": str(EDGE_PORT),
             "PARLEY_AUTH_MODE": "hosted",
             "PARLEY_COGNITO_USER_POOL_ID": e.user_pool_id,
             "PARLEY_COGNITO_CLIENT_ID": e.client_id,
@@ -59,6 +62,8 @@ def environment(svc: Service, s: Settings, e: Endpoints) -> dict[str, pulumi.Inp
             "PARLEY_MEDIA_MODE": MEDIA_MODE,
             "PARLEY_LIVEKIT_URL": s.livekit_wss_url,
             "PARLEY_TURN_URLS": s.turn_urls,
+            # DeleteConnection on a socket whose token expired (the notifier posts there).
+            "PARLEY_CONNECTIONS_ENDPOINT_URL": e.connections_url,
         }
     elif svc == Service.MATCHER:
         env |= {
@@ -77,7 +82,7 @@ def secrets(svc: Service, sec: Secrets) -> dict[str, pulumi.Output[str]]:
         "PARLEY_LIVEKIT_API_SECRET": sec.livekit_arn.apply(lambda a: f"{a}:apiSecret::"),
     }
     if svc == Service.GATEWAY:
-        out = {**livekit, "PARLEY_EDGE_SECRET": sec.edge_arn}
+        out = dict(livekit)
         if sec.turn_arn is not None:
             out["PARLEY_TURN_SECRET"] = sec.turn_arn
         return out
@@ -91,8 +96,6 @@ def secret_arns(svc: Service, sec: Secrets) -> list[pulumi.Output[str]]:
     arns: list[pulumi.Output[str]] = []
     if svc in (Service.GATEWAY, Service.MATCHER):
         arns.append(sec.livekit_arn)
-    if svc == Service.GATEWAY:
-        arns.append(sec.edge_arn)
-        if sec.turn_arn is not None:
-            arns.append(sec.turn_arn)
+    if svc == Service.GATEWAY and sec.turn_arn is not None:
+        arns.append(sec.turn_arn)
     return arns

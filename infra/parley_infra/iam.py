@@ -72,6 +72,8 @@ class Iam(pulumi.ComponentResource):
                     return data.table_arns[ref.key].apply(lambda arn: f"{arn}/index/*")
                 case "connections":
                     return realtime.connections_arn
+                case "bus-key":
+                    return messaging.key_arn
             raise ValueError(ref)
 
         self.task_role_arns = {}

@@ -1,8 +1,10 @@
-"""The gateway's public door: an internet-facing ALB, HTTPS only, health-checked on /healthz.
+"""The gateway's door for the SPA's API: an internal ALB that only CloudFront reaches.
 
-Port 80 only redirects to 443. `/ws-edge/*` (API Gateway's WebSocket proxy) is answered only
-when the request carries the edge secret; without it the ALB itself says 403, so the gateway
-never sees forged connection events (it checks the header too).
+The ALB sits in the private subnets and CloudFront reaches it through a VPC origin, so it has
+no public address. Its security group admits HTTPS only from CloudFront's origin-facing
+addresses (AWS's managed prefix list). `/ws-edge/*` and `/@connections/*` are refused by the
+ALB itself: API Gateway reaches the gateway's edge another way (edge_link.py), and no secret
+sits in any rule here.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import pulumi_aws as aws
 from parley_infra.config import Settings
 from parley_infra.containers import HEALTH_PATH, HTTP_PORT
 from parley_infra.network import Network
-from parley_infra.realtime import EDGE_HEADER
 
+# AWS's managed list of the addresses CloudFront uses towards origins (VPC origins included).
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+# Paths only API Gateway's private way, or the local stack, may use.
+NOT_THROUGH_THE_ALB = ["/ws-edge/*", "/@connections/*"]
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
@@ -26,26 +31,27 @@ class Ingress(pulumi.ComponentResource):
     dns_name: pulumi.Output[str]
     zone_id: pulumi.Output[str]
     listener: aws.lb.Listener
+    vpc_origin_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, s: Settings, net: Network, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("parley:infra:Ingress", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        cloudfront = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_ORIGIN_FACING)
         sg = aws.ec2.SecurityGroup(
             f"{name}-alb",
             name=f"{s.prefix}-alb",
-            description="Parley ALB: HTTPS from anywhere (80 redirects)",
+            description="Parley internal ALB: HTTPS from CloudFront (VPC origin) only",
             vpc_id=net.vpc_id,
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
                     protocol="tcp",
-                    from_port=p,
-                    to_port=p,
-                    cidr_blocks=["0.0.0.0/0"],
-                    description=d,
+                    from_port=443,
+                    to_port=443,
+                    prefix_list_ids=[cloudfront.id],
+                    description="CloudFront origin-facing",
                 )
-                for p, d in ((443, "HTTPS"), (80, "redirect to HTTPS"))
             ],
             egress=[
                 aws.ec2.SecurityGroupEgressArgs(
@@ -61,11 +67,11 @@ class Ingress(pulumi.ComponentResource):
         )
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=f"{s.prefix}-api",
+            name=f"{s.prefix}-api-internal",  # a new name: it replaces the public one
             load_balancer_type="application",
-            internal=False,
+            internal=True,
             security_groups=[sg.id],
-            subnets=net.public_subnet_ids,
+            subnets=net.private_subnet_ids,
             drop_invalid_header_fields=True,
             idle_timeout=60,
             enable_deletion_protection=s.deletion_protection,
@@ -74,7 +80,7 @@ class Ingress(pulumi.ComponentResource):
         )
         tg = aws.lb.TargetGroup(
             f"{name}-gateway",
-            name=f"{s.prefix}-gateway",
+            name=f"{s.prefix}-gateway-alb",  # new: a target group serves one ALB
             port=HTTP_PORT,
             protocol="HTTP",
             target_type="ip",
@@ -106,45 +112,17 @@ class Ingress(pulumi.ComponentResource):
             tags=s.tags(),
             opts=child,
         )
-        aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=alb.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port="443", status_code="HTTP_301"
-                    ),
-                )
-            ],
-            tags=s.tags(),
-            opts=child,
-        )
-        ws_edge = aws.lb.ListenerRuleConditionArgs(
-            path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/ws-edge/*"])
-        )
         aws.lb.ListenerRule(
-            f"{name}-ws-edge",
+            f"{name}-edge-refused",
             listener_arn=https.arn,
             priority=10,
             conditions=[
-                ws_edge,
                 aws.lb.ListenerRuleConditionArgs(
-                    http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                        http_header_name=EDGE_HEADER, values=[s.edge_secret]
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                        values=NOT_THROUGH_THE_ALB
                     )
-                ),
+                )
             ],
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=tg.arn)],
-            opts=child,
-        )
-        aws.lb.ListenerRule(
-            f"{name}-ws-edge-forged",
-            listener_arn=https.arn,
-            priority=20,
-            conditions=[ws_edge],
             actions=[
                 aws.lb.ListenerRuleActionArgs(
                     type="fixed-response",
@@ -159,6 +137,22 @@ class Ingress(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        origin = aws.cloudfront.VpcOrigin(
+            f"{name}-origin",
+            vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
+                name=f"{s.prefix}-api",
+                arn=alb.arn,
+                http_port=80,
+                https_port=443,
+                origin_protocol_policy="https-only",
+                origin_ssl_protocols=aws.cloudfront.VpcOriginVpcOriginEndpointConfigOriginSslProtocolsArgs(
+                    items=["TLSv1.2"], quantity=1
+                ),
+            ),
+            tags=s.tags(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[https]),
+        )
+        self.vpc_origin_id = origin.id
         self.security_group_id = sg.id
         self.target_group_arn = tg.arn
         self.arn_suffix = alb.arn_suffix

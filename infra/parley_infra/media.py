@@ -193,7 +193,8 @@ class Media(pulumi.ComponentResource):
                     domain=s.livekit_domain,
                     secret_arn=v[0],
                     redis_address=v[1],
-                    webhook_url=f"{s.api_url}/webhooks/livekit",
+                    # Through CloudFront: the gateway's ALB is internal and admits only CloudFront.
+                    webhook_url=f"{s.public_url}/webhooks/livekit",
                     version=s.livekit.version,
                     asg_name=asg_name,
                     drain_seconds=s.livekit.drain_seconds,

@@ -2,7 +2,8 @@
 
 Queue attributes are taken from the wire's own `Queue.attributes()` / `dlq_attributes()` (the
 same dictionaries the local bootstrap hands to CreateQueue), translated to Pulumi arguments;
-an attribute this file does not know fails the program instead of being dropped.
+an attribute this file does not know fails the program instead of being dropped. Every topic
+and queue is encrypted with the bus key (`bus_key.py`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from parley_infra.bus_key import bus_key
 from parley_infra.config import Settings
 from services.wire import Service, Topology
 from services.wire.topology import Queue
 
 _PLACEHOLDER_ARN = "arn:aws:sqs:region:000000000000:placeholder"
+# How long SQS reuses a data key before asking KMS again (AWS's default, stated): fewer KMS
+# requests (they are billed) for a key that is rotated anyway.
+KEY_REUSE_S = 300
 
 # SQS attribute → (Pulumi argument, converter)
 _ATTRIBUTES: dict[str, tuple[str, Any]] = {
@@ -82,13 +87,21 @@ class Messaging(pulumi.ComponentResource):
     topic_arns: dict[Service, pulumi.Output[str]]
     queue_arns: dict[str, pulumi.Output[str]]  # by queue name, DLQs included
     queue_urls: dict[str, pulumi.Output[str]]
+    key_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, s: Settings, topo: Topology, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        s: Settings,
+        topo: Topology,
+        account_id: pulumi.Output[str],
+        opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("parley:infra:Messaging", name, None, opts)
         self._s = s
         self._child = pulumi.ResourceOptions(parent=self)
+        key = bus_key(self, s, topo, account_id)
+        self.key_arn = key.arn
         self.topic_arns = {}
         self.queue_arns = {}
         self.queue_urls = {}
@@ -100,6 +113,7 @@ class Messaging(pulumi.ComponentResource):
                 fifo_topic=t.fifo,
                 content_based_deduplication=t.attributes()["ContentBasedDeduplication"] == "true",
                 fifo_throughput_scope=t.attributes()["FifoThroughputScope"],
+                kms_master_key_id=self.key_arn,
                 tags=s.tags(publisher=t.publisher.value),
                 opts=self._child,
             )
@@ -145,7 +159,8 @@ class Messaging(pulumi.ComponentResource):
         dlq = aws.sqs.Queue(
             short_name(s.prefix, q.dlq),
             name=q.dlq,
-            sqs_managed_sse_enabled=True,
+            kms_master_key_id=self.key_arn,
+            kms_data_key_reuse_period_seconds=KEY_REUSE_S,
             tags=s.tags(owner=q.owner.value, role="dlq"),
             opts=self._child,
             **queue_args(q.dlq_attributes()),
@@ -154,7 +169,8 @@ class Messaging(pulumi.ComponentResource):
             short_name(s.prefix, q.name),
             name=q.name,
             redrive_policy=dlq.arn.apply(lambda arn: q.attributes(arn)["RedrivePolicy"]),
-            sqs_managed_sse_enabled=True,
+            kms_master_key_id=self.key_arn,
+            kms_data_key_reuse_period_seconds=KEY_REUSE_S,
             tags=s.tags(owner=q.owner.value, role="inbox" if q.fifo else "timers"),
             opts=self._child,
             **queue_args(q.attributes(_PLACEHOLDER_ARN)),

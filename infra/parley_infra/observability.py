@@ -37,6 +37,8 @@ class Targets:
     livekit_tg_lbs: dict[str, pulumi.Output[str]]  # each target group's NLB
     cluster_name: pulumi.Output[str]
     websocket_api_id: pulumi.Output[str]
+    edge_nlb_suffix: pulumi.Output[str]  # API Gateway's way to the gateway (edge_link.py)
+    edge_tg_suffix: pulumi.Output[str]
 
 
 class Observability(pulumi.ComponentResource):
@@ -150,6 +152,20 @@ class Observability(pulumi.ComponentResource):
             namespace="AWS/ApplicationELB",
             metric_name="HealthyHostCount",
             dimensions={"LoadBalancer": alb, "TargetGroup": t.gateway_tg_suffix},
+            statistic="Minimum",
+            period=60,
+            evaluation_periods=2,
+            threshold=1,
+            comparison_operator="LessThanThreshold",
+            treat_missing_data="breaching",
+        )
+        self._alarm(
+            "edge-no-healthy-targets",
+            "edge-no-healthy-targets",
+            "The edge NLB (API Gateway's VPC link) has no healthy gateway edge port.",
+            namespace="AWS/NetworkELB",
+            metric_name="HealthyHostCount",
+            dimensions={"LoadBalancer": t.edge_nlb_suffix, "TargetGroup": t.edge_tg_suffix},
             statistic="Minimum",
             period=60,
             evaluation_periods=2,

@@ -1,15 +1,15 @@
 """The real-time edge: an API Gateway WebSocket API in front of the gateway.
 
 API Gateway holds the browsers' sockets. `$connect`, `$disconnect` and `$default` are HTTP
-proxies to the gateway's public URL (`/ws-edge/...`) carrying the connection id, the token
-(on connect) and the edge secret the gateway checks. `$default` has a route response, so the
+proxies through a VPC link (edge_link.py) to the gateway's edge port (`/ws-edge/...`),
+carrying the connection id and the token (on connect) — and no secret: what proves a call
+comes from API Gateway is the private way it takes. `$default` has a route response, so the
 gateway's answer (`pong`) goes back to the browser. The notifier pushes messages with
-`postToConnection` on the stage's `@connections` API; it alone may.
+`postToConnection` on the stage's `@connections` API; the gateway closes sockets whose token
+expired with `DeleteConnection` there.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pulumi
 import pulumi_aws as aws
@@ -17,7 +17,6 @@ import pulumi_aws as aws
 from parley_infra.config import Settings
 
 STAGE = "live"
-EDGE_HEADER = "X-Parley-Edge-Secret"
 
 # route key → (path on the gateway, extra integration request parameters). A
 # `route.request.querystring.X` source must also be declared on the route (`declared`).
@@ -43,17 +42,9 @@ def declared(extra: dict[str, str]) -> list[aws.apigatewayv2.RouteRequestParamet
     ]
 
 
-def _parameters(extra: dict[str, str]) -> Callable[[str], dict[str, str]]:
+def parameters(extra: dict[str, str]) -> dict[str, str]:
     """What every route passes to the gateway, plus the route's own `extra`."""
-
-    def build(quoted_secret: str) -> dict[str, str]:
-        return {
-            "integration.request.header.X-Connection-Id": "context.connectionId",
-            f"integration.request.header.{EDGE_HEADER}": quoted_secret,
-            **extra,
-        }
-
-    return build
+    return {"integration.request.header.X-Connection-Id": "context.connectionId", **extra}
 
 
 class Realtime(pulumi.ComponentResource):
@@ -63,7 +54,13 @@ class Realtime(pulumi.ComponentResource):
     connections_arn: pulumi.Output[str]  # what execute-api:ManageConnections may touch
     custom_domain: aws.apigatewayv2.DomainName | None
 
-    def __init__(self, name: str, s: Settings, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        s: Settings,
+        vpc_link_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("parley:infra:Realtime", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         api = aws.apigatewayv2.Api(
@@ -75,7 +72,6 @@ class Realtime(pulumi.ComponentResource):
             tags=s.tags(),
             opts=child,
         )
-        edge_header = s.edge_secret.apply(lambda v: f"'{v}'")  # a static value is quoted
         routes: list[aws.apigatewayv2.Route] = []
         for route_key, (path, extra) in ROUTES.items():
             slug = route_key.removeprefix("$")
@@ -84,8 +80,11 @@ class Realtime(pulumi.ComponentResource):
                 api_id=api.id,
                 integration_type="HTTP_PROXY",
                 integration_method="POST",
+                # Through the link to the edge NLB, whose certificate names apiDomain.
+                connection_type="VPC_LINK",
+                connection_id=vpc_link_id,
                 integration_uri=f"{s.api_url}{path}",
-                request_parameters=edge_header.apply(_parameters(extra)),
+                request_parameters=parameters(extra),
                 timeout_milliseconds=10_000,
                 opts=child,
             )

@@ -1,4 +1,4 @@
-"""Secrets Manager: LiveKit's keys, the edge secret, the Google client secret, TURN's secret.
+"""Secrets Manager: LiveKit's keys, the Google client secret, TURN's secret.
 
 Values come from the stack's Pulumi secrets; tasks get them through ECS `secrets` (never as
 plain environment in the task definition) and the LiveKit nodes read them at boot.
@@ -16,7 +16,6 @@ from parley_infra.config import Settings
 
 class Secrets(pulumi.ComponentResource):
     livekit_arn: pulumi.Output[str]  # JSON {"apiKey", "apiSecret"}
-    edge_arn: pulumi.Output[str]
     google_arn: pulumi.Output[str]
     turn_arn: pulumi.Output[str] | None
 
@@ -26,9 +25,6 @@ class Secrets(pulumi.ComponentResource):
             lambda v: json.dumps({"apiKey": v[0], "apiSecret": v[1]})
         )
         self.livekit_arn = self._secret("livekit", s, livekit, "LiveKit API key and secret")
-        self.edge_arn = self._secret(
-            "edge", s, s.edge_secret, "API Gateway → gateway /ws-edge shared secret"
-        )
         self.google_arn = self._secret(
             "google-oauth", s, s.google_client_secret, "Google OAuth client secret (Cognito IdP)"
         )
@@ -37,7 +33,7 @@ class Secrets(pulumi.ComponentResource):
             if s.turn_secret is not None
             else None
         )
-        self.register_outputs({"livekit": self.livekit_arn, "edge": self.edge_arn})
+        self.register_outputs({"livekit": self.livekit_arn})
 
     def _secret(
         self, key: str, s: Settings, value: pulumi.Output[str], description: str

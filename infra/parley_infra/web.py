@@ -1,7 +1,8 @@
 """The SPA: a private S3 bucket behind CloudFront (origin access control), HTTPS only.
 
 CloudFront serves the SPA from S3 and sends `/v1/*`, `/healthz` and `/webhooks/*` to the
-gateway's ALB, so the browser talks to one origin. Deep links (`/session/abc`) are rewritten
+gateway's internal ALB through a VPC origin (ingress.py), so the browser talks to one origin
+and the ALB has no public address. Deep links (`/session/abc`) are rewritten
 to `/index.html` by a viewer-request function on the S3 behaviour only — a custom error page
 would also swallow the API's own 404 problem documents.
 
@@ -112,6 +113,7 @@ class Web(pulumi.ComponentResource):
         name: str,
         s: Settings,
         account_id: pulumi.Output[str],
+        api_origin_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
         websocket_url: pulumi.Input[str] | None = None,
     ):
@@ -209,13 +211,10 @@ class Web(pulumi.ComponentResource):
                 ),
                 aws.cloudfront.DistributionOriginArgs(
                     origin_id="api",
+                    # The name on the ALB's certificate; the VPC origin is the way there.
                     domain_name=s.api_domain,
-                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                        http_port=80,
-                        https_port=443,
-                        origin_protocol_policy="https-only",
-                        origin_ssl_protocols=["TLSv1.2"],
-                        origin_read_timeout=30,
+                    vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                        vpc_origin_id=api_origin_id, origin_read_timeout=30
                     ),
                 ),
             ],

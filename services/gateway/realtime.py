@@ -88,7 +88,7 @@ def new_connection_id() -> str:
 
 async def websocket(request: web.Request) -> web.StreamResponse:
     rt, edge, c = _parts(request)
-    if c.settings.edge_secret:
+    if c.settings.behind_api_gateway:
         raise Problem(404, "not-found", "WebSockets are served by API Gateway here")
     me = await edge.identify(request.query.get("token"))
     ws = web.WebSocketResponse(heartbeat=c.settings.ws_heartbeat_s, max_msg_size=4096)
@@ -170,7 +170,7 @@ def _on_this_machine(request: web.Request) -> bool:
 
 def _refusal(request: web.Request) -> web.Response | None:
     """Why this caller may not use the connections API here, if they may not."""
-    if request.app[CTX].settings.edge_secret:
+    if request.app[CTX].settings.behind_api_gateway:
         return _amz_error(404, "NotFoundException", "the connections API is API Gateway's here")
     if not _on_this_machine(request):
         return _amz_error(403, "ForbiddenException", "Forbidden")
@@ -248,7 +248,7 @@ async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
     rt, c = app[REALTIME], app[CTX]
     edge, s = rt.edge_for(c), c.settings
     async with contextlib.AsyncExitStack() as stack:
-        if not s.edge_secret:
+        if not s.behind_api_gateway:
             edge.closer = functools.partial(_close_local, rt)
         elif s.connections_endpoint_url:
             session = aioboto3.Session(region_name=s.aws_region)

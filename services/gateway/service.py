@@ -29,21 +29,21 @@ async def run(
     log = get_logger()
     runner = web.AppRunner(create_app(settings, verifier), access_log=None)
     await runner.setup()
-    try:
-        site = web.TCPSite(
-            runner,
-            settings.http_host,
-            settings.http_port,
-            shutdown_timeout=settings.http_shutdown_timeout_s,
-        )
-        await site.start()
-    except OSError as exc:
-        log.error("gateway.port_busy", port=settings.http_port, error=str(exc))
-        await runner.cleanup()
-        raise PortBusy(
-            f"parley gateway: cannot listen on port {settings.http_port}: {exc}"
-        ) from None
-    log.info("gateway.listening", host=settings.http_host, port=settings.http_port)
+    ports = [settings.http_port] + ([settings.edge_port] if settings.edge_port else [])
+    for port in ports:  # the edge port answers API Gateway's /ws-edge/* (ws_edge.py)
+        try:
+            site = web.TCPSite(
+                runner,
+                settings.http_host,
+                port,
+                shutdown_timeout=settings.http_shutdown_timeout_s,
+            )
+            await site.start()
+        except OSError as exc:
+            log.error("gateway.port_busy", port=port, error=str(exc))
+            await runner.cleanup()
+            raise PortBusy(f"parley gateway: cannot listen on port {port}: {exc}") from None
+    log.info("gateway.listening", host=settings.http_host, ports=ports)
     if ready is not None:
         ready.set()
     try:

@@ -41,9 +41,13 @@ class GatewaySettings(BaseServiceSettings):
     turn_secret: str = ""
     turn_ttl_s: int = Field(3600, ge=60, le=86400)
 
-    # Real time. In AWS, API Gateway holds the sockets and calls /ws-edge/* with this secret;
-    # while it is empty those routes refuse everything and the gateway's own local edge
-    # (/v1/ws plus the loopback-only @connections API) holds the sockets instead.
+    # Real time. In AWS, API Gateway holds the sockets and calls /ws-edge/*, which are answered
+    # only on `edge_port`: a second listener that only API Gateway's VPC link reaches
+    # (infra/parley_infra/edge_link.py), so no secret travels. Where the edge can only be
+    # reached over a shared URL, `edge_secret` (a header API Gateway sends) admits it instead.
+    # With neither, those routes refuse everything and the gateway's own local edge (/v1/ws
+    # plus the loopback-only @connections API) holds the sockets.
+    edge_port: int = Field(0, ge=0, le=65535)
     edge_secret: str = ""
     # In AWS: the WebSocket API's `@connections` endpoint (`https://{api}.execute-api.{region}.
     # amazonaws.com/{stage}`), through which a socket whose token expired is closed.
@@ -57,6 +61,10 @@ class GatewaySettings(BaseServiceSettings):
     rate_limit_scale: float = Field(1.0, ge=0, le=1000)
     # Seconds an in-flight request may take to finish when the gateway stops.
     http_shutdown_timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @property
+    def behind_api_gateway(self) -> bool:
+        return bool(self.edge_port or self.edge_secret)
 
     @property
     def issuer(self) -> str:
@@ -79,4 +87,6 @@ class GatewaySettings(BaseServiceSettings):
             )
         if self.turn_urls and not self.turn_secret:
             raise ValueError("PARLEY_TURN_URLS needs PARLEY_TURN_SECRET")
+        if self.edge_port and self.edge_port == self.http_port:
+            raise ValueError("PARLEY_EDGE_PORT must differ from PARLEY_HTTP_PORT")
         return self

@@ -209,11 +209,23 @@ class Edge:
 # ---- API Gateway's integration: POST /ws-edge/{connect,disconnect,message} ------------------
 
 
+def _local_port(request: web.Request) -> int | None:
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
+
+
+def _from_the_edge(request: web.Request, c: GatewayContext) -> bool:
+    """Came the way only API Gateway can: the edge port, or (without one) the shared secret."""
+    s = c.settings
+    if s.edge_port:
+        return _local_port(request) == s.edge_port
+    given = request.headers.get(EDGE_HEADER, "")
+    return bool(s.edge_secret) and hmac.compare_digest(given.encode(), s.edge_secret.encode())
+
+
 def _edge_call(request: web.Request, c: GatewayContext) -> str:
     """The connection id of a genuine call from API Gateway (403 for anyone else)."""
-    secret = c.settings.edge_secret
-    given = request.headers.get(EDGE_HEADER, "")
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not _from_the_edge(request, c):
         raise Problem(403, "forbidden", "only the WebSocket edge may call this")
     connection_id = request.headers.get(CONNECTION_HEADER, "")
     if not _CONNECTION_ID.match(connection_id):

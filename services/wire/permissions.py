@@ -14,7 +14,11 @@ actions. A service may:
   tables that list it as a reader, and Query the indexes of both (nothing else uses an index);
 - `dynamodb:Scan` on its own outbox table only (the sweep that publishes what a crash left
   between a commit and its publish); no index and no other table may be scanned;
-- the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`.
+- `execute-api:ManageConnections` on the WebSocket API's `@connections`: the notifier (it
+  pushes to browsers) and the gateway (it closes a socket whose token expired);
+- use the bus key (every topic and queue is encrypted with it) as far as it needs: whoever
+  sends to a topic or queue `kms:GenerateDataKey` and `kms:Decrypt`, whoever only receives
+  `kms:Decrypt`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from services.wire.names import Service
 from services.wire.tables.spec import Table
 from services.wire.topology import Topology
 
-RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]
+RefKind = Literal["topic", "queue", "table", "table-indexes", "connections", "bus-key"]
 
 # No GetQueueAttributes: no service reads queue attributes (the recorded calls show it).
 CONSUME = (
@@ -47,11 +51,18 @@ TABLE_WRITE = (
     "dynamodb:ConditionCheckItem",
 )
 MANAGE_CONNECTIONS = ("execute-api:ManageConnections",)
+# SNS and SQS call KMS on the caller's behalf: a sender needs a data key (and Decrypt, which SQS
+# uses to reuse one), a receiver only Decrypt.
+KEY_TO_SEND = ("kms:GenerateDataKey", "kms:Decrypt")
+KEY_TO_RECEIVE = ("kms:Decrypt",)
 SWEEP = ("dynamodb:Scan",)
 INDEX_READ = ("dynamodb:Query",)
 
-# Who pushes to browsers through API Gateway's @connections API (not a wire fact).
-PUSHES_TO_BROWSERS = frozenset({Service.NOTIFIER})
+# Who uses API Gateway's @connections API, and why (not a wire fact).
+MANAGES_CONNECTIONS = {
+    Service.NOTIFIER: "PushToBrowsers",
+    Service.GATEWAY: "CloseExpiredSockets",
+}
 
 
 @dataclass(frozen=True)
@@ -100,12 +111,27 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
     indexed = tuple(Ref("table-indexes", t.logical) for t in (*written, *read) if t.indexes)
     if indexed:
         out.append(Grant("QueryIndexes", INDEX_READ, indexed))
-    if svc in PUSHES_TO_BROWSERS:
-        out.append(Grant("PushToBrowsers", MANAGE_CONNECTIONS, (Ref("connections"),)))
+    if svc in MANAGES_CONNECTIONS:
+        out.append(Grant(MANAGES_CONNECTIONS[svc], MANAGE_CONNECTIONS, (Ref("connections"),)))
+    key = bus_key_use(out)
+    if key:
+        out.append(Grant("UseBusKey", key, (Ref("bus-key"),)))
     return out
 
 
-def arn(ref: Ref, topo: Topology, region: str, account: str, connections: str = "") -> str:
+def bus_key_use(svc_grants: list[Grant]) -> tuple[str, ...]:
+    """The bus key actions the topic and queue grants above need (none without such grants)."""
+    bus = {a for g in svc_grants for a in g.actions if a.startswith(("sns:", "sqs:"))}
+    if bus & {"sns:Publish", "sqs:SendMessage"}:
+        return KEY_TO_SEND
+    if "sqs:ReceiveMessage" in bus:
+        return KEY_TO_RECEIVE
+    return ()
+
+
+def arn(
+    ref: Ref, topo: Topology, region: str, account: str, connections: str = "", key: str = ""
+) -> str:
     """The ARN a reference resolves to, as AWS names the resources the program creates."""
     match ref.kind:
         case "topic":
@@ -118,6 +144,8 @@ def arn(ref: Ref, topo: Topology, region: str, account: str, connections: str = 
             return base if ref.kind == "table" else f"{base}/index/*"
         case "connections":
             return connections
+        case "bus-key":
+            return key
     raise ValueError(ref)
 
 

@@ -175,6 +175,22 @@ TYPES: dict[str, tuple[str, dict[str, str]]] = {
     "aws:ec2/vpc:Vpc": ("AWS::EC2::VPC", {}),
     "aws:ec2/subnet:Subnet": ("AWS::EC2::Subnet", {}),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("AWS::EC2::VPCEndpoint", {}),
+    "aws:kms/key:Key": (
+        "AWS::KMS::Key",
+        {"deletionWindowInDays": "PendingWindowInDays", "policy": "KeyPolicy"},
+    ),
+    "aws:kms/alias:Alias": ("AWS::KMS::Alias", {"name": "AliasName"}),
+    "aws:cloudfront/vpcOrigin:VpcOrigin": (
+        "AWS::CloudFront::VpcOrigin",
+        {
+            "vpcOriginEndpointConfig.httpPort": "VpcOriginEndpointConfig.HTTPPort",
+            "vpcOriginEndpointConfig.httpsPort": "VpcOriginEndpointConfig.HTTPSPort",
+            "vpcOriginEndpointConfig.originSslProtocols.items[]": (
+                "VpcOriginEndpointConfig.OriginSSLProtocols[]"
+            ),
+        },
+    ),
+    "aws:apigateway/vpcLink:VpcLink": ("AWS::ApiGateway::VpcLink", {"targetArn": "TargetArns[]"}),
 }
 
 KEYWORDS = ("maxLength", "minLength", "pattern", "enum", "minimum", "maximum")

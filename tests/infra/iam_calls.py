@@ -75,13 +75,16 @@ def policies(topo: Topology | None = None) -> dict[str, list[dict[str, Any]]]:
     """Each service's task-role statements, as the program builds them for the stack."""
     topo = topo or topology(STACK_PREFIX)
     connections = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:wsapi123/live/*/@connections/*"
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"  # mocks'
     return {
         svc.value: [
             {
                 "Sid": g.sid,
                 "Effect": "Allow",
                 "Action": list(g.actions),
-                "Resource": sorted(arn(r, topo, REGION, ACCOUNT, connections) for r in g.resources),
+                "Resource": sorted(
+                    arn(r, topo, REGION, ACCOUNT, connections, key) for r in g.resources
+                ),
             }
             for g in grants(svc, topo)
         ]

@@ -35,12 +35,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 PROJECT = "parley"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker for a secret value
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"  # what the mocks give a KMS key
+CLOUDFRONT_PREFIX_LIST = "pl-4fa04526"  # what the mocks give CloudFront's origin-facing list
 
 # What a real stack keeps encrypted in Pulumi.<stack>.yaml; tests look for these in clear text.
 TEST_SECRETS = {
     "parley:googleClientSecret": "google-client-secret-for-tests",
     "parley:livekitApiSecret": "livekit-api-secret-for-tests-0123456789abcdef",
-    "parley:edgeSecret": "edgesecretfortests0123456789abcdef",
 }
 
 
@@ -137,6 +138,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "zoneIds": [f"euw1-az{i}" for i in (1, 2, 3)],
                 "id": r,
             }, []
+        if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            return {"id": CLOUDFRONT_PREFIX_LIST, "name": args.args["name"]}, []
         raise NotImplementedError(f"no mock for {args.token}")
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -220,6 +223,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 }
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 return "lt-0123456789", {"latestVersion": 1}
+            case "aws:cloudfront/vpcOrigin:VpcOrigin":
+                return "vo_MockOrigin01", {"arn": f"arn:aws:cloudfront::{a}:vpcorigin/vo_Mock01"}
+            case "aws:apigateway/vpcLink:VpcLink":
+                return "vpclnk1", {"arn": f"arn:aws:apigateway:{r}::/vpclinks/vpclnk1"}
+            case "aws:kms/key:Key":
+                return KEY_ID, {"arn": f"arn:aws:kms:{r}:{a}:key/{KEY_ID}", "keyId": KEY_ID}
             case "aws:cloudwatch/logGroup:LogGroup":
                 return n, {"arn": f"arn:aws:logs:{r}:{a}:log-group:{n}"}
             case "aws:cloudwatch/metricAlarm:MetricAlarm":

@@ -33,6 +33,7 @@ GATEWAY_ENV = {
     "PARLEY_MEDIA_MODE",
     "PARLEY_LIVEKIT_URL",
     "PARLEY_TURN_URLS",
+    "PARLEY_CONNECTIONS_ENDPOINT_URL",
 }
 LIVEKIT_SECRETS = {"PARLEY_LIVEKIT_API_KEY", "PARLEY_LIVEKIT_API_SECRET"}
 
@@ -82,10 +83,10 @@ def test_each_service_gets_its_settings(infra_stack: Built) -> None:
     matcher = envs[Service.MATCHER]
     assert matcher["PARLEY_LIVEKIT_URL"] == f"https://{infra_stack.config['parley:livekitDomain']}"
     assert matcher["PARLEY_MEDIA_MODE"] == "livekit"
-    notifier = envs[Service.NOTIFIER]
-    assert notifier["PARLEY_CONNECTIONS_ENDPOINT_URL"] == (
-        "https://wsapi123.execute-api.eu-west-1.amazonaws.com/live"
-    )
+    # The notifier posts to sockets there; the gateway deletes a socket whose token expired.
+    connections = "https://wsapi123.execute-api.eu-west-1.amazonaws.com/live"
+    assert envs[Service.NOTIFIER]["PARLEY_CONNECTIONS_ENDPOINT_URL"] == connections
+    assert gateway["PARLEY_CONNECTIONS_ENDPOINT_URL"] == connections
 
 
 def test_secrets_reach_tasks_from_secrets_manager_only(infra_stack: Built) -> None:
@@ -93,7 +94,7 @@ def test_secrets_reach_tasks_from_secrets_manager_only(infra_stack: Built) -> No
         svc: {s["name"]: s["valueFrom"] for s in _container(infra_stack, svc)["secrets"]}
         for svc in Service
     }
-    assert set(secrets[Service.GATEWAY]) == LIVEKIT_SECRETS | {"PARLEY_EDGE_SECRET"}
+    assert set(secrets[Service.GATEWAY]) == LIVEKIT_SECRETS  # no edge secret: edge_link.py
     assert set(secrets[Service.MATCHER]) == LIVEKIT_SECRETS
     assert secrets[Service.LEDGER] == secrets[Service.NOTIFIER] == {}
     livekit = infra_stack.arn("secretsmanager", f"{infra_stack.prefix}/livekit")
@@ -131,43 +132,25 @@ def test_every_service_logs_to_its_own_group_with_retention(infra_stack: Built) 
 
 
 def test_gateway_sits_behind_an_https_alb_with_a_health_check(infra_stack: Built) -> None:
-    tg = infra_stack.one("aws:lb/targetGroup:TargetGroup", name=f"{infra_stack.prefix}-gateway")
+    tg = infra_stack.one("aws:lb/targetGroup:TargetGroup", name=f"{infra_stack.prefix}-gateway-alb")
     assert tg.inputs["healthCheck"]["path"] == "/healthz"
     assert tg.inputs["targetType"] == "ip"
     assert tg.inputs["port"] == 8080
     gateway = infra_stack.one("aws:ecs/service:Service", name="gateway")
-    (lb,) = gateway.inputs["loadBalancers"]
-    assert lb["targetGroupArn"] == tg.outputs["arn"]
-    assert lb["containerPort"] == 8080
+    by_port = {lb["containerPort"]: lb["targetGroupArn"] for lb in gateway.inputs["loadBalancers"]}
+    assert by_port[8080] == tg.outputs["arn"]  # 8081 is the edge's (test_edge.py)
     alb = infra_stack.one("aws:lb/loadBalancer:LoadBalancer", loadBalancerType="application")
     listeners = {
         r.inputs["port"]: r.inputs
         for r in infra_stack.of_type("aws:lb/listener:Listener")
         if r.inputs["loadBalancerArn"] == alb.outputs["arn"]
     }
-    assert set(listeners) == {443, 80}
+    assert set(listeners) == {443}  # CloudFront speaks HTTPS only: no port 80 to redirect
     https = listeners[443]
     assert https["protocol"] == "HTTPS"
     assert https["certificateArn"] == infra_stack.config["parley:certificateArn"]
     assert https["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
     assert https["defaultActions"][0]["targetGroupArn"] == tg.outputs["arn"]
-    assert listeners[80]["defaultActions"][0]["redirect"]["protocol"] == "HTTPS"
-
-
-def test_ws_edge_is_answered_only_with_the_edge_secret(infra_stack: Built) -> None:
-    rules = sorted(
-        (r.inputs for r in infra_stack.of_type("aws:lb/listenerRule:ListenerRule")),
-        key=lambda r: r["priority"],
-    )
-    forward, forged = rules
-    assert forward["actions"][0]["type"] == "forward"
-    header = next(c["httpHeader"] for c in forward["conditions"] if "httpHeader" in c)
-    assert header == {
-        "httpHeaderName": "X-Parley-Edge-Secret",
-        "values": [TEST_SECRETS["parley:edgeSecret"]],
-    }
-    assert forged["conditions"] == [{"pathPattern": {"values": ["/ws-edge/*"]}}]
-    assert forged["actions"][0]["fixedResponse"]["statusCode"] == "403"
 
 
 def test_workers_scale_on_inbox_depth_and_age(infra_stack: Built, topo: Topology) -> None:
@@ -190,13 +173,19 @@ def test_workers_scale_on_inbox_depth_and_age(infra_stack: Built, topo: Topology
         assert trigger.inputs["alarmActions"] == [age.outputs["arn"]]
 
 
-def test_tasks_take_no_traffic_but_the_gateways_from_the_alb(infra_stack: Built) -> None:
+def test_tasks_take_no_traffic_but_the_gateways_from_the_alb_and_the_edge_nlb(
+    infra_stack: Built,
+) -> None:
     groups = {
         r.inputs["name"]: r for r in infra_stack.of_type("aws:ec2/securityGroup:SecurityGroup")
     }
     alb_sg = groups[f"{infra_stack.prefix}-alb"].id
-    (rule,) = groups[f"{infra_stack.prefix}-gateway"].inputs["ingress"]
-    assert (rule["fromPort"], rule["toPort"], rule["securityGroups"]) == (8080, 8080, [alb_sg])
+    nlb_sg = groups[f"{infra_stack.prefix}-edge-nlb"].id
+    rules = {
+        (r["fromPort"], r["toPort"], tuple(r["securityGroups"]))
+        for r in groups[f"{infra_stack.prefix}-gateway"].inputs["ingress"]
+    }
+    assert rules == {(8080, 8080, (alb_sg,)), (8081, 8081, (nlb_sg,))}
     assert not groups[f"{infra_stack.prefix}-workers"].inputs.get("ingress")
 
 

@@ -76,7 +76,7 @@ def test_the_walk_refuses_what_aws_refused(infra_stack: Built) -> None:
     broken = _with(
         infra_stack,
         "aws:lb/listenerRule:ListenerRule",
-        "ingress-ws-edge-forged",
+        "ingress-edge-refused",
         {"actions.0.fixedResponse.contentType": "application/problem+json"},
     )
     broken = _with(
@@ -94,7 +94,7 @@ def test_the_walk_refuses_what_aws_refused(infra_stack: Built) -> None:
         "SecurityGroup media-redis: description = \"LiveKit's Redis: 6379 from the LiveKit"
         ' nodes only": AWS::EC2::SecurityGroup GroupDescription pattern',
         "SecurityGroup media-redis: group description charset: \"LiveKit's Redis",
-        "ListenerRule ingress-ws-edge-forged: ALB fixed-response content type:"
+        "ListenerRule ingress-edge-refused: ALB fixed-response content type:"
         " 'application/problem+json'",
         "Integration realtime-connect: route declares route.request.querystring.token",
     ]

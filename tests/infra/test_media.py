@@ -65,7 +65,11 @@ def test_nodes_have_public_ips_and_require_imdsv2(infra_stack: Built) -> None:
 
 
 def test_nlb_terminates_tls_for_signalling_and_turn(infra_stack: Built) -> None:
-    nlb = infra_stack.one("aws:lb/loadBalancer:LoadBalancer", loadBalancerType="network")
+    nlb = infra_stack.one(
+        "aws:lb/loadBalancer:LoadBalancer",
+        loadBalancerType="network",
+        name=f"{infra_stack.prefix}-livekit",
+    )
     tgs = {
         r.outputs["arn"]: r.inputs for r in infra_stack.of_type("aws:lb/targetGroup:TargetGroup")
     }
@@ -112,8 +116,9 @@ def test_user_data_writes_the_livekit_config_and_starts_it(infra_stack: Built) -
         "address": f"{redis.outputs['primaryEndpointAddress']}:6379",
         "use_tls": True,
     }
-    api = infra_stack.config["parley:apiDomain"]
-    assert config["webhook"]["urls"] == [f"https://{api}/webhooks/livekit"]
+    # Through CloudFront: the gateway's ALB is internal.
+    app = infra_stack.config["parley:appDomain"]
+    assert config["webhook"]["urls"] == [f"https://{app}/webhooks/livekit"]
     # Keys are filled in at boot from Secrets Manager, never carried in the user-data.
     assert config["keys"] == {"${LIVEKIT_API_KEY}": "${LIVEKIT_API_SECRET}"}
     assert config["webhook"]["api_key"] == "${LIVEKIT_API_KEY}"
@@ -203,7 +208,7 @@ def test_without_a_turn_domain_there_is_one_media_nlb(infra_stack: Built) -> Non
     nlbs = [
         r
         for r in infra_stack.of_type("aws:lb/loadBalancer:LoadBalancer")
-        if r.inputs["loadBalancerType"] == "network"
+        if r.inputs["loadBalancerType"] == "network" and not r.inputs.get("internal")
     ]
     assert len(nlbs) == 1
     assert "turnNlbDnsName" not in infra_stack.outputs

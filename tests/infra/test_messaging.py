@@ -53,7 +53,8 @@ def test_queue_attributes_equal_the_wire_modules(infra_stack: Built, topo: Topol
                     continue
                 arg, convert = SQS_INPUTS[key]
                 assert inputs[arg] == convert(value), (q.name, key)
-            assert inputs["sqsManagedSseEnabled"] is True
+            assert inputs["kmsMasterKeyId"] == infra_stack.one("aws:kms/key:Key").outputs["arn"]
+            assert "sqsManagedSseEnabled" not in inputs  # one encryption: the bus key
 
 
 def test_timer_queue_is_a_standard_queue_with_its_own_dlq(

@@ -17,16 +17,14 @@ from tests.infra.infra_harness import TEST_SECRETS, Built
 
 WORLD = {"0.0.0.0/0", "::/0"}
 ADMIN_PORTS = {22, 23, 3389, 5432, 3306, 6379, 2375, 2376, 5985, 5986, 9200, 27017}
-# What may be open to the world, and why: HTTPS (+ its redirect), LiveKit's media, TURN.
-PUBLIC_PORTS = {("tcp", 443), ("tcp", 80), ("tcp", 7881), ("tcp", 5349), ("udp", 3478)}
+# What may be open to the world, and why: HTTPS, LiveKit's media, TURN.
+PUBLIC_PORTS = {("tcp", 443), ("tcp", 7881), ("tcp", 5349), ("udp", 3478)}
 MEDIA_RANGE = ("udp", 50000, 60000)
 # Secrets may be handed (in the stack's encrypted state) only to what must hold them.
 SECRET_HOLDERS = {
     "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:cognito/identityProvider:IdentityProvider",  # Google's client secret
-    "aws:apigatewayv2/integration:Integration",  # the edge header
-    "aws:lb/listenerRule:ListenerRule",  # the edge header check
-}
+}  # Not an integration or a listener rule: readable to anyone who may read their configuration.
 
 
 def _statements(policy: str) -> list[dict[str, Any]]:
@@ -87,7 +85,7 @@ def _world_rules(built: Built) -> list[tuple[str, dict[str, Any]]]:
 
 def test_no_admin_port_is_open_to_the_world(infra_stack: Built) -> None:
     rules = _world_rules(infra_stack)
-    assert rules, "the ALB, NLB and LiveKit nodes are public: the walk must see their rules"
+    assert rules, "the media NLB and LiveKit nodes are public: the walk must see their rules"
     for group, rule in rules:
         proto, lo, hi = rule["protocol"], rule["fromPort"], rule["toPort"]
         assert proto not in ("-1", "all"), f"{group}: every port open to the world"
@@ -186,6 +184,13 @@ def _expected(svc: Service, topo: Topology, built: Built) -> dict[str, set[str]]
                 "ConditionCheckItem",
             ):
                 want[f"dynamodb:{action}"] |= arns
+    # The bus key: senders (SNS publish, SQS send) make data keys; receivers only decrypt.
+    key = built.one("aws:kms/key:Key").outputs["arn"]
+    if want.get("sns:Publish") or want.get("sqs:SendMessage"):
+        want["kms:GenerateDataKey"].add(key)
+        want["kms:Decrypt"].add(key)
+    elif want.get("sqs:ReceiveMessage"):
+        want["kms:Decrypt"].add(key)
     return want
 
 
@@ -200,7 +205,8 @@ def test_each_task_role_may_do_only_what_the_wire_module_says(
         for action in _as_list(st["Action"]):
             got[action] |= set(_as_list(st["Resource"]))
     connections = got.pop("execute-api:ManageConnections", None)
-    assert (connections is not None) == (svc == Service.NOTIFIER)
+    # The notifier pushes to browsers; the gateway closes sockets whose token expired.
+    assert (connections is not None) == (svc in (Service.NOTIFIER, Service.GATEWAY))
     assert dict(got) == dict(_expected(svc, topo, infra_stack))
 
 

@@ -42,7 +42,9 @@ def test_cloudfront_reaches_s3_through_origin_access_control(infra_stack: Built)
     origins = {o["originId"]: o for o in dist.inputs["origins"]}
     assert origins["spa"]["originAccessControlId"] == oac.id
     assert origins["api"]["domainName"] == infra_stack.config["parley:apiDomain"]
-    assert origins["api"]["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    # The API through a VPC origin (the ALB is internal: tests/infra/test_edge.py).
+    assert "customOriginConfig" not in origins["api"]
+    assert origins["api"]["vpcOriginConfig"]["vpcOriginId"]
 
 
 def test_cloudfront_serves_https_only_on_the_spa_domain(infra_stack: Built) -> None:
@@ -93,9 +95,11 @@ def test_the_page_gets_a_strict_csp_and_permissions_policy_from_the_stacks_confi
     assert d["frame-ancestors"] == ["'none'"]
     region, livekit = infra_stack.region, infra_stack.config["parley:livekitDomain"]
     prefix = infra_stack.config.get("parley:authDomainPrefix", f"parley-{infra_stack.stack}")
+    # This stack's WebSocket API alone: a wildcard over execute-api would let an injected
+    # script send tokens to anyone's API in the region.
     assert d["connect-src"] == [
         "'self'",
-        f"wss://*.execute-api.{region}.amazonaws.com",
+        f"wss://wsapi123.execute-api.{region}.amazonaws.com",
         f"https://{prefix}.auth.{region}.amazoncognito.com",
         f"wss://{livekit}",
         f"https://{livekit}",
@@ -104,3 +108,11 @@ def test_the_page_gets_a_strict_csp_and_permissions_policy_from_the_stacks_confi
     custom = {h["header"]: h["value"] for h in policy.inputs["customHeadersConfig"]["items"]}
     assert "camera=(self)" in custom["Permissions-Policy"]
     assert "microphone=(self)" in custom["Permissions-Policy"]
+
+
+def test_prod_connects_only_to_its_own_websocket_domain(prod_stack: Built) -> None:
+    (policy,) = prod_stack.of_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    csp = policy.inputs["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"]
+    connect = next(x.split()[1:] for x in csp.split(";") if x.split()[0] == "connect-src")
+    assert f"wss://{prod_stack.config['parley:websocketDomain']}" in connect
+    assert not any("*" in source for source in connect)

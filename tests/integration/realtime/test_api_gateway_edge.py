@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 
+from services.devstack.embedded_aws import free_port
+from services.gateway.service import run
 from services.runtime.aws import Aws
 from services.wire.names import Service
 from tests.conftest import Stack
@@ -113,3 +117,56 @@ async def test_with_api_gateway_as_the_edge_the_local_edge_is_off(
         assert resp.status == 404
     async with aws_gateway.http.post(f"{aws_gateway.url}/@connections/{CONNECTION}") as resp:
         assert resp.status == 404
+
+
+# ---- behind the VPC link: /ws-edge/* answered on the edge port only, no secret --------------
+
+
+@pytest.fixture
+async def linked_gateway(stack: Stack, people: People) -> AsyncIterator[tuple[str, str]]:
+    """The gateway as it runs in AWS: its HTTP port for the ALB, its edge port for the NLB."""
+    http_port, edge_port = free_port(), free_port()
+    settings = gateway_settings(
+        stack, people.pool, http_port=http_port, edge_port=edge_port, edge_secret=""
+    )
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(run(settings, stop, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        yield f"http://127.0.0.1:{http_port}", f"http://127.0.0.1:{edge_port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def _post(url: str, route: str, **query: str) -> int:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}/ws-edge/{route}", headers={"X-Connection-Id": CONNECTION}, params=query
+        ) as resp,
+    ):
+        return resp.status
+
+
+async def test_the_edge_port_alone_admits_api_gateway_without_any_secret(
+    linked_gateway: tuple[str, str], people: People, aws: Aws
+) -> None:
+    public, edge = linked_gateway
+    # Through the ALB's port: refused, whatever the caller sends.
+    for route in ("connect", "disconnect", "message"):
+        assert await _post(public, route, token=people.token("bob")) == 403
+    assert await _record(aws) is None
+    # Through the edge port (only the NLB behind the VPC link reaches it): answered.
+    assert await _post(edge, "connect", token=people.token("bob")) == 200
+    record = await _record(aws)
+    assert record is not None
+    assert record["userId"]["S"] == people.id("bob")
+    assert await _post(edge, "disconnect") == 200
+    assert await _record(aws) is None
+    # And the local edge is off on both ports: API Gateway holds the sockets.
+    async with aiohttp.ClientSession() as http:
+        for url in linked_gateway:
+            params = {"token": people.token("bob")}
+            async with http.get(f"{url}/v1/ws", params=params) as resp:
+                assert resp.status == 404
