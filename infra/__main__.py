@@ -46,7 +46,7 @@ def main() -> dict[str, pulumi.Input[str]]:
     secrets = Secrets("secrets", s)
     identity = Identity("identity", s)
     realtime = Realtime("realtime", s)
-    iam = Iam("iam", s, topo, account_id, messaging, data, realtime)
+    iam = Iam("iam", s, topo, account_id, messaging, data, realtime, identity.user_pool_arn)
     registry = Registry("registry", s)
     ingress = Ingress("ingress", s, network)
     endpoints = Endpoints(

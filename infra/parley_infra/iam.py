@@ -55,6 +55,7 @@ class Iam(pulumi.ComponentResource):
         messaging: Messaging,
         data: Data,
         realtime: Realtime,
+        user_pool_arn: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("parley:infra:Iam", name, None, opts)
@@ -72,6 +73,8 @@ class Iam(pulumi.ComponentResource):
                     return data.table_arns[ref.key].apply(lambda arn: f"{arn}/index/*")
                 case "connections":
                     return realtime.connections_arn
+                case "userpool" if user_pool_arn is not None:
+                    return user_pool_arn
             raise ValueError(ref)
 
         self.task_role_arns = {}

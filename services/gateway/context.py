@@ -8,6 +8,7 @@ from functools import cached_property
 from aiohttp import web
 
 from services.gateway.auth import TokenVerifier
+from services.gateway.erasure import ErasedMarkers
 from services.gateway.readmodels import ReadModels
 from services.gateway.settings import GatewaySettings
 from services.gateway.shared_limits import SharedLimiter
@@ -30,6 +31,11 @@ class GatewayContext:
     def reads(self) -> ReadModels:
         """Read-only queries of the tables the gateway may read (its own and the read models)."""
         return ReadModels(self.aws)
+
+    @cached_property
+    def erased(self) -> ErasedMarkers:
+        """Who deleted their account (sign-in refuses their remaining ID tokens)."""
+        return ErasedMarkers(self.aws, self.settings)
 
 
 CTX = web.AppKey("ctx", GatewayContext)

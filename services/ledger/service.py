@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from services.ledger.bookkeeping import Bookkeeper
+from services.ledger.erasure import Eraser
 from services.ledger.handlers import LedgerHandlers
 from services.ledger.model import Rules
 from services.ledger.settings import LedgerSettings
@@ -12,6 +13,7 @@ from services.ledger.store import DynamoStore
 from services.runtime.aws import Aws
 from services.runtime.bus import inbox_consumer, publisher
 from services.runtime.settings import BaseServiceSettings
+from services.wire.events.gateway import UserErased
 from services.wire.names import Service
 from services.wire.tables.ledger import TABLES
 
@@ -35,10 +37,12 @@ async def run(settings: LedgerSettings, stop: asyncio.Event) -> None:
             store(aws, settings), rules(settings), attempts=settings.conflict_attempts
         )
         handlers = LedgerHandlers(keeper, publisher(aws, Service.LEDGER).publish_many)
+        tables = {t.logical: aws.table(t.logical) for t in TABLES}
+        eraser = Eraser(aws.dynamodb, tables)
         consumer = await inbox_consumer(
             aws,
             Service.LEDGER,
-            handlers.routes(),
+            handlers.routes() | {UserErased.TYPE: eraser.on_erased},
             visibility_timeout_s=settings.inbox_visibility_s,
         )
         await consumer.run(stop)

@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 
-from services.matcher import blocks, invites, presence, sessions, tickets
+from services.matcher import blocks, erasure, invites, presence, sessions, tickets
 from services.matcher.context import Matcher
 from services.runtime.consumer import Delivery, Handler
 
@@ -43,6 +43,7 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
         "user.reported": blocks.on_reported,
         "connection.opened": presence.on_opened,
         "connection.closed": presence.on_closed,
+        "user.erased": erasure.on_erased,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}
 

@@ -14,7 +14,9 @@ actions. A service may:
   tables that list it as a reader, and Query the indexes of both (nothing else uses an index);
 - `dynamodb:Scan` on its own outbox table only (the sweep that publishes what a crash left
   between a commit and its publish); no index and no other table may be scanned;
-- the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`.
+- the notifier alone: `execute-api:ManageConnections` on the WebSocket API's `@connections`;
+- the gateway alone: sign a person out everywhere and delete them from the user pool, when
+  they delete their account (`DELETE /v1/me`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from services.wire.names import Service
 from services.wire.tables.spec import Table
 from services.wire.topology import Topology
 
-RefKind = Literal["topic", "queue", "table", "table-indexes", "connections"]
+RefKind = Literal["topic", "queue", "table", "table-indexes", "connections", "userpool"]
 
 # No GetQueueAttributes: no service reads queue attributes (the recorded calls show it).
 CONSUME = (
@@ -49,9 +51,12 @@ TABLE_WRITE = (
 MANAGE_CONNECTIONS = ("execute-api:ManageConnections",)
 SWEEP = ("dynamodb:Scan",)
 INDEX_READ = ("dynamodb:Query",)
+ERASE_ACCOUNTS = ("cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser")
 
 # Who pushes to browsers through API Gateway's @connections API (not a wire fact).
 PUSHES_TO_BROWSERS = frozenset({Service.NOTIFIER})
+# Who erases a person's sign-in (revokes their refresh tokens, deletes the user).
+ERASES_ACCOUNTS = frozenset({Service.GATEWAY})
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,19 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
         out.append(Grant("QueryIndexes", INDEX_READ, indexed))
     if svc in PUSHES_TO_BROWSERS:
         out.append(Grant("PushToBrowsers", MANAGE_CONNECTIONS, (Ref("connections"),)))
+    if svc in ERASES_ACCOUNTS:
+        out.append(Grant("EraseAccounts", ERASE_ACCOUNTS, (Ref("userpool"),)))
     return out
 
 
-def arn(ref: Ref, topo: Topology, region: str, account: str, connections: str = "") -> str:
+def arn(
+    ref: Ref,
+    topo: Topology,
+    region: str,
+    account: str,
+    connections: str = "",
+    user_pool: str = "",
+) -> str:
     """The ARN a reference resolves to, as AWS names the resources the program creates."""
     match ref.kind:
         case "topic":
@@ -118,6 +132,8 @@ def arn(ref: Ref, topo: Topology, region: str, account: str, connections: str = 
             return base if ref.kind == "table" else f"{base}/index/*"
         case "connections":
             return connections
+        case "userpool":
+            return user_pool
     raise ValueError(ref)
 
 

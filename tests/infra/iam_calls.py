@@ -75,13 +75,17 @@ def policies(topo: Topology | None = None) -> dict[str, list[dict[str, Any]]]:
     """Each service's task-role statements, as the program builds them for the stack."""
     topo = topo or topology(STACK_PREFIX)
     connections = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:wsapi123/live/*/@connections/*"
+    # The user pool's ARN as the infra tests' mocks give it (tests/infra/infra_harness.py).
+    user_pool = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_MockPool1"
     return {
         svc.value: [
             {
                 "Sid": g.sid,
                 "Effect": "Allow",
                 "Action": list(g.actions),
-                "Resource": sorted(arn(r, topo, REGION, ACCOUNT, connections) for r in g.resources),
+                "Resource": sorted(
+                    arn(r, topo, REGION, ACCOUNT, connections, user_pool) for r in g.resources
+                ),
             }
             for g in grants(svc, topo)
         ]

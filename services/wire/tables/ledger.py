@@ -11,6 +11,7 @@ ENTRIES = Table(
     hash_key=Key("userDay"),
     range_key=Key("entryKey"),
     ttl_attribute=None,
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc="Append-only points log per person and day; entryKey is the idempotency key.",
 )
 
@@ -18,6 +19,7 @@ HOLDS = Table(
     logical="ledger-holds",
     writer=L,
     hash_key=Key("holdId"),
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc=(
         "One item per hold (ticket, invite, accepted invite): held → in_session → settled, or "
         "released; rejected (never funded) or void (closed before it was asked: a tombstone)."
@@ -29,6 +31,7 @@ ACCOUNTS = Table(
     writer=L,
     hash_key=Key("userId"),
     ttl_attribute=None,
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc=(
         "One item per person: the one open hold whatever its day (one thing at a time), and a "
         "version every change of that person's points is conditional on."
