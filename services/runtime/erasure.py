@@ -4,7 +4,8 @@ pseudonym in place of their id where abuse handling keeps the item.
 Each service decides which of its items go and which stay (its `erasure` module); this holds
 the DynamoDB plumbing they share. Everything here is idempotent: deleting an item that is
 gone, or pseudonymising an item that no longer carries the id, changes nothing.
-Items are handled in DynamoDB's own attribute format, so nothing is lost in conversion.
+Items are handled in DynamoDB's own attribute format, so nothing is lost in conversion. Ids
+are Cognito subs (UUIDs), so one never occurs inside another.
 """
 
 from __future__ import annotations
