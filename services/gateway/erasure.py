@@ -52,6 +52,10 @@ class ErasedMarkers:
         """Refuse the person in this process from now on (before their erasure is done)."""
         self._local.add(user_id)
 
+    def retry_allowed(self, user_id: str) -> None:
+        """An erasure failed part way: the person may sign in to try again."""
+        self._local.discard(user_id)
+
     async def erased(self, user_id: str) -> bool:
         if user_id in self._local:
             return True

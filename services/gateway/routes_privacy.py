@@ -72,16 +72,20 @@ async def delete_me(call: Call) -> Erased:
     if busy:
         raise Problem(409, "account-busy", f"your account cannot be deleted now: {busy}")
     uid, pseudo = me.user_id, pseudonym(key, me.user_id)
-    # Every step is idempotent and the marker comes last, so a failure part way lets the
-    # person retry; this process refuses their tokens from now on.
+    # Every step is idempotent and the marker comes last, so after a failure part way the
+    # person may retry; meanwhile this process refuses their other requests.
     c.erased.noted(uid)
-    # The owners erase their own tables; the event id is the same on a retry.
-    await c.publisher.publish(
-        UserErased(id=derive_id("user.erased", pseudo), user_id=uid, pseudonym=pseudo)
-    )
-    done = await erase_gateway_tables(c.aws, c.settings, uid, pseudo, call.now)
-    signed_out = await c.erased.end_sign_in(me)
-    await c.erased.mark(pseudo, call.now)
+    try:
+        # The owners erase their own tables; the event id is the same on a retry.
+        await c.publisher.publish(
+            UserErased(id=derive_id("user.erased", pseudo), user_id=uid, pseudonym=pseudo)
+        )
+        done = await erase_gateway_tables(c.aws, c.settings, uid, pseudo, call.now)
+        signed_out = await c.erased.end_sign_in(me)
+        await c.erased.mark(pseudo, call.now)
+    except BaseException:
+        c.erased.retry_allowed(uid)
+        raise
     structlog.get_logger().info(
         "account.erased",
         pseudonym=pseudo,

@@ -97,3 +97,16 @@ async def test_delete_erases_my_rows_keeps_reports_pseudonymous_and_refuses_my_t
     assert await ErasedMarkers(gw.aws, gw.settings).erased(me)
     assert not await ErasedMarkers(gw.aws, gw.settings).erased(other)
     assert (await gw.call("GET", "/v1/me", other)).status == 200
+
+
+async def test_a_failure_part_way_leaves_the_person_free_to_retry(
+    gw_stack: Stack, jwks_server: JwksServer
+) -> None:
+    # A user pool that does not exist: the sign-out step fails after the tables were erased.
+    async with running_gateway(gw_stack, jwks_server, cognito_user_pool_id="us-east-1_Gone") as g:
+        me = new_user("fay")
+        await g.call("PUT", "/v1/me/preferences", me, body={"speaks": ["en"], "learns": []})
+        failed = await g.call("DELETE", "/v1/me", me)
+        assert (failed.status, failed.code) == (500, "internal")
+        assert not await ErasedMarkers(g.aws, g.settings).erased(me)
+        assert (await g.call("GET", "/v1/me", me)).status == 200
