@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from aiohttp import web
 
@@ -23,6 +25,8 @@ class GatewayContext:
     publisher: Publisher
     verifier: TokenVerifier
     limiter: SharedLimiter
+    # Pushes a message to a socket and closes it (set by the real-time edge once it runs).
+    socket_closer: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
 
     def table(self, logical: str) -> str:
         return self.aws.table(logical)

@@ -111,9 +111,9 @@ class ErasedMarkers:
 
 async def erase_gateway_tables(
     aws: Aws, settings: GatewaySettings, user_id: str, pseudo: str, now: datetime
-) -> dict[str, int]:
-    """Erase the person from the gateway's tables; how many items each table lost or kept
-    pseudonymised."""
+) -> tuple[dict[str, int], list[str]]:
+    """Erase the person from the gateway's tables: how many items each table lost or kept
+    pseudonymised, and the ids of the connections they had open (to close)."""
     db, t = aws.dynamodb, aws.table
     done: dict[str, int] = {}
     me = {"userId": {"S": user_id}}
@@ -142,4 +142,4 @@ async def erase_gateway_tables(
     for item in found:
         kept += await pseudonymise(db, reports, ["reportId"], item, user_id, pseudo, extra)
     done["gateway-reports"] = kept
-    return done
+    return done, [c["connectionId"]["S"] for c in conns]

@@ -36,6 +36,10 @@ async def get_export(call: Call) -> Export:
     return Export.model_validate(await export(call.ctx.aws, call.me.user_id, call.now))
 
 
+# Pushed to the person's open sockets as they close: the account is gone.
+ACCOUNT_DELETED = "account.deleted"
+
+
 class Erased(View):
     # What the kept items carry instead of the person's id (reports about or by them).
     pseudonym: str
@@ -80,7 +84,7 @@ async def delete_me(call: Call) -> Erased:
         await c.publisher.publish(
             UserErased(id=derive_id("user.erased", pseudo), user_id=uid, pseudonym=pseudo)
         )
-        done = await erase_gateway_tables(c.aws, c.settings, uid, pseudo, call.now)
+        done, sockets = await erase_gateway_tables(c.aws, c.settings, uid, pseudo, call.now)
         signed_out = await c.erased.end_sign_in(me)
         await c.erased.mark(pseudo, call.now)
     except BaseException:
@@ -92,8 +96,24 @@ async def delete_me(call: Call) -> Erased:
         signed_out=signed_out,
         **{k.replace("-", "_"): v for k, v in done.items()},
     )
+    await _close_sockets(call, sockets)
     metric("AccountsErased")
     return Erased(pseudonym=pseudo)
+
+
+async def _close_sockets(call: Call, connection_ids: list[str]) -> None:
+    """Close the person's open sockets (their other tabs). After the erasure: a disconnect
+    then finds no record, so nothing about them is written again or published."""
+    closer = call.ctx.socket_closer
+    if closer is None:
+        return
+    for connection_id in connection_ids:
+        try:
+            await closer(connection_id, {"type": ACCOUNT_DELETED})
+        except Exception:
+            structlog.get_logger().warning(
+                "account.socket_close_failed", connection_id=connection_id, exc_info=True
+            )
 
 
 OPERATIONS = (

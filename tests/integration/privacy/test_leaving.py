@@ -1,9 +1,10 @@
 """Leaving Parley, end to end on the local stack (`python -m services.devstack`, IAM enforced):
 a person with a history (a conversation, partners, a block, reports filed both ways, points)
-takes their export, deletes their account, and afterwards a scan of every table in the
-embedded AWS finds their id nowhere; what is kept for abuse handling carries the pseudonym.
-Their old ID token and refresh token no longer work, and the export they took listed every
-item of theirs the scan found before the deletion.
+takes their export and deletes their account with a socket still open (it is told, and
+closed); afterwards a scan of every table in the embedded AWS finds their id nowhere, and
+what is kept for abuse handling carries the pseudonym. Their old ID token and refresh token
+no longer work, and the export they took listed every item of theirs the scan found before
+the deletion.
 """
 
 from __future__ import annotations
@@ -62,6 +63,16 @@ async def _a_conversation(api: Api, alice: Person, bob: Person) -> str:
     return session_id
 
 
+async def _until_closed(ws: aiohttp.ClientWebSocketResponse) -> list[Any]:
+    messages: list[Any] = []
+    async with asyncio.timeout(10):
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                messages.append(json.loads(msg.data))
+    assert ws.closed
+    return messages
+
+
 @pytest.mark.timeout(240)
 async def test_after_leaving_no_table_holds_my_id_and_my_export_had_all_of_it() -> None:
     stack = new_stack().start()
@@ -115,8 +126,6 @@ async def _leave(url: str, moto_url: str) -> None:
 
         export = await api.ok("GET", "/v1/me/export", alice)
         before = scan_for(moto_url, region, PREFIX, me)
-        await sockets["alice"].close()  # the SPA signs out
-        await asyncio.sleep(1.0)
         # What the scan found, the export listed (but for other people's own items).
         listed = exported_keys(export)
         missing = [
@@ -142,6 +151,9 @@ async def _leave(url: str, moto_url: str) -> None:
         status, erased = await api.call("DELETE", "/v1/me", alice)
         assert status == 202, erased
         pseudonym = erased["pseudonym"]
+        # Her open socket (another tab, say) is told and closed.
+        told = await _until_closed(sockets["alice"])
+        assert {"type": "account.deleted"} in told, told
         assert pseudonym.startswith("anon-")
         assert me not in pseudonym
 
