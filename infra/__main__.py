@@ -48,7 +48,7 @@ def main() -> dict[str, pulumi.Input[str]]:
     identity = Identity("identity", s)
     edge = EdgeLink("edge", s, network)
     realtime = Realtime("realtime", s, edge.vpc_link_id)
-    iam = Iam("iam", s, topo, account_id, messaging, data, realtime)
+    iam = Iam("iam", s, topo, account_id, messaging, data, realtime, identity.user_pool_arn)
     registry = Registry("registry", s)
     ingress = Ingress("ingress", s, network)
     endpoints = Endpoints(

@@ -55,6 +55,7 @@ class Iam(pulumi.ComponentResource):
         messaging: Messaging,
         data: Data,
         realtime: Realtime,
+        user_pool_arn: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("parley:infra:Iam", name, None, opts)
@@ -74,6 +75,8 @@ class Iam(pulumi.ComponentResource):
                     return realtime.connections_arn
                 case "bus-key":
                     return messaging.key_arn
+                case "userpool" if user_pool_arn is not None:
+                    return user_pool_arn
             raise ValueError(ref)
 
         self.task_role_arns = {}

@@ -44,6 +44,8 @@ class Identity:
     email: str
     name: str
     expires_at: int
+    # The user pool's username (`cognito:username`): what Cognito's admin calls name.
+    username: str = ""
 
 
 class Jwks:
@@ -284,6 +286,7 @@ class TokenVerifier:
             email=email,
             name=str(name)[:64] or "someone",
             expires_at=int(claims["exp"]),
+            username=str(claims.get("cognito:username") or "")[:128],
         )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from aiohttp import web
 
 from services.gateway.auth import TokenVerifier
+from services.gateway.erasure import ErasedMarkers
 from services.gateway.readmodels import ReadModels
 from services.gateway.settings import GatewaySettings
 from services.gateway.shared_limits import SharedLimiter
@@ -22,6 +25,8 @@ class GatewayContext:
     publisher: Publisher
     verifier: TokenVerifier
     limiter: SharedLimiter
+    # Pushes a message to a socket and closes it (set by the real-time edge once it runs).
+    socket_closer: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
 
     def table(self, logical: str) -> str:
         return self.aws.table(logical)
@@ -30,6 +35,11 @@ class GatewayContext:
     def reads(self) -> ReadModels:
         """Read-only queries of the tables the gateway may read (its own and the read models)."""
         return ReadModels(self.aws)
+
+    @cached_property
+    def erased(self) -> ErasedMarkers:
+        """Who deleted their account (sign-in refuses their remaining ID tokens)."""
+        return ErasedMarkers(self.aws, self.settings)
 
 
 CTX = web.AppKey("ctx", GatewayContext)

@@ -2,10 +2,11 @@
 
 Every table the gateway may read is searched for the person's items by the keys and indexes
 that lead to them (never a scan): their profile, presence, open connections, rate-limit
-windows, points per day, tickets, invites sent and received, sessions (with both
-participants' ids, which is what a session is) and history, and what they are doing now.
-Tables other services keep to themselves are named in `notIncluded` with what they hold, so
-the answer never claims to be more complete than it is (see docs/privacy.md).
+windows, points per day with the log of those days and the holds it names, tickets, invites
+sent and received, sessions (with both participants' ids, which is what a session is) and
+history, what they are doing now, their blocks, pairs and partners, and the notifier's copy
+of their connections. The two short-lived tables it does not read are named in
+`notIncluded`, so the answer never claims to be more complete than it is (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -28,18 +29,15 @@ MAX_PAGES = 20
 
 # Tables the gateway may not read (their writers keep them), and what each holds.
 NOT_INCLUDED: dict[str, str] = {
-    "ledger-entries": "the points log: one entry per hold, charge and release, per day",
-    "ledger-holds": "points held for a ticket or invite until it is settled or released",
-    "ledger-accounts": "the one open hold and a version number",
-    "matcher-pairs": "people you blocked or reported (kept), and today's partners (a day)",
-    "notifier-connections": "the ids of your open WebSocket connections",
     "matcher-waiting": "your place in the queue while you wait (deleted when the wait ends)",
+    "matcher-outbox": "events about you not yet published (deleted once published)",
 }
 
 # What others did about the person stays theirs: a block of me is not mine to export (it
 # would tell me who blocked me), nor is a report about me (who reported me).
 WITHHELD = {
     "gateway-blocks": "who blocked you",
+    "matcher-pairs": "who blocked you",
     "gateway-reports": "reports others filed about you",
 }
 
@@ -128,6 +126,9 @@ class Exporter:
             self._query("gateway-partners", me, user_id, ConsistentRead=True),
             self._query("gateway-reports", "reporterId = :u", user_id, IndexName="byReporter"),
         )
+        entries, holds, accounts, pairs, sockets = await self._points_and_pairs(
+            user_id, [str(d["day"]) for d in summaries]
+        )
         mine = [_without(b, "blockedMe") for b in blocks if b.get("iBlocked")]
         session_ids = {str(h["sessionId"]) for h in history if h.get("sessionId")}
         session_ids |= {str(p["sessionId"]) for p in people if p.get("sessionId")}
@@ -146,7 +147,46 @@ class Exporter:
             "gateway-blocks": mine,
             "gateway-partners": partners,
             "gateway-reports": reports,
+            "ledger-entries": entries,
+            "ledger-holds": holds,
+            "ledger-accounts": accounts,
+            "matcher-pairs": pairs,
+            "notifier-connections": sockets,
         }
+
+    async def _points_and_pairs(
+        self, user_id: str, days: list[str]
+    ) -> tuple[list[Item], list[Item], list[Item], list[Item], list[Item]]:
+        """The points log of each day with a summary, the holds it names, the account; the
+        person's pairs (their blocks and today's partners); the notifier's copy of their
+        connections."""
+        logs = await asyncio.gather(
+            *(
+                self._query("ledger-entries", "userDay = :u", f"{user_id}#{d}", ConsistentRead=True)
+                for d in days
+            )
+        )
+        entries = [e for log in logs for e in log]
+        hold_ids = sorted({str(e["holdId"]) for e in entries if e.get("holdId")})
+        found = await asyncio.gather(*(self._get("ledger-holds", {"holdId": h}) for h in hold_ids))
+        holds = [h for items in found for h in items if h.get("userId") == user_id]
+        accounts, pairs, sockets = await asyncio.gather(
+            self._get("ledger-accounts", {"userId": user_id}),
+            self._query("matcher-pairs", "userId = :u", user_id, ConsistentRead=True),
+            self._get("notifier-connections", {"userId": user_id}),
+        )
+        mine = [p for p in (_my_pair(p, user_id) for p in pairs) if p is not None]
+        return entries, holds, accounts, mine, sockets
+
+
+def _my_pair(pair: Item, user_id: str) -> Item | None:
+    """A pair row as the person may see it: a block by the other person is theirs to know
+    (as in gateway-blocks), so a row blocked only by them is left out."""
+    if not pair.get("blocked"):
+        return pair
+    if user_id not in (pair.get("blockedBy") or ()):
+        return None
+    return {**pair, "blockedBy": {user_id}}
 
 
 def _without(item: Item, key: str) -> Item:

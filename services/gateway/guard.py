@@ -15,8 +15,9 @@ from services.runtime.logs import metric
 async def authenticate(request: web.Request, context: GatewayContext | None = None) -> Identity:
     """The signed-in person (401 problem otherwise); their id is bound to the request's logs."""
     header = request.headers.get("Authorization")
+    context = context or ctx(request)
     try:
-        me = await identify((context or ctx(request)).verifier, header)
+        me = await identify(context.verifier, header)
     except KeysUnavailable as exc:
         structlog.get_logger().error("auth.keys_unavailable", detail=exc.detail)
         raise Problem(
@@ -27,6 +28,13 @@ async def authenticate(request: web.Request, context: GatewayContext | None = No
         if header:
             challenge += ', error="invalid_token"'
         raise Problem(401, "unauthorized", exc.detail, {"WWW-Authenticate": challenge}) from None
+    if await context.erased.erased(me.user_id):
+        raise Problem(
+            401,
+            "account-deleted",
+            "this account was deleted; its sign-in is no longer accepted",
+            {"WWW-Authenticate": 'Bearer realm="parley", error="invalid_token"'},
+        )
     structlog.contextvars.bind_contextvars(user_id=me.user_id)
     return me
 

@@ -261,6 +261,7 @@ async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
                 "edge.no_connections_endpoint",
                 hint="PARLEY_CONNECTIONS_ENDPOINT_URL: expired sockets are forgotten, not closed",
             )
+        c.socket_closer = edge.closer  # a deleted account's sockets close the same way
         yield
         await edge.close()
 

@@ -32,6 +32,16 @@ class GatewaySettings(BaseServiceSettings):
     # (cached tokens included) within this time. Refetched in the background at half of it.
     jwks_ttl_s: float = Field(600.0, ge=10, le=86400)
 
+    # Leaving (DELETE /v1/me, docs/privacy.md). The key of the one-way pseudonym that replaces
+    # an erased person's id in what abuse handling keeps (HMAC-SHA256); required in AWS.
+    pseudonym_secret: str = ""
+    # How long sign-in refuses an erased person's ID tokens: Cognito's longest ID-token
+    # lifetime (24 h) plus leeway. A gateway task re-asks the marker table at most this often.
+    erased_marker_s: int = Field(24 * 3600 + 300, ge=60, le=7 * 86400)
+    erased_recheck_s: float = Field(30.0, ge=0, le=3600)
+    # How long pseudonymised reports about or by an erased person are kept.
+    erased_reports_days: int = Field(365, ge=1, le=3650)
+
     media_mode: Literal["direct", "livekit"] = "direct"
     livekit_url: str = ""
     livekit_api_key: str = ""
@@ -75,6 +85,14 @@ class GatewaySettings(BaseServiceSettings):
     @property
     def jwks_url(self) -> str:
         return self.cognito_jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+    @property
+    def pseudonym_key(self) -> bytes | None:
+        """The pseudonym's key: locally a fixed one (nothing there is anybody's); in AWS the
+        configured secret, or None (erasure then answers 503 rather than use a known key)."""
+        if len(self.pseudonym_secret) >= 32:
+            return self.pseudonym_secret.encode()
+        return b"parley-local-pseudonym-key" if self.auth_mode == "local" else None
 
     @model_validator(mode="after")
     def _complete(self) -> GatewaySettings:

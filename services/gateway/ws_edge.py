@@ -28,6 +28,7 @@ from aiohttp import web
 from services.gateway.auth import AuthError, Identity, KeysUnavailable, TokenVerifier
 from services.gateway.connections import ConnectionRecords
 from services.gateway.context import GatewayContext
+from services.gateway.erasure import ErasedMarkers
 from services.gateway.presence import PresenceRecords
 from services.gateway.problems import Problem
 from services.gateway.socket_expiry import ExpiryTimers, SocketCloser, expired_message
@@ -65,17 +66,21 @@ class Edge:
         # Who closes a socket whose token expired: the local edge, or API Gateway's API.
         self.closer: SocketCloser | None = None
         self.expiries = ExpiryTimers(self.expire)
+        # Deleted accounts, whose remaining tokens open no socket.
+        self.erased: ErasedMarkers | None = None
         self._log = get_logger(component="edge")
 
     @classmethod
     def from_context(cls, c: GatewayContext) -> Edge:
         s = c.settings
-        return cls(
+        edge = cls(
             ConnectionRecords(c.aws.dynamodb, s.name_prefix, s.connection_ttl_s),
             PresenceRecords(c.aws.dynamodb, s.name_prefix, s.connection_ttl_s),
             c.publisher,
             c.verifier,
         )
+        edge.erased = c.erased
+        return edge
 
     async def identify(self, token: str | None) -> Identity:
         """The person behind a connect's token; a 401 (or 503) problem otherwise."""
@@ -93,6 +98,8 @@ class Edge:
             # Within the verifier's clock leeway, but a socket would expire at once: a browser
             # still holding it would reconnect in a loop instead of refreshing first.
             raise Problem(401, "unauthorized", "token expired")
+        if self.erased is not None and await self.erased.erased(me.user_id):
+            raise Problem(401, "account-deleted", "this account was deleted")
         return me
 
     async def connect(self, connection_id: str, me: Identity) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 
 from services.ledger.bookkeeping import Bookkeeper
+from services.ledger.erasure import Eraser
 from services.ledger.handlers import LedgerHandlers
 from services.ledger.model import Rules
 from services.ledger.reconcile import HoldReconciler
@@ -15,6 +16,7 @@ from services.runtime.aws import Aws
 from services.runtime.bus import inbox_consumer, publisher
 from services.runtime.logs import get_logger
 from services.runtime.settings import BaseServiceSettings
+from services.wire.events.gateway import UserErased
 from services.wire.names import Service
 from services.wire.tables.ledger import TABLES
 
@@ -38,10 +40,12 @@ async def run(settings: LedgerSettings, stop: asyncio.Event) -> None:
         keeper = Bookkeeper(db, rules(settings), attempts=settings.conflict_attempts)
         publish = publisher(aws, Service.LEDGER).publish_many
         handlers = LedgerHandlers(keeper, publish)
+        tables = {t.logical: aws.table(t.logical) for t in TABLES}
+        eraser = Eraser(aws.dynamodb, tables)
         consumer = await inbox_consumer(
             aws,
             Service.LEDGER,
-            handlers.routes(),
+            handlers.routes() | {UserErased.TYPE: eraser.on_erased},
             visibility_timeout_s=settings.inbox_visibility_s,
         )
         holds = HoldReconciler(keeper, db, publish, settings.hold_stale_s)

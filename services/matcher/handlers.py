@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 
-from services.matcher import blocks, invites, presence, sessions, stale_holds, tickets
+from services.matcher import blocks, erasure, invites, presence, sessions, stale_holds, tickets
 from services.matcher.context import Matcher
 from services.runtime.consumer import Delivery, Handler
 
@@ -44,6 +44,7 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
         "connection.opened": presence.on_opened,
         "connection.closed": presence.on_closed,
         "hold.stale": stale_holds.on_hold_stale,
+        "user.erased": erasure.on_erased,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}
 

@@ -71,6 +71,10 @@ class ConnectionStore:
             if not is_condition_failure(exc):
                 raise
 
+    async def forget(self, user_id: str) -> None:
+        """The person deleted their account: drop their item (idempotent)."""
+        await self._db.delete_item(TableName=self.table, Key={"userId": {"S": user_id}})
+
     async def of(self, user_id: str) -> tuple[str, ...]:
         """The person's open connection ids (none if they have no tab open)."""
         return await self._lookups.get(user_id)

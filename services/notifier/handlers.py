@@ -26,7 +26,7 @@ from services.notifier.messages import NOTIFYING_TYPES, pushes_for, recipients
 from services.runtime.consumer import Delivery, Handler
 from services.runtime.logs import get_logger, log_with_metrics
 from services.wire.events.base import Event
-from services.wire.events.gateway import ConnectionClosed, ConnectionOpened
+from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, UserErased
 
 
 class Poster(Protocol):
@@ -39,6 +39,7 @@ class Connections(Protocol):
     async def of(self, user_id: str) -> tuple[str, ...]: ...
     async def add(self, user_id: str, connection_id: str) -> None: ...
     async def remove(self, user_id: str, connection_id: str) -> None: ...
+    async def forget(self, user_id: str) -> None: ...
 
 
 class Handled(Protocol):
@@ -79,6 +80,7 @@ class Notifier:
         table: dict[str, Handler] = dict.fromkeys(NOTIFYING_TYPES, self.notify)
         table[ConnectionOpened.TYPE] = self.connection_opened
         table[ConnectionClosed.TYPE] = self.connection_closed
+        table[UserErased.TYPE] = self.user_erased
         return table
 
     async def connection_opened(self, event: ConnectionOpened, _: Delivery) -> None:
@@ -86,6 +88,9 @@ class Notifier:
 
     async def connection_closed(self, event: ConnectionClosed, _: Delivery) -> None:
         await self._store.remove(event.user_id, event.connection_id)
+
+    async def user_erased(self, event: UserErased, _: Delivery) -> None:
+        await self._store.forget(event.user_id)
 
     async def notify(self, event: Event, _: Delivery | None = None) -> None:
         pushes = pushes_for(event)

@@ -3,7 +3,7 @@
 Off unless `PARLEY_RECORD_AWS_CALLS=<file>` is set (the test suites set it). Then every client
 a service opens through `runtime.aws.Aws` gets a botocore `before-parameter-build` hook that
 appends one JSON line per distinct call: the Parley service, the AWS service, the operation
-and the resources it names (table and index, queue, topic), with the deployment's name
+and the resources it names (table and index, queue, topic, user pool), with the deployment's name
 prefix, so the check can map a test's resource names back to the wire's logical names
 (tests/infra/iam_calls.py turns them into IAM actions and ARNs).
 """
@@ -47,6 +47,8 @@ def resources(service: str, operation: str, params: dict[str, Any]) -> list[dict
         arn = params.get("TopicArn") or params.get("TargetArn")
         if arn:
             out.append({"topic": arn.rsplit(":", 1)[-1]})
+    elif service == "cognito-idp" and "UserPoolId" in params:
+        out.append({"userpool": params["UserPoolId"]})
     return out
 
 

@@ -19,6 +19,8 @@ actions. A service may:
 - use the bus key (every topic and queue is encrypted with it) as far as it needs: whoever
   sends to a topic or queue `kms:GenerateDataKey` and `kms:Decrypt`, whoever only receives
   `kms:Decrypt`.
+- the gateway alone: sign a person out everywhere and delete them from the user pool, when
+  they delete their account (`DELETE /v1/me`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from services.wire.names import Service
 from services.wire.tables.spec import Table
 from services.wire.topology import Topology
 
-RefKind = Literal["topic", "queue", "table", "table-indexes", "connections", "bus-key"]
+RefKind = Literal["topic", "queue", "table", "table-indexes", "connections", "bus-key", "userpool"]
 
 # No GetQueueAttributes: no service reads queue attributes (the recorded calls show it).
 CONSUME = (
@@ -57,12 +59,15 @@ KEY_TO_SEND = ("kms:GenerateDataKey", "kms:Decrypt")
 KEY_TO_RECEIVE = ("kms:Decrypt",)
 SWEEP = ("dynamodb:Scan",)
 INDEX_READ = ("dynamodb:Query",)
+ERASE_ACCOUNTS = ("cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser")
 
 # Who uses API Gateway's @connections API, and why (not a wire fact).
 MANAGES_CONNECTIONS = {
     Service.NOTIFIER: "PushToBrowsers",
     Service.GATEWAY: "CloseExpiredSockets",
 }
+# Who erases a person's sign-in (revokes their refresh tokens, deletes the user).
+ERASES_ACCOUNTS = frozenset({Service.GATEWAY})
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
         out.append(Grant("QueryIndexes", INDEX_READ, indexed))
     if svc in MANAGES_CONNECTIONS:
         out.append(Grant(MANAGES_CONNECTIONS[svc], MANAGE_CONNECTIONS, (Ref("connections"),)))
+    if svc in ERASES_ACCOUNTS:
+        out.append(Grant("EraseAccounts", ERASE_ACCOUNTS, (Ref("userpool"),)))
     key = bus_key_use(out)
     if key:
         out.append(Grant("UseBusKey", key, (Ref("bus-key"),)))
@@ -130,7 +137,13 @@ def bus_key_use(svc_grants: list[Grant]) -> tuple[str, ...]:
 
 
 def arn(
-    ref: Ref, topo: Topology, region: str, account: str, connections: str = "", key: str = ""
+    ref: Ref,
+    topo: Topology,
+    region: str,
+    account: str,
+    connections: str = "",
+    key: str = "",
+    user_pool: str = "",
 ) -> str:
     """The ARN a reference resolves to, as AWS names the resources the program creates."""
     match ref.kind:
@@ -146,6 +159,8 @@ def arn(
             return connections
         case "bus-key":
             return key
+        case "userpool":
+            return user_pool
     raise ValueError(ref)
 
 

@@ -22,6 +22,8 @@ from services.wire import Service, Topology, topology
 from services.wire.permissions import arn, grants
 
 STACK_PREFIX, REGION, ACCOUNT = "parley-dev", "eu-west-1", "123456789012"
+# The user pool's ARN as the infra tests' mocks give it (tests/infra/infra_harness.py).
+USER_POOL = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_MockPool1"
 # API operation → the IAM action it needs, where the two differ.
 ACTIONS = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
@@ -63,6 +65,9 @@ def calls(record: dict[str, Any]) -> list[Call]:
             target = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{_rename(res['table'], prefix)}"
             if res.get("index"):
                 target += f"/index/{res['index']}"
+        elif "userpool" in res:
+            # One user pool per stack, whatever its id in the test's embedded Cognito.
+            target = USER_POOL
         elif "queue" in res:
             target = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{_rename(res['queue'], prefix)}"
         else:
@@ -83,7 +88,7 @@ def policies(topo: Topology | None = None) -> dict[str, list[dict[str, Any]]]:
                 "Effect": "Allow",
                 "Action": list(g.actions),
                 "Resource": sorted(
-                    arn(r, topo, REGION, ACCOUNT, connections, key) for r in g.resources
+                    arn(r, topo, REGION, ACCOUNT, connections, key, USER_POOL) for r in g.resources
                 ),
             }
             for g in grants(svc, topo)

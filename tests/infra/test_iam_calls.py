@@ -57,6 +57,18 @@ def test_calls_become_iam_actions_on_the_stacks_arns() -> None:
         "gateway", "dynamodb", "Query", {"table": f"{P}-matcher-invites", "index": "byInvitee"}
     )
     assert calls(query) == [("gateway", "dynamodb:Query", f"{A}-matcher-invites/index/byInvitee")]
+    sign_out = record(
+        "gateway", "cognito-idp", "AdminUserGlobalSignOut", {"userpool": "us-east-1_Local42"}
+    )
+    assert calls(sign_out) == [
+        (
+            "gateway",
+            "cognito-idp:AdminUserGlobalSignOut",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_MockPool1",
+        )
+    ]
+    assert not check([sign_out], policies()).denied
+    assert check([{**sign_out, "service": "matcher"}], policies()).denied
     batch = record("ledger", "sqs", "DeleteMessageBatch", {"queue": f"{P}-ledger-inbox.fifo"})
     assert calls(batch) == [
         (

@@ -207,6 +207,10 @@ def test_each_task_role_may_do_only_what_the_wire_module_says(
     connections = got.pop("execute-api:ManageConnections", None)
     # The notifier pushes to browsers; the gateway closes sockets whose token expired.
     assert (connections is not None) == (svc in (Service.NOTIFIER, Service.GATEWAY))
+    # Only the gateway ends a person's sign-in (DELETE /v1/me), on the stack's user pool only.
+    pool = infra_stack.one("aws:cognito/userPool:UserPool").outputs["arn"]
+    for action in ("cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser"):
+        assert got.pop(action, None) == ({pool} if svc == Service.GATEWAY else None)
     assert dict(got) == dict(_expected(svc, topo, infra_stack))
 
 

@@ -30,6 +30,16 @@ export class ParleyApi {
     return this.http.request('GET', '/v1/me');
   }
 
+  /** Everything Parley holds about me (docs/privacy.md), to save as a file. */
+  exportMe(): Promise<Record<string, unknown>> {
+    return this.http.request('GET', '/v1/me/export');
+  }
+
+  /** Delete my account; my sign-in stops working at once. */
+  deleteMe(): Promise<{ pseudonym: string }> {
+    return this.http.request('DELETE', '/v1/me');
+  }
+
   putPreferences(preferences: Preferences): Promise<Preferences> {
     return this.http.request('PUT', '/v1/me/preferences', { body: preferences });
   }

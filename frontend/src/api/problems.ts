@@ -4,6 +4,9 @@ import { ApiError } from './http';
 
 const PROBLEM_SENTENCES: Record<string, string> = {
   unauthorized: 'Your sign-in has expired. Please sign in again.',
+  'account-deleted': 'This account has been deleted.',
+  'account-busy':
+    'Your account cannot be deleted while you wait for a partner, talk, or have an invite open. Finish that first, then try again.',
   forbidden: 'You are not allowed to do that.',
   'not-found': 'That no longer exists.',
   'invalid-json': 'Parley could not read what was sent. Please try again.',

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useParley } from '../app/context';
 import type { PersonRef } from '../api/types';
+import { Leaving } from '../components/Leaving';
 import { Preferences } from '../components/Preferences';
 import { Progress } from '../components/Progress';
 import { useLoader } from '../hooks/useLoader';
@@ -13,6 +14,7 @@ export function Settings() {
       <Notifications />
       <PartnersList />
       <Blocked />
+      <Leaving />
     </main>
   );
 }

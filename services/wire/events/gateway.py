@@ -226,6 +226,25 @@ class ConnectionClosed(Event):
         return user_group(self.user_id)
 
 
+# `anon-` and the hex HMAC-SHA256 of the person's id (services/gateway/erasure.py).
+Pseudonym = Annotated[str, StringConstraints(pattern=r"^anon-[0-9a-f]{64}$")]
+
+
+class UserErased(Event):
+    """The person deleted their account: every service that holds items about them erases
+    its own, or replaces their id with the pseudonym where abuse handling keeps the item."""
+
+    TYPE: ClassVar[str] = "user.erased"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M, L, N})
+    user_id: UserId
+    pseudonym: Pseudonym
+
+    def group(self) -> str:
+        # After everything the gateway published for the person (a last connection.closed).
+        return user_group(self.user_id)
+
+
 EVENTS: tuple[type[Event], ...] = (
     TicketRequested,
     TicketCancelRequested,
@@ -242,4 +261,5 @@ EVENTS: tuple[type[Event], ...] = (
     MediaParticipantLeft,
     ConnectionOpened,
     ConnectionClosed,
+    UserErased,
 )

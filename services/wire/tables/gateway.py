@@ -51,8 +51,10 @@ REPORTS = Table(
         Index("byStatus", Key("status"), Key("createdAt")),
         # A person's own reports, for their export.
         Index("byReporter", Key("reporterId"), Key("createdAt")),
+        # Reports about a person, so erasure finds them to put the pseudonym in their place.
+        Index("byReported", Key("reportedUserId"), Key("createdAt")),
     ),
-    ttl_attribute=None,
+    # Only pseudonymised reports of an erased person carry `expiresAt` (docs/privacy.md).
     doc="Reports about people: reason, note, session, both people; open → resolved.",
 )
 
@@ -77,4 +79,12 @@ RATE_LIMITS = Table(
     doc="Requests reserved per person and (rule, window) by all gateway tasks; expires after.",
 )
 
-TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS, PARTNERS, RATE_LIMITS)
+ERASED = Table(
+    logical="gateway-erased",
+    writer=G,
+    # Keyed by the pseudonym, never the id: the marker must not keep what it stands for.
+    hash_key=Key("pseudonym"),
+    doc="Erased accounts, until their last ID token has expired: sign-in refuses them.",
+)
+
+TABLES = (PROFILES, CONNECTIONS, PRESENCE, BLOCKS, REPORTS, PARTNERS, RATE_LIMITS, ERASED)

@@ -11,6 +11,7 @@ ENTRIES = Table(
     hash_key=Key("userDay"),
     range_key=Key("entryKey"),
     ttl_attribute=None,
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc="Append-only points log per person and day; entryKey is the idempotency key.",
 )
 
@@ -20,6 +21,7 @@ HOLDS = Table(
     hash_key=Key("holdId"),
     # Sparse: only open holds carry `openShard`, so the reconciler reads only what may be stuck.
     indexes=(Index("open", Key("openShard"), Key("decidedAt")),),
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc=(
         "One item per hold (ticket, invite, accepted invite): held → in_session → settled, or "
         "released; rejected (never funded) or void (closed before it was asked: a tombstone)."
@@ -31,6 +33,7 @@ ACCOUNTS = Table(
     writer=L,
     hash_key=Key("userId"),
     ttl_attribute=None,
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc=(
         "One item per person: the one open hold whatever its day (one thing at a time), and a "
         "version every change of that person's points is conditional on."

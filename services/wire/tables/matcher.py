@@ -69,6 +69,7 @@ PAIRS = Table(
     writer=M,
     hash_key=Key("userId"),
     range_key=Key("otherUserId"),
+    readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc=(
         "Blocks (forever), today's partners (expiring) and, after a no-show, a place at the "
         "front of the queue (other = `#front`, expiring) per person."

@@ -98,3 +98,18 @@ def test_the_local_stack_provisions_as_admin_and_runs_each_service_as_itself(
     with pytest.raises(ClientError) as publish:
         notifier.publish(TopicArn=next(iter(done.topic_arns.values())), Message="{}")
     assert "not authorized to perform: sns:Publish" in str(publish.value)
+
+
+def test_only_the_gateway_may_end_a_persons_sign_in(enforcing_aws: MotoServer) -> None:
+    admin = client(enforcing_aws, "cognito-idp", admin_keys())
+    pool = admin.create_user_pool(PoolName="iam-check")["UserPool"]["Id"]
+    admin.admin_create_user(UserPoolId=pool, Username="leaving")
+    ledger = client(enforcing_aws, "cognito-idp", service_keys(Service.LEDGER))
+    with pytest.raises(ClientError) as exc:
+        ledger.admin_delete_user(UserPoolId=pool, Username="leaving")
+    assert _code(exc) in {"AccessDenied", "AccessDeniedException", "403"}
+    gateway = client(enforcing_aws, "cognito-idp", service_keys(Service.GATEWAY))
+    gateway.admin_user_global_sign_out(UserPoolId=pool, Username="leaving")
+    gateway.admin_delete_user(UserPoolId=pool, Username="leaving")
+    with pytest.raises(ClientError):
+        admin.admin_get_user(UserPoolId=pool, Username="leaving")

@@ -18,8 +18,12 @@ from services.wire.tables import ALL_TABLES
 from tests.integration.gateway.conftest import Gateway, new_user
 from tests.integration.gateway.test_reads_http import at, live_session, today
 
+# The erased-account markers are keyed by a pseudonym and never hold anyone's id.
 READABLE = sorted(
-    t.logical for t in ALL_TABLES if t.writer is Service.GATEWAY or Service.GATEWAY in t.readers
+    t.logical
+    for t in ALL_TABLES
+    if (t.writer is Service.GATEWAY or Service.GATEWAY in t.readers)
+    and t.logical != "gateway-erased"
 )
 
 
@@ -33,6 +37,33 @@ async def _seed(gw: Gateway, me: str, other: str) -> None:
     )
     await gw.put("ledger-summaries", {"userId": me, "day": today(), "charged": 3, "held": 0})
     await gw.put("ledger-summaries", {"userId": other, "day": today(), "charged": 1, "held": 0})
+    hold = "h-" + me
+    await gw.put(
+        "ledger-entries",
+        {"userDay": f"{me}#{today()}", "entryKey": f"hold#{hold}", "holdId": hold, "minutes": 3},
+    )
+    await gw.put(
+        "ledger-entries",
+        {"userDay": f"{other}#{today()}", "entryKey": "hold#h2", "holdId": "h2", "minutes": 1},
+    )
+    await gw.put("ledger-holds", {"holdId": hold, "userId": me, "status": "settled"})
+    await gw.put("ledger-accounts", {"userId": me, "version": 4})
+    await gw.put("notifier-connections", {"userId": me, "connectionIds": {"c-" + me}})
+    # My partner today; my block of a third person; someone's block of me (theirs to know).
+    await gw.put("matcher-pairs", {"userId": me, "otherUserId": other, "partnerOn": today()})
+    await gw.put("matcher-pairs", {"userId": other, "otherUserId": me, "partnerOn": today()})
+    fourth = new_user("dee")
+    for a, b in ((me, fourth), (fourth, me)):
+        await gw.put(
+            "matcher-pairs",
+            {"userId": a, "otherUserId": b, "blocked": True, "blockedBy": {me}},
+        )
+    fifth = new_user("eve")
+    for a, b in ((me, fifth), (fifth, me)):
+        await gw.put(
+            "matcher-pairs",
+            {"userId": a, "otherUserId": b, "blocked": True, "blockedBy": {fifth}},
+        )
     await gw.put(
         "matcher-tickets",
         {"ticketId": "t-" + me, "userId": me, "status": "matched", "createdAt": at(-100)},
@@ -93,7 +124,12 @@ async def _scan_for(gw: Gateway, logical: str, user_id: str) -> list[dict[str, A
 
 
 def _mine_to_see(item: dict[str, Any], me: str) -> bool:
-    """What others did about me stays theirs: who blocked me, who reported me."""
+    """What others did about me stays theirs: who blocked me, who reported me; a row of
+    someone else (their partner is me) is theirs."""
+    if "blockedBy" in item:
+        return item.get("userId") == me and me in item["blockedBy"]
+    if "partnerOn" in item:
+        return item.get("userId") == me
     if "blockedMe" in item or item.get("reportedUserId") == me:
         return item.get("userId") == me and bool(item.get("iBlocked"))
     if "iBlocked" in item:

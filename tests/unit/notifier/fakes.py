@@ -28,6 +28,9 @@ class FakeConnections:
     async def remove(self, user_id: str, connection_id: str) -> None:
         self.by_user[user_id].discard(connection_id)
 
+    async def forget(self, user_id: str) -> None:
+        self.by_user.pop(user_id, None)
+
 
 class FakePoster:
     """Records what each connection received; some connections are gone, slow or failing."""

@@ -19,7 +19,12 @@ from services.notifier.messages import (
 )
 from services.wire.events import BUS_EVENTS
 from services.wire.events.common import Participant, Profile
-from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, SignalRelayed
+from services.wire.events.gateway import (
+    ConnectionClosed,
+    ConnectionOpened,
+    SignalRelayed,
+    UserErased,
+)
 from services.wire.events.ledger import (
     InviteAcceptRejected,
     InviteRejected,
@@ -127,7 +132,11 @@ ONE_OF_EACH = [
 
 def test_every_event_the_notifier_receives_tells_someone_except_connection_bookkeeping() -> None:
     for_notifier = {c.TYPE for c in BUS_EVENTS if Service.NOTIFIER in c.CONSUMERS}
-    assert for_notifier - NOTIFYING_TYPES == {ConnectionOpened.TYPE, ConnectionClosed.TYPE}
+    assert for_notifier - NOTIFYING_TYPES == {
+        ConnectionOpened.TYPE,
+        ConnectionClosed.TYPE,
+        UserErased.TYPE,
+    }
     assert {type(e).TYPE for e in ONE_OF_EACH} == NOTIFYING_TYPES
 
 

@@ -1,0 +1,58 @@
+"""`user.erased`: the matcher erases the person from its own tables.
+
+Deleted: what the person is doing (people), their tickets, invites sent and received, their
+history rows, and their pairs (blocks and today's partners, both directions: nobody can be
+matched with an erased person anyway). Kept with the pseudonym in place of their id, for
+abuse handling (a report names a session): each session they took part in, until its own
+expiry (`PARLEY_HISTORY_DAYS`), and the other person's history row of it (theirs to keep).
+The gateway refuses erasure while the person waits, talks or has an invite pending, so
+nothing here races a live state machine; a redelivery finds nothing left to change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from services.matcher.context import component_log
+from services.runtime.erasure import by_key, delete_all, key_of, pseudonymise, query_all
+
+if TYPE_CHECKING:
+    from services.matcher.context import Matcher
+    from services.wire.events.gateway import UserErased
+
+_log = component_log("erasure")
+
+
+async def on_erased(m: Matcher, event: UserErased) -> None:
+    db, t, uid, pseudo = m.store.db, m.tables, event.user_id, event.pseudonym
+    history = await query_all(db, **by_key(t.history, "userId", uid, consistent=True))
+    kept = 0
+    for row in history:
+        session_id = row.get("sessionId", {}).get("S")
+        if session_id:
+            resp = await db.get_item(
+                TableName=t.sessions, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+            )
+            if "Item" in resp:
+                kept += await pseudonymise(db, t.sessions, ["sessionId"], resp["Item"], uid, pseudo)
+        partner = row.get("partnerId", {}).get("S")
+        if partner:
+            # The partner's row of the same conversation has the same sort key.
+            key = {"userId": {"S": partner}, "startedAt": row["startedAt"]}
+            resp = await db.get_item(TableName=t.history, Key=key, ConsistentRead=True)
+            if "Item" in resp:
+                kept += await pseudonymise(
+                    db, t.history, ["userId", "startedAt"], resp["Item"], uid, pseudo
+                )
+    deleted = await delete_all(db, t.history, [key_of(r, ["userId", "startedAt"]) for r in history])
+    tickets = await query_all(db, **by_key(t.tickets, "userId", uid, index="byUser"))
+    deleted += await delete_all(db, t.tickets, [key_of(i, ["ticketId"]) for i in tickets])
+    invites = await query_all(db, **by_key(t.invites, "fromUserId", uid, index="byInviter"))
+    invites += await query_all(db, **by_key(t.invites, "toUserId", uid, index="byInvitee"))
+    deleted += await delete_all(db, t.invites, [key_of(i, ["inviteId"]) for i in invites])
+    pairs = await query_all(db, **by_key(t.pairs, "userId", uid, consistent=True))
+    keys = [key_of(p, ["userId", "otherUserId"]) for p in pairs]
+    keys += [{"userId": k["otherUserId"], "otherUserId": k["userId"]} for k in keys]
+    deleted += await delete_all(db, t.pairs, keys)
+    deleted += await delete_all(db, t.people, [{"userId": {"S": uid}}])
+    _log.info("matcher.erased", pseudonym=pseudo, deleted=deleted, pseudonymised=kept)
