@@ -150,6 +150,7 @@ def text(r: dict[str, Any]) -> str:
         f"   misbehaviour        {r['walked_away']} walked away, {r['no_shows']} no-shows, "
         f"{r['reconnects']} sockets reopened; invites {r['invites'] or 'none'}",
         f"   settled in          {r['settled_in_s']:.1f} s",
+        f"   refused or failed   {r['errors'] or 'none'}",
     ]
     lines += [f"     ! {p}" for p in r["problems"]]
     return "\n".join(lines)

@@ -24,4 +24,6 @@ def test_kills_duplicates_and_poison_leave_nothing_stuck_and_every_point_right()
     assert r["kills_survived"] == r["kills"]
     assert r["duplicates_sent"] > 100
     assert r["parked"] == {"not_json": r["poison"] // 2, "unknown_type": r["poison"] // 2}
-    assert r["conversations"] >= 5
+    assert r["conversations"] >= 3
+    # Calls made while the gateway was down fail to connect (status 0); none may be a 5xx.
+    assert not [e for e in r["errors"] if " 5" in e], r["errors"]
