@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m services.chaos", description=__doc__)
     p.add_argument("--people", type=int, default=16)
     p.add_argument("--joins-per-s", type=float, default=3.0)
-    p.add_argument("--seconds", type=float, default=45.0)
+    p.add_argument("--seconds", type=float, default=40.0)
     p.add_argument("--kill-every-s", type=float, default=4.0)
     p.add_argument("--victims", default=",".join(sorted(SERVICES)), help="services to kill")
     p.add_argument("--seed", type=int)

@@ -43,7 +43,7 @@ STACK_ENV = {
 class ChaosConfig:
     people: int = 16
     joins_per_s: float = 3.0
-    seconds: float = 45.0
+    seconds: float = 40.0
     kill_every_s: float = 4.0
     victims: frozenset[str] = SERVICES
     settle_s: float = 75.0
