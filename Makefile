@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 export PIP_NO_WARN_SCRIPT_LOCATION := 1
 
-.PHONY: dev test install install-run system-deps frontend lint unit integration e2e bench load clean
+.PHONY: dev test install install-run system-deps frontend lint unit integration e2e bench load chaos clean
 
 dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
@@ -75,6 +75,12 @@ LOAD_ARGS ?= --people 24 --joins-per-s 5 --seconds 60 --plot build/load.png --js
 load: install ## Load the local stack and check its books (LOAD_ARGS to change the run)
 	$(PY) -c "import matplotlib" 2>/dev/null || { $(PY) -m pip install $(PIP_FLAGS) -e '.[load]' 2>&1 | grep -v "^WARNING: Location" || true; }
 	$(PY) -m services.loadgen.local $(LOAD_ARGS)
+
+# Nothing stuck under fire: the local stack with services killed, messages duplicated and
+# poison in every inbox, then an invariant check over the tables (also part of `make test`).
+CHAOS_ARGS ?= --json build/chaos.json
+chaos: install ## One chaos run; prints kills survived, duplicates, conversations, repairs
+	$(PY) -m services.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .mypy_cache .ruff_cache .pytest_cache

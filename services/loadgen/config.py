@@ -50,6 +50,10 @@ class LoadConfig:
     plot: Path | None = None
     json_out: Path | None = None
     seed: int | None = None
+    # Misbehaviour (chaos runs): see services/loadgen/person.py Knobs.
+    walk_away_share: float = 0.0
+    no_show_share: float = 0.0
+    ignore_invite_share: float = 0.0
     # DynamoDB's embedded AWS when it runs as a process of its own; else the moto URL.
     dynamodb_url: str | None = None
 
@@ -69,7 +73,8 @@ class LoadConfig:
             raise ValueError("joins-per-s: above 0, at most 1000")
         if not 0 < self.seconds <= 3600:
             raise ValueError("seconds: above 0, at most 3600")
-        if not 0 <= self.invite_share <= 1:
-            raise ValueError("invite-share: between 0 and 1")
+        shares = (self.walk_away_share, self.no_show_share, self.ignore_invite_share)
+        if not all(0 <= x <= 1 for x in (self.invite_share, *shares)):
+            raise ValueError("invite-share and the misbehaviour shares: between 0 and 1")
         if self.talk_s < 0 or self.probe_every_s <= 0 or self.settle_s < 0:
             raise ValueError("talk, probe interval and settle time must not be negative")

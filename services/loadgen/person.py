@@ -9,9 +9,10 @@ check-and-set without an await in between is atomic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,15 @@ class Knobs:
     invite_share: float
     # Everyone's user id, to pick someone to invite among the people of this run.
     crowd: frozenset[str] = field(default_factory=frozenset)
+    # Shares of joins where the person closes the tab while waiting (and comes back after
+    # `away_s`), of sessions the person never connects to, of invites left unanswered.
+    walk_away_share: float = 0.0
+    no_show_share: float = 0.0
+    ignore_invite_share: float = 0.0
+    away_s: float = 5.0
+
+
+Reopen = Callable[[], Awaitable[aiohttp.ClientWebSocketResponse]]
 
 
 class SimPerson:
@@ -53,6 +63,7 @@ class SimPerson:
         knobs: Knobs,
         rng: random.Random,
         clock: Callable[[], float] = time.monotonic,
+        reopen: Reopen | None = None,
     ) -> None:
         self.name, self.user_id = name, user_id
         self.api, self.ws = api, ws
@@ -67,11 +78,33 @@ class SimPerson:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wound_down: set[str] = set()
         self._talked: set[str] = set()
+        # A dropped socket is opened again (a restarted gateway), except while walked away.
+        self._reopen = reopen
+        self._away = False
+        self._closing = False
 
     # -- the WebSocket side ------------------------------------------------------------------
 
     async def read(self) -> None:
-        """Until the socket closes."""
+        """Until the person closes; a dropped socket is opened again, as the SPA does."""
+        while not self._closing:
+            await self._read_socket()
+            if self._reopen is None:
+                return
+            await self._reconnect(self._reopen)
+
+    async def _reconnect(self, reopen: Reopen) -> None:
+        while not self._closing:
+            if not self._away:
+                try:
+                    self.ws = await reopen()
+                    self.rec.reconnects += 1
+                    return
+                except (aiohttp.ClientError, RuntimeError, OSError, TimeoutError):
+                    pass
+            await asyncio.sleep(0.5)
+
+    async def _read_socket(self) -> None:
         async for frame in self.ws:
             if frame.type != aiohttp.WSMsgType.TEXT:
                 continue
@@ -89,12 +122,16 @@ class SimPerson:
 
     async def ping(self) -> None:
         """Keeps the connection and presence leases fresh on long runs."""
-        while not self.ws.closed:
+        while not self._closing:
             await asyncio.sleep(PING_EVERY_S)
             if not self.ws.closed:
-                await self.ws.send_json({"type": "ping"})
+                with contextlib.suppress(aiohttp.ClientError, RuntimeError, OSError):
+                    await self.ws.send_json({"type": "ping"})
 
     async def _answer_invite(self, invite_id: str) -> None:
+        if self.rng.random() < self.knobs.ignore_invite_share:
+            self.rec.invites["ignored"] += 1  # it expires on the server
+            return
         if self.state != "idle":
             self.rec.invites["declined_busy"] += 1
             await self.api.call("POST", f"/v1/invites/{invite_id}/decline", "POST decline")
@@ -155,6 +192,9 @@ class SimPerson:
 
     async def _await_match(self, until: float) -> None:
         self.state = "waiting"
+        if self.rng.random() < self.knobs.walk_away_share:
+            await self._walk_away(until)
+            return
         wanted = ("session.started", "ticket.rejected", "ticket.cancelled")
         pushed = await self._next(wanted, max(0.0, until - self.clock()))
         if pushed is None:
@@ -167,6 +207,17 @@ class SimPerson:
             self.out_of_points = reason == "no_points"
             self.state = "idle"
             await asyncio.sleep(0.2)
+
+    async def _walk_away(self, until: float) -> None:
+        """Close the tab while waiting, come back a little later and see where things are."""
+        self.rec.walked_away += 1
+        self._away = True
+        await self.ws.close()
+        await asyncio.sleep(self.knobs.away_s)
+        self._away = False
+        await asyncio.sleep(1.0)  # the reader opens the socket again
+        self.state = "idle"
+        await self._resync(until)
 
     async def _resync(self, until: float) -> None:
         """After a refusal, catch up with what `GET /v1/me` says (a push that came too late
@@ -187,10 +238,15 @@ class SimPerson:
         sid = str(started.msg["sessionId"])
         self._talked.add(sid)
         # As a browser does once its peer connection is up (direct mode): minutes are paid
-        # from when both have said so, and a session stopped before that is free.
-        await self.api.call("POST", f"/v1/sessions/{sid}/connected", "POST connected")
+        # from when both have said so, and a session stopped before that is free. One who
+        # never connects makes it a no-show, which the server ends, free.
+        shows = self.rng.random() >= self.knobs.no_show_share
+        if shows:
+            await self.api.call("POST", f"/v1/sessions/{sid}/connected", "POST connected")
+        else:
+            self.rec.no_shows += 1
         await asyncio.sleep(self.knobs.talk_s)
-        if started.msg.get("role") == "offerer":
+        if shows and started.msg.get("role") == "offerer":
             await self.api.call("POST", f"/v1/sessions/{sid}/stop", "POST stop")
         # Past the end of the run the wind-down resyncs instead of waiting long.
         deadline = self.clock() + min(END_WAIT_S, max(1.0, until - self.clock()))
@@ -275,6 +331,7 @@ class SimPerson:
         return True
 
     async def close(self) -> None:
+        self._closing = True
         for task in list(self._tasks):
             task.cancel()
         await self.ws.close()

@@ -8,6 +8,7 @@ import random
 import resource
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -35,7 +36,13 @@ async def _connect(
     auth = await asyncio.to_thread(stack_auth, cfg.base_url)
     signed = await asyncio.to_thread(sign_in_people, cfg.moto_url, auth, cfg.people)
     pacer = Pacer(cfg.joins_per_s)
-    knobs = Knobs(cfg.talk_s, cfg.invite_share)
+    knobs = Knobs(
+        cfg.talk_s,
+        cfg.invite_share,
+        walk_away_share=cfg.walk_away_share,
+        no_show_share=cfg.no_show_share,
+        ignore_invite_share=cfg.ignore_invite_share,
+    )
     people: list[SimPerson] = []
     try:
         for p in signed:
@@ -43,8 +50,15 @@ async def _connect(
             me = await api.me()
             if not me.ok:
                 raise RuntimeError(f"{p.name}: GET /v1/me answered {me.status} {me.code}")
-            ws = await open_socket(http, ws_url(cfg.base_url), p.token)
-            person = SimPerson(p.name, str(me.body["userId"]), api, ws, rec, pacer, knobs, rng)
+            url, token = ws_url(cfg.base_url), p.token
+            ws = await open_socket(http, url, token)
+
+            def reopen(url: str = url, token: str = token) -> Any:
+                return open_socket(http, url, token)
+
+            person = SimPerson(
+                p.name, str(me.body["userId"]), api, ws, rec, pacer, knobs, rng, reopen=reopen
+            )
             person.used_before = int((me.body.get("points") or {}).get("used", 0))
             people.append(person)
     except BaseException:
@@ -91,8 +105,18 @@ async def _view(p: SimPerson) -> PersonView:
     return PersonView(p.user_id, p.name, points, len(seen), p.used_before, seen)
 
 
-async def run(cfg: LoadConfig) -> dict[str, Any]:
-    """The whole run; the summary (figures, counts, books) as a plain dict."""
+During = Callable[[float], Awaitable[object]]
+
+
+async def run(
+    cfg: LoadConfig, *, during: During | None = None, dead_letters: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The whole run; the summary (figures, counts, books) as a plain dict.
+
+    `during(until)` runs beside the load (a chaos run's killer, say) and must be done soon
+    after `until` (monotonic); `dead_letters` is how many messages each DLQ should hold (a
+    chaos run's injected poison; none by default).
+    """
     rng = random.Random(cfg.seed)
     rec = Recorder()
     load_before = os.getloadavg()
@@ -101,7 +125,15 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
     prefix = cfg.prefix
     if not prefix:
         prefix = await asyncio.to_thread(find_prefix, cfg.tables_url, auth.region)
-    reader = BookReader(cfg.moto_url, auth.region, prefix, cfg.tables_url)
+    chaos = during is not None
+    reader = BookReader(
+        cfg.moto_url,
+        auth.region,
+        prefix,
+        dead_letters,
+        sessions_from_tables=chaos,
+        dynamodb_url=cfg.tables_url,
+    )
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=4 * cfg.people + 16)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
@@ -118,7 +150,8 @@ async def run(cfg: LoadConfig) -> dict[str, Any]:
             await asyncio.to_thread(probe.start)
             _say(f"{cfg.joins_per_s:g} joins/s offered for {cfg.seconds:g} s")
             until = rec.clock() + cfg.seconds
-            await asyncio.gather(*(p.run(until) for p in people))
+            beside = [during(until)] if during else []
+            await asyncio.gather(*(p.run(until) for p in people), *beside)
             rec.stop()
             await asyncio.to_thread(probe.stop)
             probe = None

@@ -51,6 +51,10 @@ class Recorder:
     join_posts: int = 0
     # Times a person caught up from `GET /v1/me` after a refusal.
     resyncs: int = 0
+    # WebSockets opened again after a drop; tabs closed while waiting; sessions not joined.
+    reconnects: int = 0
+    walked_away: int = 0
+    no_shows: int = 0
     joins: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     rejections: Counter[str] = field(default_factory=Counter)
@@ -113,6 +117,9 @@ class Recorder:
             "counts": {
                 "join_posts": self.join_posts,
                 "resyncs": self.resyncs,
+                "reconnects": self.reconnects,
+                "walked_away": self.walked_away,
+                "no_shows": self.no_shows,
                 "joins_accepted": self.joins,
                 "sessions_seen": len(self.sessions),
                 "matches_both_told": complete,

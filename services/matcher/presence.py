@@ -4,6 +4,8 @@ The gateway's WebSocket edge announces every tab that connects or goes away; the
 the open ones per person (`connections` on their people item). When someone who waits closes
 their last tab, a timer gives them `abandon_after_s` to come back (a reload, a flaky
 network); after that their ticket is cancelled and its hold released, like pressing Leave.
+The same holds for a ticket still being funded when the last tab closes (the person is not
+`waiting` yet): it is cancelled then if it has not been matched meanwhile.
 A person whose tabs the matcher never saw (opened before it listened) is left alone.
 """
 
@@ -20,6 +22,25 @@ from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, Tic
 from services.wire.events.timers import TicketAbandonDue
 
 log = component_log("presence")
+# A ticket the ledger has not funded yet: its person is not `waiting` until it is.
+FUNDING = frozenset({"requested", "funded"})
+
+
+async def _in_funding(m: Matcher, user_id: str) -> str | None:
+    """The person's newest ticket, if it is still being funded (the tab closed right after
+    Join, or while the ledger is slow): it would otherwise wait for nobody once funded."""
+    resp = await m.store.db.query(
+        TableName=m.tables.tickets,
+        IndexName="byUser",
+        KeyConditionExpression="userId = :u",
+        ExpressionAttributeValues=values(u=user_id),
+        ScanIndexForward=False,
+        Limit=1,
+    )
+    newest = [from_item(i) for i in resp.get("Items", [])]
+    if newest and newest[0].get("status") in FUNDING:
+        return str(newest[0]["ticketId"])
+    return None
 
 
 async def on_opened(m: Matcher, event: ConnectionOpened) -> None:
@@ -43,13 +64,20 @@ async def on_closed(m: Matcher, event: ConnectionClosed) -> None:
         ReturnValues="ALL_NEW",
     )
     person = from_item(resp.get("Attributes", {}))
-    if person.get("connections") or person.get("state") != "waiting":
-        return  # another tab is still open, or nothing is waiting for them
+    if person.get("connections"):
+        return  # another tab is still open
+    ticket_id: str | None = None
+    if person.get("state") == "waiting":
+        ticket_id = str(person["ticketId"])
+    elif person.get("state") == "free":
+        ticket_id = await _in_funding(m, event.user_id)
+    if ticket_id is None:
+        return  # nothing is waiting for them
     now = m.now()
     due = now + timedelta(seconds=m.settings.abandon_after_s)
     timer = TicketAbandonDue(
         id=derive_id("timer.ticket_abandon", event.id),
-        ticket_id=str(person["ticketId"]),
+        ticket_id=ticket_id,
         user_id=event.user_id,
         due_at=due,
     )
@@ -62,6 +90,9 @@ async def on_abandon_due(m: Matcher, timer: TicketAbandonDue) -> None:
     )
     person = from_item(resp.get("Item", {}))
     still_waiting = person.get("state") == "waiting" and person.get("ticketId") == timer.ticket_id
+    if not still_waiting and person.get("state", "free") == "free":
+        ticket = await m.store.ticket(timer.ticket_id)
+        still_waiting = ticket is not None and ticket.status in FUNDING
     if not still_waiting or person.get("connections"):
         return  # matched, left, or back in a tab meanwhile
     cancel = TicketCancelRequested(

@@ -40,7 +40,8 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class Outcome(StrEnum):
     SENT = "sent"
     GONE = "gone"
-    FAILED = "failed"
+    FAILED = "failed"  # unreachable or 5xx / 429 each time: a later try may get through
+    REFUSED = "refused"  # forbidden, too large, …: trying again changes nothing
 
 
 class CredentialSource(Protocol):
@@ -181,7 +182,10 @@ class ConnectionsApi:
                     return Outcome.GONE
                 reason = f"http_{status}"
                 if status not in _RETRY_STATUSES:
-                    break  # refused (forbidden, too large, …): trying again changes nothing
+                    self._log.warning(
+                        "delivery.refused", connection_id=connection_id, reason=reason
+                    )
+                    return Outcome.REFUSED
             self._log.warning(
                 "delivery.attempt_failed",
                 connection_id=connection_id,

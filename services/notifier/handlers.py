@@ -50,7 +50,15 @@ class Handled(Protocol):
 
 
 class DeliveryFailed(RuntimeError):
-    """Nothing of an event reached anyone and some posts failed: try the event again later."""
+    """Nothing of an event reached anyone and some posts failed: try the event again later.
+
+    Transient (minutes of retries, services/runtime/retry.py) unless a post was refused: the
+    connections API being down or restarting is an outage to wait out, not a bad message.
+    """
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass
@@ -156,7 +164,8 @@ class Notifier:
     def _account(self, event: Event, outcomes: list[Outcome]) -> None:
         sent = outcomes.count(Outcome.SENT)
         gone = outcomes.count(Outcome.GONE)
-        failed = outcomes.count(Outcome.FAILED)
+        refused = outcomes.count(Outcome.REFUSED)
+        failed = outcomes.count(Outcome.FAILED) + refused
         self.tally.events += 1
         self.tally.sent += sent
         self.tally.gone += gone
@@ -171,7 +180,9 @@ class Notifier:
                 sent=sent,
             )
         if failed and not sent:
-            raise DeliveryFailed(f"{failed} posts failed and none was delivered")
+            raise DeliveryFailed(
+                f"{failed} posts failed and none was delivered", transient=not refused
+            )
 
     async def _seen_many(self, keys: Sequence[str]) -> Mapping[str, bool]:
         found = await self._idem.seen_many(keys)

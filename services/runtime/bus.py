@@ -30,6 +30,7 @@ async def _consumer(
         concurrency=s.consumer_concurrency,
         visibility_timeout_s=queue.visibility_timeout_s,
         shutdown_timeout_s=s.shutdown_timeout_s,
+        duplicate_delivery=s.duplicate_delivery,
     )
     for key, value in overrides.items():
         setattr(options, key, value)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.runtime.consumer_options import ConsumerOptions, Delivery, Handler
 from services.runtime.deletes import DeleteBatcher
+from services.runtime.duplicates import twice
 from services.runtime.groups import Groups
 from services.runtime.logs import emf, get_logger, log_with_metrics
 from services.runtime.parking import DETAIL_MAX, send_to_dlq
@@ -67,11 +68,13 @@ class Consumer:
         self._sqs = sqs
         self.queue_url = queue_url
         self._dlq_url = dlq_url
-        self._handlers = dict(handlers)
         self._opts = options or ConsumerOptions()
+        self._log = get_logger(queue=name)
+        self._handlers = dict(handlers)
+        if self._opts.duplicate_delivery:
+            self._handlers = {t: twice(h, self._log) for t, h in handlers.items()}
         self._policy = self._opts.policy()
         self._registry = registry
-        self._log = get_logger(queue=name)
         self._stopping = asyncio.Event()
         self._running = asyncio.Semaphore(int(self._opts.concurrency))
         self._tasks: set[asyncio.Task[None]] = set()

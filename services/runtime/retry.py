@@ -46,7 +46,11 @@ _TRANSIENT_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError"})
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for errors a later attempt can succeed at without anything else changing."""
+    """True for errors a later attempt can succeed at without anything else changing. An
+    error may say so itself with a boolean `transient` attribute."""
+    declared = getattr(exc, "transient", None)
+    if isinstance(declared, bool):
+        return declared
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))

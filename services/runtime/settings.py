@@ -33,6 +33,9 @@ class BaseServiceSettings(BaseSettings):
     poll_wait_s: int = Field(10, ge=0, le=20)
     consumer_concurrency: int = Field(16, ge=1, le=256)
     shutdown_timeout_s: float = Field(20.0, gt=0, le=120)
+    # Chaos runs only: hand every message to its handler twice, as SQS may redeliver one
+    # after a visibility timeout (a second publish would be deduplicated away).
+    duplicate_delivery: bool = False
 
     # Points and time, shared by the services that reason about them.
     daily_points: int = Field(15, ge=1, le=600)

@@ -111,7 +111,9 @@ def test_the_books_check_sees_someone_left_waiting(load_stack: LocalStack) -> No
     ) != "waiting":
         assert time.monotonic() < deadline, "the ticket never waited"
         time.sleep(0.3)
-    reader = BookReader(load_stack.moto_url, auth.region, "parley-dev", load_stack.dynamodb_url)
+    reader = BookReader(
+        load_stack.moto_url, auth.region, "parley-dev", dynamodb_url=load_stack.dynamodb_url
+    )
     try:
         problems = reader.check([]).problems
         assert any(p.startswith("ledger-holds: 1 open holds") for p in problems), problems

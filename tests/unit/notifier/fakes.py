@@ -40,7 +40,9 @@ class FakePoster:
         gone: frozenset[str] = frozenset(),
         failing: frozenset[str] = frozenset(),
         delays: dict[str, float] | None = None,
+        refusing: frozenset[str] = frozenset(),
     ) -> None:
+        self.refusing = refusing
         self.gone = gone
         self.failing = failing
         self.delays = delays or {}
@@ -54,6 +56,8 @@ class FakePoster:
             return Outcome.GONE
         if connection_id in self.failing:
             return Outcome.FAILED
+        if connection_id in self.refusing:
+            return Outcome.REFUSED
         self.received[connection_id].append(data)
         return Outcome.SENT
 

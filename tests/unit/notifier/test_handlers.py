@@ -11,6 +11,7 @@ import pytest
 
 from services.notifier.handlers import DeliveryFailed, Notifier
 from services.runtime.consumer import Delivery
+from services.runtime.retry import is_transient
 from services.wire.events.common import Participant
 from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, SignalRelayed
 from services.wire.events.ledger import PointsChanged
@@ -90,6 +91,32 @@ async def test_when_nothing_could_be_delivered_and_something_failed_the_event_is
     with pytest.raises(DeliveryFailed):
         await notifier.notify(_started())
     assert handled.marked == set()  # so the retry pushes again
+
+
+async def test_an_unreachable_connections_api_is_waited_out_not_dead_lettered() -> None:
+    # The gateway (the local WebSocket edge) restarting: every post fails to connect. The
+    # consumer must treat that as an outage (minutes of retries), not park the event after
+    # ~15 s of quick attempts, as it did before.
+    notifier = Notifier(
+        FakeConnections(ann=("a1",), ben=("b1",)),
+        FakePoster(failing=frozenset({"a1", "b1"})),
+        FakeHandled(),
+    )
+    with pytest.raises(DeliveryFailed) as exc:
+        await notifier.notify(_started())
+    assert is_transient(exc.value)
+
+
+async def test_a_refused_post_is_not_retried_for_minutes() -> None:
+    notifier = Notifier(
+        FakeConnections(ann=("a1",), ben=("b1",)),
+        FakePoster(failing=frozenset({"a1"}), refusing=frozenset({"b1"})),
+        FakeHandled(),
+    )
+    with pytest.raises(DeliveryFailed) as exc:
+        await notifier.notify(_started())
+    assert not is_transient(exc.value)
+    assert notifier.tally.failed == 2
 
 
 async def test_one_failing_person_does_not_fail_the_event_for_the_other() -> None:
