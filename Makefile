@@ -30,7 +30,7 @@ $(VENV)/.installed-run: pyproject.toml
 # and the load generator's plotting.
 $(VENV)/.installed: $(VENV)/.installed-run
 	$(PY) -m pip install $(PIP_FLAGS) -e '.[local,dev,infra,load]' 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -c "import services, moto, aioboto3, pulumi_aws, playwright"
+	$(PY) -c "import services, moto, aioboto3, pulumi_aws, pulumi_random, playwright"
 	touch $@
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json

@@ -33,6 +33,11 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
     "authDomainPrefix": (False, False, "Cognito hosted-UI prefix (default parley-<stack>)"),
     "turnUrls": (False, False, "direct-mode TURN URLs, comma separated (optional)"),
     "turnSecret": (False, True, "direct-mode TURN REST secret (optional)"),
+    "pseudonymKeyGeneration": (
+        False,
+        False,
+        "bump to replace the generated pseudonym key (docs/runbook.md); default 1",
+    ),
     "logLevel": (False, False, "services' log level (default INFO)"),
     "logRetentionDays": (False, False, "CloudWatch log retention in days (default 30)"),
     "vpcCidr": (False, False, "VPC CIDR, a /16 (default 10.40.0.0/16)"),
@@ -107,6 +112,7 @@ class Settings:
     livekit_api_secret: pulumi.Output[str]
     turn_urls: str
     turn_secret: pulumi.Output[str] | None
+    pseudonym_key_generation: int
     image_tag: str
     log_level: str
     log_retention_days: int
@@ -216,6 +222,7 @@ def load() -> Settings:
         livekit_api_secret=cfg.require_secret("livekitApiSecret").apply(check_livekit_secret),
         turn_urls=cfg.get("turnUrls") or "",
         turn_secret=turn_secret,
+        pseudonym_key_generation=cfg.get_int("pseudonymKeyGeneration") or 1,
         image_tag=cfg.require("imageTag"),
         log_level=log_level,
         log_retention_days=cfg.get_int("logRetentionDays") or 30,

@@ -82,7 +82,8 @@ def secrets(svc: Service, sec: Secrets) -> dict[str, pulumi.Output[str]]:
         "PARLEY_LIVEKIT_API_SECRET": sec.livekit_arn.apply(lambda a: f"{a}:apiSecret::"),
     }
     if svc == Service.GATEWAY:
-        out = dict(livekit)
+        # Only the gateway erases people, so only it holds the pseudonym key.
+        out = dict(livekit, PARLEY_PSEUDONYM_SECRET=sec.pseudonym_arn)
         if sec.turn_arn is not None:
             out["PARLEY_TURN_SECRET"] = sec.turn_arn
         return out
@@ -96,6 +97,8 @@ def secret_arns(svc: Service, sec: Secrets) -> list[pulumi.Output[str]]:
     arns: list[pulumi.Output[str]] = []
     if svc in (Service.GATEWAY, Service.MATCHER):
         arns.append(sec.livekit_arn)
-    if svc == Service.GATEWAY and sec.turn_arn is not None:
-        arns.append(sec.turn_arn)
+    if svc == Service.GATEWAY:
+        arns.append(sec.pseudonym_arn)
+        if sec.turn_arn is not None:
+            arns.append(sec.turn_arn)
     return arns

@@ -1,7 +1,9 @@
-"""Secrets Manager: LiveKit's keys, the Google client secret, TURN's secret.
+"""Secrets Manager: LiveKit's keys, the Google client secret, TURN's secret, the pseudonym key.
 
-Values come from the stack's Pulumi secrets; tasks get them through ECS `secrets` (never as
-plain environment in the task definition) and the LiveKit nodes read them at boot.
+Values come from the stack's Pulumi secrets, except the pseudonym key, which nobody chooses:
+it is generated once and kept in the stack's state, encrypted like every secret there. Tasks
+get them through ECS `secrets` (never as plain environment in the task definition) and the
+LiveKit nodes read them at boot.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from parley_infra.config import Settings
 
@@ -18,6 +21,7 @@ class Secrets(pulumi.ComponentResource):
     livekit_arn: pulumi.Output[str]  # JSON {"apiKey", "apiSecret"}
     google_arn: pulumi.Output[str]
     turn_arn: pulumi.Output[str] | None
+    pseudonym_arn: pulumi.Output[str]  # the gateway's PARLEY_PSEUDONYM_SECRET
 
     def __init__(self, name: str, s: Settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__("parley:infra:Secrets", name, None, opts)
@@ -33,7 +37,28 @@ class Secrets(pulumi.ComponentResource):
             if s.turn_secret is not None
             else None
         )
-        self.register_outputs({"livekit": self.livekit_arn})
+        self.pseudonym_arn = self._secret(
+            "pseudonym", s, self._pseudonym_key(s), "Key of the one-way pseudonym (erasure)"
+        )
+        self.register_outputs({"livekit": self.livekit_arn, "pseudonym": self.pseudonym_arn})
+
+    def _pseudonym_key(self, s: Settings) -> pulumi.Output[str]:
+        """HMAC-SHA256 key of the pseudonym that replaces an erased person's id in what abuse
+        handling keeps (services/gateway/erasure.py; the gateway wants 32+ characters).
+
+        A resource, not `aws.secretsmanager.get_random_password`: that is a lookup run anew on
+        every `pulumi up`, so the key would change on each deploy and no pseudonym would match
+        the one before. This one is generated once, kept (encrypted) in the stack's state, and
+        replaced only when `parley:pseudonymKeyGeneration` changes (docs/runbook.md).
+        """
+        key = random.RandomPassword(
+            "pseudonym-key",
+            length=64,  # ~381 bits; 64 bytes is HMAC-SHA256's block, so the key is used as is
+            special=False,  # nothing to quote in an environment variable
+            keepers={"generation": str(s.pseudonym_key_generation)},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return pulumi.Output.secret(key.result)
 
     def _secret(
         self, key: str, s: Settings, value: pulumi.Output[str], description: str

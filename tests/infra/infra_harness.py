@@ -45,6 +45,10 @@ TEST_SECRETS = {
 }
 
 
+# What the mocks give a generated password (random.RandomPassword's `result`).
+GENERATED_PASSWORD = "GeneratedByTheMocks0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI"
+
+
 @dataclass(frozen=True)
 class Resource:
     type: str
@@ -53,6 +57,7 @@ class Resource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     custom: bool
+    secret_inputs: list[str] = field(default_factory=list)  # top-level inputs sent as secrets
 
 
 @dataclass
@@ -114,10 +119,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = unwrap(args.inputs)
+        raw = args.inputs
+        secret = sorted(k for k, v in raw.items() if isinstance(v, dict) and SECRET_SIG in v)
         rid, computed = self._computed(args.typ, args.name, inputs)
         outputs = {**inputs, **computed}
         self.resources.append(
-            Resource(args.typ, args.name, rid, inputs, outputs, bool(args.custom))
+            Resource(args.typ, args.name, rid, inputs, outputs, bool(args.custom), secret)
         )
         return rid, outputs
 
@@ -233,6 +240,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 return n, {"arn": f"arn:aws:logs:{r}:{a}:log-group:{n}"}
             case "aws:cloudwatch/metricAlarm:MetricAlarm":
                 return n, {"arn": f"arn:aws:cloudwatch:{r}:{a}:alarm:{n}"}
+            case "random:index/randomPassword:RandomPassword":
+                return name, {"result": GENERATED_PASSWORD}
         return f"{name}-id", generic
 
 

@@ -94,7 +94,8 @@ def test_secrets_reach_tasks_from_secrets_manager_only(infra_stack: Built) -> No
         svc: {s["name"]: s["valueFrom"] for s in _container(infra_stack, svc)["secrets"]}
         for svc in Service
     }
-    assert set(secrets[Service.GATEWAY]) == LIVEKIT_SECRETS  # no edge secret: edge_link.py
+    # No edge secret (edge_link.py); the pseudonym key for erasure (test_pseudonym.py).
+    assert set(secrets[Service.GATEWAY]) == LIVEKIT_SECRETS | {"PARLEY_PSEUDONYM_SECRET"}
     assert set(secrets[Service.MATCHER]) == LIVEKIT_SECRETS
     assert secrets[Service.LEDGER] == secrets[Service.NOTIFIER] == {}
     livekit = infra_stack.arn("secretsmanager", f"{infra_stack.prefix}/livekit")
