@@ -1,6 +1,7 @@
 """Partners to come back to: after a conversation each person may say "talk again?"; when
 both said yes they are partners (table `gateway-partners`), shown first in presence with a
-one-tap invite, until either removes the other.
+one-tap invite, until either removes the other. Each change is told to the matcher
+(`partner.changed`), which prefers a waiting partner when it pairs people.
 
 Each answer is written before the other side's row is read (strongly consistent), so when
 both answer at once at least one of them sees the other's yes and marks both rows; marking
@@ -19,6 +20,7 @@ from services.gateway.spec import Call, Operation
 from services.gateway.views import iso, participants, partner_of, person_ref
 from services.runtime.dynamo import from_item
 from services.runtime.logs import metric
+from services.wire.events.gateway import PartnershipChanged
 from services.wire.tables.gateway import PARTNERS
 
 if TYPE_CHECKING:
@@ -118,6 +120,10 @@ async def talk_again(call: Call) -> TalkAgain:
         return TalkAgain(partner=person_ref(other, names), mutual=False)
     mutual = await _records(call).say_yes(me, other, body.session_id, iso(call.now))
     if mutual:
+        # Every yes that finds both is told (a retry too): the matcher's record is idempotent.
+        await call.ctx.publisher.publish(
+            PartnershipChanged(user_id=me, other_user_id=other, partners=True)
+        )
         metric("PartnersMade")
     return TalkAgain(partner=person_ref(other, names), mutual=mutual)
 
@@ -129,7 +135,12 @@ async def list_partners(call: Call) -> Partners:
 
 
 async def remove_partner(call: Call) -> None:
-    await _records(call).remove(call.me.user_id, path_id(call.request, "partner"))
+    me, other = call.me.user_id, path_id(call.request, "partner")
+    await _records(call).remove(me, other)
+    # After the rows: a retry after a failed publish removes again and tells again.
+    await call.ctx.publisher.publish(
+        PartnershipChanged(user_id=me, other_user_id=other, partners=False)
+    )
 
 
 OPERATIONS = (

@@ -1,8 +1,8 @@
 """`user.erased`: the matcher erases the person from its own tables.
 
 Deleted: what the person is doing (people), their tickets, invites sent and received, their
-history rows, and their pairs (blocks and today's partners, both directions: nobody can be
-matched with an erased person anyway). Kept with the pseudonym in place of their id, for
+history rows, and their pairs (blocks, today's partners and partners, both directions: nobody
+can be matched with an erased person anyway). Kept with the pseudonym in place of their id, for
 abuse handling (a report names a session): each session they took part in, until its own
 expiry (`PARLEY_HISTORY_DAYS`), and the other person's history row of it (theirs to keep).
 The gateway refuses erasure while the person waits, talks or has an invite pending, so
@@ -11,9 +11,10 @@ nothing here races a live state machine; a redelivery finds nothing left to chan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services.matcher.context import component_log
+from services.matcher.records import PARTNER
 from services.runtime.erasure import by_key, delete_all, key_of, pseudonymise, query_all
 
 if TYPE_CHECKING:
@@ -52,7 +53,15 @@ async def on_erased(m: Matcher, event: UserErased) -> None:
     deleted += await delete_all(db, t.invites, [key_of(i, ["inviteId"]) for i in invites])
     pairs = await query_all(db, **by_key(t.pairs, "userId", uid, consistent=True))
     keys = [key_of(p, ["userId", "otherUserId"]) for p in pairs]
-    keys += [{"userId": k["otherUserId"], "otherUserId": k["userId"]} for k in keys]
+    keys += [_other_side(k) for k in keys]
     deleted += await delete_all(db, t.pairs, keys)
     deleted += await delete_all(db, t.people, [{"userId": {"S": uid}}])
     _log.info("matcher.erased", pseudonym=pseudo, deleted=deleted, pseudonymised=kept)
+
+
+def _other_side(key: dict[str, Any]) -> dict[str, Any]:
+    """The other person's row of a pair (a partner's row is `#partner#<id>` on both sides)."""
+    me, other = key["userId"]["S"], key["otherUserId"]["S"]
+    if other.startswith(PARTNER):
+        return {"userId": {"S": other.removeprefix(PARTNER)}, "otherUserId": {"S": PARTNER + me}}
+    return {"userId": key["otherUserId"], "otherUserId": key["userId"]}

@@ -7,7 +7,16 @@ from typing import Any
 
 import structlog
 
-from services.matcher import blocks, erasure, invites, presence, sessions, stale_holds, tickets
+from services.matcher import (
+    blocks,
+    erasure,
+    invites,
+    partners,
+    presence,
+    sessions,
+    stale_holds,
+    tickets,
+)
 from services.matcher.context import Matcher
 from services.runtime.consumer import Delivery, Handler
 
@@ -41,6 +50,7 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
         "user.blocked": blocks.on_blocked,
         "user.unblocked": blocks.on_unblocked,
         "user.reported": blocks.on_reported,
+        "partner.changed": partners.on_changed,
         "connection.opened": presence.on_opened,
         "connection.closed": presence.on_closed,
         "hold.stale": stale_holds.on_hold_stale,

@@ -1,13 +1,15 @@
 """Who should talk to whom: the pools of waiting tickets, and the choice of a partner.
 
 Pure: no I/O and no clock (callers pass `now` in epoch seconds). What a good pair is lives
-in `waiting`; here is how to find the best one fast. Within the best level both tickets
-accept, the partner whose minutes left are closest wins (a session lasts the smaller balance:
-close balances make long calls), then the oldest waiting ticket. Blocked pairs are never
-formed; two people who already talked today are paired again only when nobody else is waiting
-for either of them. Minutes decide who talks with whom, never who gets to talk: a round
+in `waiting`; here is how to find the best one fast. A searcher's *partner* (both said "talk
+again"), if one waits whom it may take now, comes first, whatever the language level; then,
+within the best level both tickets accept, the partner whose minutes left are closest wins (a
+session lasts the smaller balance: close balances make long calls), then the oldest waiting
+ticket. Blocked pairs are never formed; two people who already talked today are paired again
+only when nobody else is waiting for either of them (partners too: a partner met today is not
+preferred). Preferences decide who talks with whom, never who gets to talk: a round
 (`Pools.round`) that would leave someone waiting whom the plain oldest-first choice pairs
-falls back to that choice.
+falls back to that choice (see `round` for partners).
 
 Every waiting ticket sits in a few heaps ordered by waiting time, keyed by what it offers
 (`Waiting.keys`; `Waiting.searches` names the heaps holding its partners):
@@ -30,19 +32,11 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from services.matcher.waiting import Level, Relax, Waiting
+from services.matcher.preference import Pairing, no_one_passed_over, paired, waiting_partner
+from services.matcher.waiting import Level, Relax, Waiting, compatibility
 
-
-@dataclass(frozen=True)
-class Pairing:
-    """Two tickets to put in one session; `first` waited longer (the direct-mode offerer)."""
-
-    first: Waiting
-    second: Waiting
-    level: Level
-
+__all__ = ["Pairing", "Pools"]
 
 _SEQ_BITS = 32  # arrivals within one millisecond, more than enough
 
@@ -63,10 +57,14 @@ class _Heap:
 class Pools:
     """Every waiting ticket this matcher knows of, indexed for partner search."""
 
-    def __init__(self, relax: Relax | None = None, *, by_minutes: bool = True) -> None:
+    def __init__(
+        self, relax: Relax | None = None, *, by_minutes: bool = True, by_partners: bool = True
+    ) -> None:
         self.relax = relax or Relax()
         # Whether closeness of minutes left breaks ties within a level (off: oldest first).
         self._by_minutes = by_minutes
+        self._by_partners = by_partners  # whether a waiting partner comes first
+        self._partnered: set[str] = set()  # tickets whose person has partners
         # Heap key → minutes left → the tickets filed there with that many minutes.
         self._heaps: dict[tuple[object, ...], dict[int, _Heap]] = {}
         self._minutes: dict[int, int] = {}  # minutes left → tickets waiting with as many
@@ -118,6 +116,8 @@ class Pools:
         self._minutes[m] += 1
         self._tickets[w.ticket_id] = w
         self._by_user[w.user_id] = w
+        if w.partners:
+            self._partnered.add(w.ticket_id)
 
     def discard(self, ticket_id: str) -> Waiting | None:
         w = self._tickets.pop(ticket_id, None)
@@ -127,6 +127,8 @@ class Pools:
             del self._by_user[w.user_id]
         del self._live[w.key]
         w.key = -1
+        if w.partners:
+            self._partnered.discard(ticket_id)
         heaps, m = self._heaps, w.minutes
         for key in w.keys:
             by_minutes = heaps[key]
@@ -168,6 +170,10 @@ class Pools:
         self.discard(w.ticket_id)
         top = w.accepts(now, self.relax)
         self._met_skipped = False
+        if w.partners and self._by_partners:
+            c = waiting_partner(w, top, now, self._by_user, self._thresholds, self._by_minutes)
+            if c is not None:
+                return self._take(w, c, compatibility(w, c))
         groups = self._minute_groups(w.minutes)
         for level in range(top + 1):
             c = self._best(w, level, now, groups, allow_met=False)
@@ -271,21 +277,52 @@ class Pools:
         same waiting set plans the same round, so instances that plan at once agree on the
         pairs instead of all reaching for the oldest ticket. `oldest_since`: only tickets
         waiting since then or earlier take a turn (all stay partners). The pools are emptied
-        of every ticket that took a turn or was taken."""
+        of every ticket that took a turn or was taken.
+
+        Partners first, never forced: the round that prefers them stands only if it pairs at
+        least as many people as the round without the preference and leaves nobody waiting
+        in place of someone who came after them (the k-th longest-waiting person it leaves
+        came no earlier than the k-th the other round leaves); otherwise that round stands."""
         everyone = sorted(self._tickets.values(), key=lambda t: t.key)
+        if not (self._by_partners and self._partners_waiting()):
+            return self._round(everyone, now, oldest_since)
+        preferred, turns = self._plan(everyone, now, oldest_since)
+        self._refill(everyone)
+        self._by_partners = False
+        try:
+            base = self._round(everyone, now, oldest_since)
+        finally:
+            self._by_partners = True
+        if not no_one_passed_over(everyone, paired(preferred), paired(base)):
+            return base  # the pools already hold what that round left
+        chosen = paired(preferred)
+        self._refill(everyone)
+        for w in everyone:
+            if w.ticket_id in chosen or w.ticket_id in turns:
+                self.discard(w.ticket_id)
+        return preferred
+
+    def _partners_waiting(self) -> bool:
+        by_user, tickets = self._by_user, self._tickets
+        return any(p in by_user for t in self._partnered for p in tickets[t].partners)
+
+    def _round(
+        self, everyone: list[Waiting], now: float, oldest_since: float | None
+    ) -> list[Pairing]:
+        """A round with the minutes rule and its fallback (see `round`)."""
         pairings, turns = self._plan(everyone, now, oldest_since)
         if not self._by_minutes or len({w.minutes for w in everyone}) < 2:
             return pairings  # one balance for all: the minutes rule changes nothing
         # Minutes choose partners, they never cost anyone a pair: if the plain oldest-first
         # round pairs someone this one leaves waiting, that round stands.
-        chosen = _paired(pairings)
+        chosen = paired(pairings)
         self._refill(everyone)
         self._by_minutes, self._groups = False, {}
         try:
             plain, _ = self._plan(everyone, now, oldest_since)
         finally:
             self._by_minutes, self._groups = True, {}
-        if not _paired(plain) <= chosen:
+        if not paired(plain) <= chosen:
             return plain  # the pools already hold what that round left
         self._refill(everyone)
         for w in everyone:
@@ -316,7 +353,3 @@ class Pools:
             self.discard(w.ticket_id)
         for w in everyone:
             self.add(w)
-
-
-def _paired(pairings: list[Pairing]) -> set[str]:
-    return {w.ticket_id for p in pairings for w in (p.first, p.second)}

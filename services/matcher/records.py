@@ -14,6 +14,7 @@ from services.wire.events.common import Participant, Profile
 TicketStatus = Literal["requested", "funded", "waiting", "matched", "cancelled", "rejected"]
 PersonState = Literal["free", "waiting", "inviting", "in_session"]
 InviteStatus = Literal["pending", "accepted", "declined", "expired", "cancelled", "rejected"]
+PARTNER = "#partner#"  # a partner's row in matcher-pairs: other = this + their id
 FINAL_TICKET: frozenset[str] = frozenset({"matched", "cancelled", "rejected"})
 
 
@@ -167,9 +168,10 @@ class Invite:
 @dataclass(frozen=True)
 class Pairs:
     """One person's rows in matcher-pairs: whom they blocked (or were blocked by), whom they
-    talked to on which day."""
+    talked to on which day, who their partners are."""
 
     blocked: frozenset[str] = frozenset()
+    partners: frozenset[str] = frozenset()
     met_on: dict[str, str] = field(default_factory=dict)
     # A place at the front of the queue after a no-show (see `front`): since, until (epoch s).
     front: tuple[float, float] | None = None
@@ -181,6 +183,11 @@ class Pairs:
     def from_items(cls, items: list[dict[str, Any]]) -> Pairs:
         return cls(
             blocked=frozenset(i["otherUserId"] for i in items if i.get("blocked")),
+            partners=frozenset(
+                i["otherUserId"].removeprefix(PARTNER)
+                for i in items
+                if i.get("partner") and i["otherUserId"].startswith(PARTNER)
+            ),
             met_on={i["otherUserId"]: i["metDay"] for i in items if i.get("metDay")},
             front=next(
                 (

@@ -146,6 +146,7 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             pool=pool_key(event.speaks, event.learns),
             avoid=pairs.blocked,
             met=frozenset(pairs.met_today(m.today(now))),
+            partners=pairs.partners,
         )
         outcome = await seek(m, w, person, event.id, fresh=True, snapshot=snapshot)
         if outcome is Outcome.MATCHED:

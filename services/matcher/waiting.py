@@ -82,6 +82,7 @@ class Waiting:
     # Frozen and usually empty: 100k waiting tickets should not mean 200k sets to collect.
     avoid: frozenset[str] = frozenset()  # blocked, either way: never
     met: frozenset[str] = frozenset()  # talked today: only if nobody else waits
+    partners: frozenset[str] = frozenset()  # both said "talk again": preferred, never forced
     base: Level = field(init=False)
     # Its place in the heaps: waiting time in ms, then arrival (-1 while not in a pool).
     key: int = field(default=-1, init=False)

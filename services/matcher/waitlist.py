@@ -4,8 +4,8 @@ Every matcher instance reads the whole set with strongly consistent queries befo
 who talks to whom, so no decision rests on what one process happens to remember. The items
 are written and deleted inside the transactions that move a ticket into and out of
 `waiting` (see `matching` and `tickets`); they carry what the pairing core needs to score a
-ticket, including whom its person blocked or met today (pair rows are written both ways, so
-one side's lists are enough).
+ticket, including whom its person blocked or met today and their partners (pair rows are written
+both ways, so one side's lists are enough).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class Entrant:
     avoid: frozenset[str] = frozenset()
     met: frozenset[str] = frozenset()
     met_day: str = ""
+    partners: frozenset[str] = frozenset()
     looking_for: str = ""  # the level last announced to the person
     expires_at: int = 0  # the item's TTL (epoch seconds), kept fresh while it waits
 
@@ -64,6 +65,7 @@ class Entrant:
             pool=self.pool,
             avoid=self.avoid,
             met=self.met if self.met_day == today else frozenset(),
+            partners=self.partners,
         )
 
     @classmethod
@@ -79,6 +81,7 @@ class Entrant:
             avoid=frozenset(d.get("avoid", ())),
             met=frozenset(d.get("met", ())),
             met_day=d.get("metDay", ""),
+            partners=frozenset(d.get("partners", ())),
             looking_for=d.get("lookingFor", ""),
             expires_at=int(d.get("expiresAt", 0)),
         )
@@ -97,6 +100,7 @@ def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> 
         "avoid": set(w.avoid) or None,  # DynamoDB has no empty sets
         "met": set(w.met) or None,
         "metDay": today if w.met else None,
+        "partners": set(w.partners) or None,
         "lookingFor": looking_for,
         "expiresAt": epoch(now + TICKET_TTL),
     }
@@ -178,6 +182,20 @@ class Waitlist:
                 UpdateExpression="ADD " + ", ".join(sets) + " SET metDay = :d",
                 ConditionExpression="attribute_exists(ticketId)",
                 ExpressionAttributeValues=vals | values(d=day),
+            )
+        except Exception as exc:
+            if not is_condition_failure(exc):
+                raise
+
+    async def learn_partner(self, ticket_id: str, other: str, partners: bool) -> None:
+        """A partnership formed or ended while its person waits."""
+        try:
+            await self._db.update_item(
+                TableName=self.table,
+                Key=to_item({"shard": shard_of(ticket_id), "ticketId": ticket_id}),
+                UpdateExpression=("ADD" if partners else "DELETE") + " partners :p",
+                ConditionExpression="attribute_exists(ticketId)",
+                ExpressionAttributeValues=values(p={other}),
             )
         except Exception as exc:
             if not is_condition_failure(exc):

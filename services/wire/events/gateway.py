@@ -176,6 +176,23 @@ class UserReported(Event):
         return user_group(self.user_id)
 
 
+class PartnershipChanged(Event):
+    """Two people became partners (both said "talk again" after a conversation), or one of
+    them ended it (`partners` false). The matcher prefers a waiting partner. Changes of one
+    pair can come from either person (two groups): `occurred_at` orders them, and an older
+    change arriving after a newer one is ignored."""
+
+    TYPE: ClassVar[str] = "partner.changed"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    user_id: UserId  # who answered or removed
+    other_user_id: UserId
+    partners: bool
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
 class MediaParticipantJoined(Event):
     """Someone's media is connected: from a verified LiveKit webhook (livekit mode), or from
     the browser's own report once its peer connection is up (direct mode)."""
@@ -257,6 +274,7 @@ EVENTS: tuple[type[Event], ...] = (
     UserBlocked,
     UserUnblocked,
     UserReported,
+    PartnershipChanged,
     MediaParticipantJoined,
     MediaParticipantLeft,
     ConnectionOpened,

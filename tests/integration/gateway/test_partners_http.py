@@ -7,7 +7,8 @@ import asyncio
 import time
 
 from services.gateway.presence import shard_of
-from tests.integration.gateway.conftest import Gateway, new_user
+from services.wire.names import Service
+from tests.integration.gateway.conftest import Gateway, about, new_user
 
 
 async def _session(gw: Gateway, a: str, b: str) -> str:
@@ -52,6 +53,13 @@ async def test_both_saying_yes_makes_partners_and_either_can_end_it(gw: Gateway)
     assert (await gw.call("DELETE", f"/v1/partners/{ana}", ben)).status == 202
     assert await _partners(gw, ana) == []
     assert await _partners(gw, ben) == []
+    # The matcher is told both changes, in order (it prefers a waiting partner).
+    told = await gw.published(Service.MATCHER, about(ana), expect=2)
+    assert [(e["type"], e["payload"]) for e in told] == [
+        ("partner.changed", {"userId": ben, "otherUserId": ana, "partners": True}),
+        ("partner.changed", {"userId": ben, "otherUserId": ana, "partners": False}),
+    ]
+    assert told[0]["occurredAt"] < told[1]["occurredAt"]
     # Renewing takes a yes from both again.
     again = await gw.call("POST", "/v1/partners", ana, body={"sessionId": sid})
     assert again.body["mutual"] is False

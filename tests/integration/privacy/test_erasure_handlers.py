@@ -62,6 +62,10 @@ async def _seed(aws: Aws) -> None:
     )
     for a, b in ((ME, OTHER), (OTHER, ME), (ME, THIRD), (THIRD, ME), (OTHER, THIRD)):
         await _put(aws, "matcher-pairs", {"userId": a, "otherUserId": b, "blocked": True})
+    # Partners: one row per partner on each side, other = `#partner#<id>`.
+    for a, b in ((ME, OTHER), (OTHER, ME), (OTHER, THIRD)):
+        row = {"userId": a, "otherUserId": f"#partner#{b}", "partner": True, "partnerAtMs": 1}
+        await _put(aws, "matcher-pairs", row)
 
 
 async def _mentioning(aws: Aws, needle: str) -> list[tuple[str, dict[str, Any]]]:
@@ -108,6 +112,8 @@ async def test_each_owner_erases_its_own_tables_once_and_keeps_the_rest(
     assert await _get(aws, "ledger-holds", {"holdId": "h-x"}) is not None
     assert await _get(aws, "ledger-accounts", {"userId": OTHER}) is not None
     assert await _get(aws, "matcher-pairs", {"userId": OTHER, "otherUserId": THIRD}) is not None
+    kept_partner = {"userId": OTHER, "otherUserId": f"#partner#{THIRD}"}
+    assert await _get(aws, "matcher-pairs", kept_partner) is not None
     assert await notifier.of(OTHER) == (f"c-{OTHER}",)
     after_other = await _mentioning(aws, OTHER)
     gone = {(t, json.dumps(i, sort_keys=True, default=str)) for t, i in before_other} - {

@@ -2,8 +2,10 @@
 
 The model says what the rules mean in the most direct way (look at everybody); the indexed
 core must choose exactly the same partner after any sequence of joins, leaves, relaxed
-searches, blocks and meetings. A round (everyone in turn, oldest first) is checked against the
-plain oldest-first round: minutes left may change who talks with whom, never who gets to talk.
+searches, blocks, meetings and partnerships. A round (everyone in turn, oldest first) is
+checked against the plain oldest-first round: minutes left may change who talks with whom,
+never who gets to talk; partners may also change who waits, but never leave anyone waiting in
+place of someone who came after them, nor cost a pair.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.matcher.pairing import Pools
+from services.matcher.preference import no_one_passed_over
 from services.matcher.waiting import Level, Relax, Waiting, compatibility
 
 RELAX = Relax(one_sided_s=10, anyone_s=30)
@@ -29,6 +32,7 @@ class Model:
     waiting: list[Waiting] = field(default_factory=list)
     blocked: set[frozenset[str]] = field(default_factory=set)
     met: set[frozenset[str]] = field(default_factory=set)
+    partners: set[frozenset[str]] = field(default_factory=set)
 
     def find(self, w: Waiting, now: float) -> Waiting | None:
         top = w.accepts(now, RELAX)
@@ -46,13 +50,16 @@ class Model:
             return frozenset((c.user_id, w.user_id)) in self.met
 
         def best(cands: list[Waiting]) -> Waiting | None:
-            """Best level, then the closest balance (the larger of two equally close), then
-            the oldest."""
+            """A partner (as `w`'s ticket knows them) not met today first; then the best
+            level, then the closest balance (the larger of two equally close), then the
+            oldest."""
             order = {id(c): i for i, c in enumerate(self.waiting)}
 
             def rank(c: Waiting) -> tuple[int, ...]:
                 closeness = (abs(c.minutes - w.minutes), -c.minutes)
-                return (compatibility(w, c), *closeness, int(c.since * 1000), order[id(c)])
+                stranger = c.user_id not in w.partners or met(c)
+                level = compatibility(w, c)
+                return (stranger, level, *closeness, int(c.since * 1000), order[id(c)])
 
             return min(cands, key=rank, default=None)
 
@@ -73,8 +80,11 @@ leave = st.tuples(st.just("leave"), st.sampled_from(USERS))
 relax = st.tuples(st.just("relax"), st.sampled_from(USERS))
 block = st.tuples(st.just("block"), st.sampled_from(USERS), st.sampled_from(USERS))
 met = st.tuples(st.just("met"), st.sampled_from(USERS), st.sampled_from(USERS))
+partner = st.tuples(st.just("partner"), st.sampled_from(USERS), st.sampled_from(USERS))
 tick = st.tuples(st.just("tick"), st.integers(min_value=1, max_value=25))
-ops = st.lists(st.one_of(join, join, join, leave, relax, relax, block, met, tick), max_size=80)
+ops = st.lists(
+    st.one_of(join, join, join, leave, relax, relax, block, met, partner, tick), max_size=80
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -99,6 +109,20 @@ ops = st.lists(st.one_of(join, join, join, leave, relax, relax, block, met, tick
         ("tick", 1),
         ("join", "u2", ["en"], ["es"], 14),
         ("join", "u0", ["es"], ["en"], 15),
+    ]
+)
+# A partner waits beside an older tandem stranger: the partner (anyone level, accepted).
+@example(
+    [
+        ("partner", "u0", "u2"),
+        ("join", "u1", ["es"], ["en"], 15),
+        ("join", "u2", ["fr"], ["de"], 15),
+        ("tick", 25),
+        ("tick", 25),
+        ("join", "u0", ["en"], ["es"], 15),
+        ("tick", 25),
+        ("tick", 25),
+        ("relax", "u0"),
     ]
 )
 def test_the_indexed_core_chooses_what_the_plain_rules_say(steps: list[tuple[object, ...]]) -> None:
@@ -143,13 +167,15 @@ def test_the_indexed_core_chooses_what_the_plain_rules_say(steps: list[tuple[obj
                 since=now,
                 minutes=int(step[4]),  # type: ignore[call-overload]
             )
-            for pair_ in model.blocked | model.met:
+            for pair_ in model.blocked | model.met | model.partners:
                 if user in pair_ and len(pair_) == 2:
                     (other,) = pair_ - {user}
                     if pair_ in model.blocked:
                         w.avoid_user(other)
                     if pair_ in model.met:
                         w.met_user(other)
+                    if pair_ in model.partners:  # learned when the ticket is funded
+                        w.partners = w.partners | {other}
             pair(w, in_pool=False)
         elif kind == "leave":
             w_ = pools.of_user(str(step[1]))
@@ -170,6 +196,10 @@ def test_the_indexed_core_chooses_what_the_plain_rules_say(steps: list[tuple[obj
             if a != b:
                 model.met.add(frozenset((a, b)))
                 pools.met(a, b)
+        elif kind == "partner":  # both said "talk again": their next tickets carry it
+            a, b = str(step[1]), str(step[2])
+            if a != b:
+                model.partners.add(frozenset((a, b)))
 
     assert sorted(w.ticket_id for w in pools) == sorted(w.ticket_id for w in model.waiting)
     assert all(a != b for a, b in sessions)
@@ -208,14 +238,18 @@ person = st.tuples(
     st.integers(min_value=0, max_value=60),
     st.sets(st.integers(min_value=0, max_value=7), max_size=2),
 )
+Person = tuple[list[str], list[str], int, int, set[int]]
 
 
-def _tickets(people: list[tuple[list[str], list[str], int, int, set[int]]]) -> list[Waiting]:
+def _tickets(
+    people: list[Person], partners: frozenset[frozenset[int]] = frozenset()
+) -> list[Waiting]:
     """Fresh tickets for one pool (the pools keep their heap positions in them)."""
     out = []
     for i, (speaks, learns, minutes, since, blocked) in enumerate(people):
         avoid = {f"p{j}" for j in blocked if j != i}
         avoid |= {f"p{j}" for j, other in enumerate(people) if i in other[4] and j != i}
+        mine = frozenset(f"p{j}" for pair in partners if i in pair for j in pair if j != i)
         out.append(
             Waiting(
                 f"t{i}",
@@ -225,19 +259,22 @@ def _tickets(people: list[tuple[list[str], list[str], int, int, set[int]]]) -> l
                 since=float(since),
                 minutes=minutes,
                 avoid=frozenset(avoid),
+                partners=mine,
             )
         )
     return out
 
 
 def _round(
-    people: list[tuple[list[str], list[str], int, int, set[int]]],
+    people: list[Person],
     now: float,
     oldest_since: float | None,
     by_minutes: bool,
+    partners: frozenset[frozenset[int]] = frozenset(),
+    by_partners: bool = True,
 ) -> tuple[list[tuple[Waiting, Waiting, Level]], set[str], set[str]]:
-    pools = Pools(RELAX, by_minutes=by_minutes)
-    for w in _tickets(people):
+    pools = Pools(RELAX, by_minutes=by_minutes, by_partners=by_partners)
+    for w in _tickets(people, partners):
         pools.add(w)
     pairs = [(p.first, p.second, p.level) for p in pools.round(now, oldest_since)]
     paired = {w.user_id for a, b, _ in pairs for w in (a, b)}
@@ -262,7 +299,7 @@ def _round(
     None,
 )
 def test_minutes_change_who_talks_with_whom_never_who_gets_to_talk(
-    people: list[tuple[list[str], list[str], int, int, set[int]]],
+    people: list[Person],
     now_offset: int,
     oldest: int | None,
 ) -> None:
@@ -299,7 +336,7 @@ def test_minutes_change_who_talks_with_whom_never_who_gets_to_talk(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(person, max_size=8), st.integers(min_value=0, max_value=90))
 def test_with_one_balance_for_all_a_round_is_the_oldest_first_round(
-    people: list[tuple[list[str], list[str], int, int, set[int]]], now_offset: int
+    people: list[Person], now_offset: int
 ) -> None:
     same = [(s, lr, 15, since, b) for s, lr, _, since, b in people]
     now = 60.0 + now_offset
@@ -307,3 +344,72 @@ def test_with_one_balance_for_all_a_round_is_the_oldest_first_round(
     plain, _, _ = _round(same, now, None, by_minutes=False)
     ids = [(a.user_id, b.user_id, lv) for a, b, lv in with_minutes]
     assert ids == [(a.user_id, b.user_id, lv) for a, b, lv in plain]
+
+
+partnerships = st.frozensets(
+    st.frozensets(st.integers(min_value=0, max_value=7), min_size=2, max_size=2), max_size=4
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(person, max_size=8),
+    partnerships,
+    st.integers(min_value=0, max_value=90),
+    st.one_of(st.none(), st.integers(min_value=0, max_value=60)),
+)
+# ana (p0) and her partner ben (p1) and carol (p2), newest and a better level for ana.
+@example(
+    [(["en"], ["es"], 15, 0, set()), (["de"], ["ja"], 15, 1, set()), (["es"], [], 15, 2, set())],
+    frozenset({frozenset({0, 1})}),
+    0,
+    None,
+)
+def test_partners_never_leave_anyone_waiting_in_place_of_someone_newer(
+    people: list[Person],
+    partners: frozenset[frozenset[int]],
+    now_offset: int,
+    oldest: int | None,
+) -> None:
+    now = 60.0 + now_offset
+    oldest_since = None if oldest is None else float(oldest)
+    pairs, paired, left = _round(people, now, oldest_since, True, partners)
+    _, base_paired, _ = _round(people, now, oldest_since, True, partners, by_partners=False)
+    everyone = sorted(_tickets(people), key=lambda w: (w.since, int(w.ticket_id[1:])))
+    ids = {w.user_id: w.ticket_id for w in everyone}
+    assert no_one_passed_over(everyone, {ids[u] for u in paired}, {ids[u] for u in base_paired}), (
+        paired,
+        base_paired,
+    )
+    seen: set[str] = set()
+    for a, b, level in pairs:
+        assert {a.user_id, b.user_id}.isdisjoint(seen)
+        seen |= {a.user_id, b.user_id}
+        assert a.since <= b.since
+        assert b.user_id not in a.avoid
+        assert a.user_id not in b.avoid
+        assert compatibility(a, b) <= level <= min(a.accepts(now, RELAX), b.accepts(now, RELAX))
+    turned = {w.user_id for w in everyone if oldest_since is None or w.since <= oldest_since}
+    assert left == {w.user_id for w in everyone} - paired - turned
+    if oldest_since is None:  # a full round leaves no two people who could talk now
+        waiting = [w for w in everyone if w.user_id not in paired]
+        for a in waiting:
+            for b in waiting:
+                if a is not b and b.user_id not in a.avoid:
+                    level = compatibility(a, b)
+                    assert level > min(a.accepts(now, RELAX), b.accepts(now, RELAX))
+    if not partners:
+        assert paired == base_paired
+
+
+def test_the_example_prefers_the_partner() -> None:
+    """The example above is one where the preference decides (not only allowed)."""
+    people: list[Person] = [
+        (["en"], ["es"], 15, 0, set()),
+        (["de"], ["ja"], 15, 1, set()),
+        (["es"], [], 15, 2, set()),
+    ]
+    pairs, _, _ = _round(people, 60.0, None, True, frozenset({frozenset({0, 1})}))
+    assert [{a.user_id, b.user_id} for a, b, _ in pairs] == [{"p0", "p1"}]
+    plain, _, _ = _round(people, 60.0, None, True)
+    assert [{a.user_id, b.user_id} for a, b, _ in plain] == [{"p0", "p2"}]
