@@ -3,7 +3,9 @@
 moto runs each request on its own thread, and a cancelled DynamoDB transaction restores the
 tables from a copy taken when it began — erasing writes other requests committed meanwhile.
 Real DynamoDB never does that, so the embedded one serialises its DynamoDB calls, and backs
-a transaction up item by item rather than table by table (`moto_transactions`).
+a transaction up item by item rather than table by table (`moto_transactions`). Its SQS long
+poll answers as SQS's does, as soon as a message is deliverable (`moto_sqs`), and it counts
+every call it answers (`call_counter`).
 
 With `PARLEY_LOCAL_IAM=enforce` it also checks IAM on every request, against the admin and
 per-service users `local_iam.seed` creates before the first request (see local_iam.py).
@@ -19,7 +21,7 @@ from moto import backends
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 
-from services.devstack import call_counter, moto_transactions
+from services.devstack import call_counter, moto_sqs, moto_transactions
 
 _lock = threading.Lock()
 _call_action = DynamoHandler.call_action
@@ -32,6 +34,7 @@ def _serialised(self: Any) -> Any:
 
 DynamoHandler.call_action = _serialised  # type: ignore[method-assign]
 moto_transactions.install()
+moto_sqs.install()
 
 # Two per-request costs measured under load (py-spy, 24 people at 5 joins/s): werkzeug's
 # access-log line for every request, its threads queueing on the log handler's lock (~26 %

@@ -17,10 +17,10 @@
   what the consumer cannot park itself (a message that keeps killing its process).
 - A message that can never be handled (not JSON, unknown type, bad payload) is parked in the
   DLQ at once with its reason.
-- While work is in flight the loop short-polls: a long poll started while one of our own groups
-  is in flight can only return that group's next message once we delete, and on the embedded
-  AWS such a poll even starves the delete until it times out. While everything held is
-  backing off, empty polls slow down to one per `busy_poll_cap_s`, so the poll does not spin.
+- The loop always long-polls, also while work is in flight: SQS answers a long poll as soon as
+  a message is deliverable, a follower included once its group's head is deleted (the
+  embedded AWS does the same, services/devstack/moto_sqs.py). One receive per arrival instead
+  of one per bit of progress.
 - `stop` ends polling; work not yet started and heads backing off are released at once;
   running handlers drain for up to `shutdown_timeout_s`, then are cancelled and released.
   A message released unfinished takes the followers held here with it, so order holds.
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Consumer", "ConsumerOptions", "Delivery", "Handler"]
 
 
-_BUSY_POLL_FIRST_S = 0.05
+_SHORT_POLL_PAUSE_S = 0.2
 
 
 class Consumer:
@@ -84,7 +84,6 @@ class Consumer:
         self._attempts: dict[str, int] = {}
         self._progress = asyncio.Event()
         self._deletes = DeleteBatcher(sqs, queue_url, self._log, self._progress)
-        self._busy_poll_s = _BUSY_POLL_FIRST_S
         self.handled = 0
         self.failed = 0
         self.parked = 0
@@ -129,9 +128,10 @@ class Consumer:
             free = self._groups.room()
         if free == 0:
             return
-        busy = bool(self._tasks) or self._deletes.busy
         try:
-            messages = await self._receive(free, 0 if busy else self._opts.wait_s)
+            # A long poll even while work is in flight: it answers as soon as anything is
+            # deliverable, a follower included once its group's head is deleted.
+            messages = await self._receive(free, self._opts.wait_s)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -140,18 +140,10 @@ class Consumer:
             await self._sleep_unless_stopping(1.0)
         for msg in messages:
             self._start(msg)
-        if messages or not busy:
-            self._busy_poll_s = _BUSY_POLL_FIRST_S
-            return
-        # Poll again as soon as something finishes, or shortly; the pause grows only while
-        # everything held is backing off (minutes, perhaps: that must not spin the poll).
-        if self._groups.active:
-            self._busy_poll_s = _BUSY_POLL_FIRST_S
-        self._progress.clear()
-        if await self._wait_progress(self._busy_poll_s):
-            self._busy_poll_s = _BUSY_POLL_FIRST_S
-        elif not self._groups.active:
-            self._busy_poll_s = min(self._opts.busy_poll_cap_s, self._busy_poll_s * 2)
+        if not messages and self._opts.wait_s == 0:
+            # Short polls only (a setting): pause until progress so the poll does not spin.
+            self._progress.clear()
+            await self._wait_progress(_SHORT_POLL_PAUSE_S)
 
     async def _wait_progress(self, timeout_s: float) -> bool:
         with contextlib.suppress(TimeoutError):

@@ -40,7 +40,6 @@ class ConsumerOptions:
     # Messages held in memory at most (running, queued behind their group, backing off);
     # 0 means 4 times concurrency.
     max_held: int = 0
-    busy_poll_cap_s: float = 1.0
     # Hand every message to its handler a second time once the first succeeded (chaos runs).
     duplicate_delivery: bool = False
     transient: Callable[[BaseException], bool] = is_transient

@@ -183,7 +183,7 @@ async def test_a_head_backing_off_does_not_spin_the_poll(aws: Aws) -> None:
 
     queue = aws.topology.inbox(Service.LEDGER)
     counting = _CountingSqs(aws.sqs)
-    options = ConsumerOptions(wait_s=1, retry_base_s=3.0, retry_jitter=0.0, busy_poll_cap_s=1.0)
+    options = ConsumerOptions(wait_s=1, retry_base_s=3.0, retry_jitter=0.0)
     consumer = Consumer(
         counting,  # type: ignore[arg-type]
         await aws.queue_url(queue.name),
@@ -199,6 +199,6 @@ async def test_a_head_backing_off_does_not_spin_the_poll(aws: Aws) -> None:
     waited = time.monotonic() - t0
     await _stop(consumer, task)
     polls = counting.receives - before
-    # Twenty short polls a second would be ~180 here; slowed to about one a second instead.
+    # Twenty short polls a second would be ~180 here; long polls of 1 s make about one a second.
     assert waited > 8
     assert polls <= 2 * waited, (polls, waited)
