@@ -49,9 +49,9 @@ class Inbox:
                 QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
             )
             msgs = resp.get("Messages", [])
-            for m in msgs:
-                self.events.append(REGISTRY.parse(m["Body"]))
             if msgs:
+                # Deleted before they are seen: a test that stops collecting once it saw an
+                # event must not leave that message in flight (it would come back later).
                 await self.aws.sqs.delete_message_batch(
                     QueueUrl=url,
                     Entries=[
@@ -59,6 +59,7 @@ class Inbox:
                         for i, m in enumerate(msgs)
                     ],
                 )
+            self.events.extend(REGISTRY.parse(m["Body"]) for m in msgs)
 
     def of(self, type_: str, **where: Any) -> list[Any]:
         return [
