@@ -15,8 +15,9 @@ import pulumi
 import pulumi_aws as aws
 
 from parley_infra.config import Settings
-from parley_infra.containers import EDGE_PORT, HEALTH_PATH
+from parley_infra.containers import EDGE_PORT
 from parley_infra.network import Network
+from parley_infra.targets import gateway_target_group
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -66,25 +67,13 @@ class EdgeLink(pulumi.ComponentResource):
             tags=s.tags(),
             opts=child,
         )
-        tg = aws.lb.TargetGroup(
+        tg = gateway_target_group(
             f"{name}-gateway",
-            name=f"{s.prefix}-gateway-edge",
+            s,
+            net,
+            group_name=f"{s.prefix}-gateway-edge",
             port=EDGE_PORT,
             protocol="TCP",
-            target_type="ip",
-            vpc_id=net.vpc_id,
-            deregistration_delay=30,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                path=HEALTH_PATH,
-                port=str(EDGE_PORT),
-                protocol="HTTP",
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
-            tags=s.tags(),
             opts=child,
         )
         self.listener = aws.lb.Listener(

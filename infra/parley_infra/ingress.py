@@ -13,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from parley_infra.config import Settings
-from parley_infra.containers import HEALTH_PATH, HTTP_PORT
+from parley_infra.containers import HTTP_PORT
 from parley_infra.network import Network
+from parley_infra.targets import gateway_target_group
 
 # AWS's managed list of the addresses CloudFront uses towards origins (VPC origins included).
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
@@ -78,25 +79,13 @@ class Ingress(pulumi.ComponentResource):
             tags=s.tags(),
             opts=child,
         )
-        tg = aws.lb.TargetGroup(
+        tg = gateway_target_group(
             f"{name}-gateway",
-            name=f"{s.prefix}-gateway-alb",  # new: a target group serves one ALB
+            s,
+            net,
+            group_name=f"{s.prefix}-gateway-alb",  # new: a target group serves one ALB
             port=HTTP_PORT,
             protocol="HTTP",
-            target_type="ip",
-            vpc_id=net.vpc_id,
-            deregistration_delay=30,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                path=HEALTH_PATH,
-                port=str(HTTP_PORT),
-                protocol="HTTP",
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
-            tags=s.tags(),
             opts=child,
         )
         https = aws.lb.Listener(
