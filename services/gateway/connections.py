@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 
+# One shard is plenty for a sweep every half minute; more spread the index's writes.
+LEASE_SHARD = "0"
+
+
 def iso(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
@@ -38,10 +42,22 @@ class ConnectionRecords:
                 "connectedAt": {"S": iso(now)},
                 "lastSeen": {"S": iso(now)},
                 "expiresAt": {"N": str(int(now) + self._ttl_s)},
+                "leaseShard": {"S": LEASE_SHARD},
                 # When the token the socket opened with expires: the socket must not outlive it.
                 "tokenExpiresAt": {"N": str(int(token_expires_at))},
             },
         )
+
+    async def lapsed(self, now: float, limit: int = 100) -> list[str]:
+        """Connections whose lease ran out before `now`: nobody pinged and no disconnect came."""
+        resp = await self._db.query(
+            TableName=self.table,
+            IndexName="byLease",
+            KeyConditionExpression="leaseShard = :shard AND expiresAt < :now",
+            ExpressionAttributeValues={":shard": {"S": LEASE_SHARD}, ":now": {"N": str(int(now))}},
+            Limit=limit,
+        )
+        return [item["connectionId"]["S"] for item in resp.get("Items", [])]
 
     async def delete(self, connection_id: str) -> str | None:
         """Forget the connection; whose it was, or None if it was already gone."""

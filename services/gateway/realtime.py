@@ -30,7 +30,7 @@ from typing import Any
 import aioboto3
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from services.gateway import api
+from services.gateway import api, leases
 from services.gateway.connections import iso
 from services.gateway.context import CTX, GatewayContext
 from services.gateway.presence import list_presence
@@ -244,7 +244,8 @@ async def _close_local(rt: Realtime, connection_id: str, message: dict[str, Any]
 
 
 async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
-    """Give the edge its way to close expired sockets for the app's lifetime."""
+    """Give the edge its way to close expired sockets for the app's lifetime, and sweep
+    connections whose lease lapsed (leases.py)."""
     rt, c = app[REALTIME], app[CTX]
     edge, s = rt.edge_for(c), c.settings
     async with contextlib.AsyncExitStack() as stack:
@@ -262,7 +263,15 @@ async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
                 hint="PARLEY_CONNECTIONS_ENDPOINT_URL: expired sockets are forgotten, not closed",
             )
         c.socket_closer = edge.closer  # a deleted account's sockets close the same way
-        yield
+        sweeper = asyncio.create_task(
+            leases.sweep_forever(edge, s.lease_sweep_s, held=lambda: rt.sockets.keys())
+        )
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         await edge.close()
 
 

@@ -64,6 +64,8 @@ class GatewaySettings(BaseServiceSettings):
     connections_endpoint_url: str = Field("", pattern=r"^(https?://\S+)?$")
     # A connection, and its person's presence, lasts this long after its last ping.
     connection_ttl_s: int = Field(120, ge=30, le=7200)
+    # How often the gateway looks for connections whose lease lapsed (leases.py).
+    lease_sweep_s: float = Field(30.0, gt=0, le=3600)
     # The local edge's WebSocket-level ping, to notice a browser that vanished.
     ws_heartbeat_s: float = Field(30.0, ge=1, le=300)
 

@@ -17,7 +17,12 @@ CONNECTIONS = Table(
     logical="gateway-connections",
     writer=G,
     hash_key=Key("connectionId"),
-    indexes=(Index("byUser", Key("userId"), Key("connectionId")),),
+    indexes=(
+        Index("byUser", Key("userId"), Key("connectionId")),
+        # Every record carries `leaseShard`: a query per shard finds leases that lapsed (a
+        # disconnect that never came: a crashed edge, a lost `$disconnect`).
+        Index("byLease", Key("leaseShard"), Key("expiresAt", "N")),
+    ),
     doc="Open WebSocket connections; expiresAt is refreshed by heartbeats.",
 )
 
