@@ -17,7 +17,7 @@ import pulumi_aws as aws
 from parley_infra.config import Settings
 from parley_infra.containers import EDGE_PORT
 from parley_infra.network import Network
-from parley_infra.targets import gateway_target_group
+from parley_infra.targets import egress_to_tasks, gateway_target_group
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -40,15 +40,7 @@ class EdgeLink(pulumi.ComponentResource):
             name=f"{s.prefix}-edge-nlb",
             description="Parley edge NLB: only the API Gateway VPC link (PrivateLink), no rules in",
             vpc_id=net.vpc_id,
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp",
-                    from_port=EDGE_PORT,
-                    to_port=EDGE_PORT,
-                    cidr_blocks=[net.vpc_cidr],
-                    description="to the gateway tasks edge port",
-                )
-            ],
+            egress=[egress_to_tasks(net, EDGE_PORT, "to the gateway tasks edge port")],
             tags=s.tags(),
             opts=child,
         )

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from parley_infra.config import Settings
 from parley_infra.containers import HTTP_PORT
 from parley_infra.network import Network
-from parley_infra.targets import gateway_target_group
+from parley_infra.targets import egress_to_tasks, gateway_target_group
 
 # AWS's managed list of the addresses CloudFront uses towards origins (VPC origins included).
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
@@ -54,15 +54,7 @@ class Ingress(pulumi.ComponentResource):
                     description="CloudFront origin-facing",
                 )
             ],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp",
-                    from_port=HTTP_PORT,
-                    to_port=HTTP_PORT,
-                    cidr_blocks=[net.vpc_cidr],
-                    description="to the gateway tasks",
-                )
-            ],
+            egress=[egress_to_tasks(net, HTTP_PORT, "to the gateway tasks")],
             tags=s.tags(),
             opts=child,
         )

@@ -10,6 +10,17 @@ from parley_infra.containers import HEALTH_PATH
 from parley_infra.network import Network
 
 
+def egress_to_tasks(net: Network, port: int, description: str) -> aws.ec2.SecurityGroupEgressArgs:
+    """A load balancer's only way out: TCP to the gateway tasks' `port` inside the VPC."""
+    return aws.ec2.SecurityGroupEgressArgs(
+        protocol="tcp",
+        from_port=port,
+        to_port=port,
+        cidr_blocks=[net.vpc_cidr],
+        description=description,
+    )
+
+
 def gateway_target_group(
     name: str,
     s: Settings,

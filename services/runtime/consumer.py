@@ -42,6 +42,7 @@ from services.runtime.groups import Groups
 from services.runtime.logs import emf, get_logger, log_with_metrics
 from services.runtime.parking import DETAIL_MAX, send_to_dlq
 from services.runtime.receiving import receive_or_release
+from services.runtime.visibility import Visibility
 from services.wire.events import REGISTRY, Event, InvalidMessage, Registry
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class Consumer:
         self._attempts: dict[str, int] = {}
         self._progress = asyncio.Event()
         self._deletes = DeleteBatcher(sqs, queue_url, self._log, self._progress)
+        timeout = int(self._opts.visibility_timeout_s)
+        self._visibility = Visibility(sqs, queue_url, timeout, self._log)
         self.handled = 0
         self.failed = 0
         self.parked = 0
@@ -182,7 +185,7 @@ class Consumer:
         receipt = msg["ReceiptHandle"]
         # Every held message stays invisible, followers queued behind their head included:
         # one that reappeared would be received a second time and charged for it.
-        heartbeat = asyncio.create_task(self._keep_invisible(receipt))
+        heartbeat = asyncio.create_task(self._visibility.keep(receipt))
         try:
             async with lock:
                 if self._groups.must_release(group, seq) or self._stopping.is_set():
@@ -193,7 +196,7 @@ class Consumer:
             # Shutdown ran out of time: let another consumer have it straight away.
             self._groups.release(group)
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._set_visibility(receipt, 0))
+                await asyncio.shield(self._visibility.set(receipt, 0))
             raise
         finally:
             heartbeat.cancel()
@@ -291,12 +294,6 @@ class Consumer:
         finally:
             self._groups.resume(group)
 
-    async def _keep_invisible(self, receipt: str) -> None:
-        period = max(1.0, self._opts.visibility_timeout_s / 2)
-        while True:
-            await asyncio.sleep(period)
-            await self._set_visibility(receipt, self._opts.visibility_timeout_s)
-
     async def _park(
         self, msg: dict[str, Any], group: str, reason: str, error: str = "", attempts: int = 0
     ) -> None:
@@ -328,15 +325,7 @@ class Consumer:
     async def _release(self, group: str, receipt: str, after_s: int = 0) -> None:
         """Give a message back unfinished; the followers held here go back with it."""
         self._groups.release(group)
-        await self._set_visibility(receipt, after_s)
-
-    async def _set_visibility(self, receipt: str, seconds: int) -> None:
-        try:
-            await self._sqs.change_message_visibility(
-                QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=seconds
-            )
-        except Exception:
-            self._log.warning("consumer.visibility_failed", exc_info=True)
+        await self._visibility.set(receipt, after_s)
 
     async def _delete(self, receipt: str) -> None:
         await self._deletes.delete(receipt)
