@@ -36,6 +36,9 @@ STACK_ENV = {
     "PARLEY_ABANDON_AFTER_S": "3",
     "PARLEY_RECONCILE_S": "2",
     "PARLEY_OVERDUE_GRACE_S": "5",
+    # The ledger's own healing too: a hold whose final event was lost is asked about.
+    "PARLEY_HOLD_CHECK_S": "2",
+    "PARLEY_HOLD_STALE_S": "20",
 }
 
 
