@@ -1,8 +1,11 @@
 """Count the calls the embedded AWS answers, by caller and operation.
 
-`GET /_parley/calls` answers `{"calls": {"<caller> <aws> <Operation>": n, ...}}` since the
-process started. The caller is the Parley service whose local IAM user signed the call
-(`local_iam.service_keys`), `tools` for the admin's keys, else `other`. The load generator
+`GET /_parley/calls` answers `{"calls": {"<caller> <aws> <Operation>": n, ...}, "seconds":
+{...}, "cpu": {...}}` since the process started: how many, the time the server took answering
+them, and the CPU time of the threads that answered (what share of the process each kind of
+call takes; moto answers each request on a thread of its own). The caller is the Parley
+service whose local IAM user signed the call (`local_iam.service_keys`), `tools` for the
+admin's keys, else `other`. The load generator
 reads it before and after a run to state the AWS calls per conversation of the whole flow.
 """
 
@@ -12,7 +15,8 @@ import io
 import json
 import re
 import threading
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -60,21 +64,37 @@ def operation(environ: dict[str, Any]) -> str:
 class CallCounter:
     def __init__(self) -> None:
         self._counts: Counter[str] = Counter()
+        self._seconds: defaultdict[str, float] = defaultdict(float)
+        self._cpu: defaultdict[str, float] = defaultdict(float)
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any, app: Any) -> Any:
         """Answer `PATH` or count the request, then hand it to `app` (moto's dispatcher)."""
         if environ.get("PATH_INFO") == PATH:
             with self._lock:
-                body = json.dumps({"calls": dict(self._counts)}).encode()
+                body = json.dumps(
+                    {
+                        "calls": dict(self._counts),
+                        "seconds": {k: round(v, 6) for k, v in self._seconds.items()},
+                        "cpu": {k: round(v, 6) for k, v in self._cpu.items()},
+                    }
+                ).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
         m = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if m:
-            key = f"{caller(m.group(1))} {m.group(2)} {operation(environ)}"
+        if not m:
+            return app(environ, start_response)
+        key = f"{caller(m.group(1))} {m.group(2)} {operation(environ)}"
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            # moto answers with a list: the work is done when `app` returns.
+            return app(environ, start_response)
+        finally:
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
             with self._lock:
                 self._counts[key] += 1
-        return app(environ, start_response)
+                self._seconds[key] += wall
+                self._cpu[key] += cpu
 
 
 def install() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -51,30 +52,60 @@ def find_prefix(moto_url: str, region: str) -> str:
     return prefixes[0]
 
 
-def call_counts(*urls: str) -> Counter[str]:
-    """What the embedded AWS processes have answered so far, by "caller aws Operation"
-    (services/devstack/call_counter.py); empty where a server does not count."""
-    total: Counter[str] = Counter()
+@dataclass(frozen=True)
+class Tally:
+    """The embedded AWS's own tally (services/devstack/call_counter.py), by "caller aws
+    Operation": calls answered, seconds taken answering them, CPU seconds of those threads."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
+    cpu: Counter[str] = field(default_factory=Counter)
+
+    def __sub__(self, before: Tally) -> Tally:
+        return Tally(
+            self.calls - before.calls, self.seconds - before.seconds, self.cpu - before.cpu
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.calls)
+
+
+def call_counts(*urls: str) -> Tally:
+    """What the embedded AWS processes have answered so far; empty where a server does not
+    count."""
+    total = Tally()
     for url in dict.fromkeys(urls):
         try:
             with urllib.request.urlopen(f"{url}{CALLS_PATH}", timeout=5) as resp:
-                total.update(json.load(resp).get("calls", {}))
+                got = json.load(resp)
         except (OSError, ValueError):
             continue
+        total.calls.update(got.get("calls", {}))
+        total.seconds.update(got.get("seconds", {}))
+        total.cpu.update(got.get("cpu", {}))
     return total
 
 
-def per_conversation(calls: Counter[str], conversations: int) -> dict[str, Any]:
+def per_conversation(tally: Tally, conversations: int) -> dict[str, Any]:
     """Calls of the services (not the generator's own) per conversation, by service and by
-    operation."""
-    services = Counter({k: v for k, v in calls.items() if k.split(" ", 1)[0] in _SERVICES})
+    operation; and per operation, the server's mean time per call and its share of the
+    embedded AWS's CPU."""
+    mine = [k for k in tally.calls if k.split(" ", 1)[0] in _SERVICES]
+    services = Counter({k: tally.calls[k] for k in mine})
     n = max(conversations, 1)
     by_service: Counter[str] = Counter()
     for key, v in services.items():
         by_service[key.split(" ", 1)[0]] += v
+    cpu_total = sum(tally.cpu.values()) or 1.0
     return {
         "conversations": conversations,
         "total": round(sum(services.values()) / n, 1),
         "by_service": {k: round(v / n, 1) for k, v in by_service.most_common()},
         "by_operation": {k: round(v / n, 2) for k, v in services.most_common()},
+        "server_ms_per_call": {
+            k: round(1000 * tally.seconds[k] / v, 2) for k, v in services.most_common() if v
+        },
+        "cpu_share": {
+            k: round(v / cpu_total, 4) for k, v in tally.cpu.most_common() if v / cpu_total >= 0.001
+        },
     }

@@ -61,6 +61,14 @@ def text(s: dict[str, Any]) -> str:
             f"conversations, from the embedded AWS's own count)",
             f"     most              {top}",
         ]
+        shares = calls.get("cpu_share") or {}
+        if shares:
+            ms = calls.get("server_ms_per_call") or {}
+            heavy = ", ".join(
+                f"{k} {100 * v:.0f} %" + (f" ({ms[k]:g} ms/call)" if k in ms else "")
+                for k, v in list(shares.items())[:6]
+            )
+            lines.append(f"     embedded AWS CPU  {heavy}")
     return "\n".join(lines)
 
 

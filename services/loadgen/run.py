@@ -7,14 +7,13 @@ import os
 import random
 import resource
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
 from services.loadgen.api import Api, open_socket
-from services.loadgen.aws import call_counts, find_prefix, per_conversation
+from services.loadgen.aws import Tally, call_counts, find_prefix, per_conversation
 from services.loadgen.books import BookReader, Books, PersonView
 from services.loadgen.config import LoadConfig, ws_url
 from services.loadgen.pacer import Pacer
@@ -70,12 +69,12 @@ async def _connect(
 
 async def _settle(
     cfg: LoadConfig, people: list[SimPerson], reader: BookReader
-) -> tuple[Books, Counter[str]]:
+) -> tuple[Books, Tally]:
     """Wind everyone down, then check the books until they are right or time is up. Also the
     embedded AWS's call count once all is quiet, before the books' own reads."""
     deadline = time.monotonic() + cfg.settle_s
     books = Books(problems=["not checked"])
-    calls: Counter[str] = Counter()
+    calls = Tally()
     while True:
         quiet = await asyncio.gather(*(p.wind_down() for p in people))
         if all(quiet):

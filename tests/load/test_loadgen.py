@@ -78,6 +78,9 @@ def test_a_short_run_matches_people_and_leaves_the_books_right(
     calls = s["aws_calls"]
     assert set(calls["by_service"]) == {"gateway", "ledger", "matcher", "notifier"}
     assert calls["by_operation"]["matcher dynamodb TransactWriteItems@matcher-tickets"] > 0
+    # The server's own time per call and the share of its CPU each kind of call took.
+    assert calls["server_ms_per_call"]["ledger dynamodb TransactWriteItems@ledger-holds"] > 0
+    assert 0.5 < sum(calls["cpu_share"].values()) <= 1.0
     if plotting:
         assert (tmp_path / "load.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

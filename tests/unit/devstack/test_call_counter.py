@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
 from services.devstack.call_counter import PATH, CallCounter, caller
@@ -72,3 +73,24 @@ def test_an_unsigned_request_is_passed_on_uncounted() -> None:
     counter({"PATH_INFO": "/moto-api/", "wsgi.input": io.BytesIO(b"")}, print, _app(seen))
     assert seen == [b""]
     assert _counts(counter) == {}
+
+
+def test_the_server_time_and_cpu_of_each_kind_of_call_are_added_up() -> None:
+    counter = CallCounter()
+
+    def slow(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        deadline = time.thread_time() + 0.02
+        while time.thread_time() < deadline:  # CPU, as moto's parsing and lookups are
+            pass
+        start_response("200 OK", [])
+        return [b"{}"]
+
+    target = {"HTTP_X_AMZ_TARGET": "AmazonSQS.ReceiveMessage"}
+    for _ in range(2):
+        counter(_request("AKIAPARLEYLEDGERXXXX", "sqs", b"{}", **target), print, slow)
+    body = json.loads(b"".join(counter({"PATH_INFO": PATH}, lambda *_: None, None)))
+
+    key = "ledger sqs ReceiveMessage"
+    assert body["calls"] == {key: 2}
+    assert body["cpu"][key] >= 0.04
+    assert body["seconds"][key] >= body["cpu"][key] * 0.9
