@@ -9,6 +9,7 @@ was asked) is not found this way; it expires 30 days after it closed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -26,13 +27,20 @@ if TYPE_CHECKING:
 
 
 class Eraser:
-    def __init__(self, db: DynamoDBClient, tables: dict[str, str]) -> None:
+    def __init__(
+        self,
+        db: DynamoDBClient,
+        tables: dict[str, str],
+        forget: Callable[[str], None] = lambda _: None,
+    ) -> None:
         self._db = db
         self._t = tables
+        self._forget = forget  # what this process remembers of the person
         self._log = structlog.get_logger(component="erasure")
 
     async def on_erased(self, event: UserErased, _: Delivery | None = None) -> None:
         db, t, uid = self._db, self._t, event.user_id
+        self._forget(uid)
         summaries = t["ledger-summaries"]
         days = await query_all(db, **by_key(summaries, "userId", uid, consistent=True))
         entries, hold_ids = t["ledger-entries"], set()

@@ -41,7 +41,7 @@ async def run(settings: LedgerSettings, stop: asyncio.Event) -> None:
         publish = publisher(aws, Service.LEDGER).publish_many
         handlers = LedgerHandlers(keeper, publish)
         tables = {t.logical: aws.table(t.logical) for t in TABLES}
-        eraser = Eraser(aws.dynamodb, tables)
+        eraser = Eraser(aws.dynamodb, tables, forget=keeper.recent.forget)
         consumer = await inbox_consumer(
             aws,
             Service.LEDGER,

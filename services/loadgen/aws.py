@@ -105,6 +105,9 @@ def per_conversation(tally: Tally, conversations: int) -> dict[str, Any]:
         "server_ms_per_call": {
             k: round(1000 * tally.seconds[k] / v, 2) for k, v in services.most_common() if v
         },
+        "server_cpu_ms_per_call": {
+            k: round(1000 * tally.cpu[k] / v, 2) for k, v in services.most_common() if v
+        },
         "cpu_share": {
             k: round(v / cpu_total, 4) for k, v in tally.cpu.most_common() if v / cpu_total >= 0.001
         },

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -40,9 +40,11 @@ class MemoryStore:
         self.holds: dict[str, Hold] = {}
         self.log: dict[tuple[str, date, str], Entry] = {}
         self.commits = 0
+        self.snapshots = 0  # reads of an account, hold and book
         self.crash_after_commit = 0  # commit, then fail this many times (a crash before publish)
 
     async def snapshot(self, user_id: str, hold_id: str, today: date) -> Snapshot:
+        self.snapshots += 1
         account = self.accounts.get(user_id, Account(user_id))
         await asyncio.sleep(0)
         hold = self.holds.get(hold_id)
@@ -153,9 +155,19 @@ class World:
         await handler(event, Delivery(event.id, event.group(), 1, 0))
 
 
-def world(daily_points: int = 15, session_minutes: int = 15, zone: str = "UTC") -> World:
+def world(
+    daily_points: int = 15,
+    session_minutes: int = 15,
+    zone: str = "UTC",
+    beside: World | None = None,
+) -> World:
+    """A ledger over a fresh store; `beside`: a second ledger task sharing that one's store,
+    clock and bus (with its own memory of recent books)."""
     from zoneinfo import ZoneInfo
 
+    if beside is not None:
+        keeper = Bookkeeper(beside.store, beside.store.rules, clock=beside.clock)
+        return replace(beside, handlers=LedgerHandlers(keeper, beside.bus.publish))
     rules = Rules(daily_points=daily_points, session_minutes=session_minutes, zone=ZoneInfo(zone))
     store, clock, bus = MemoryStore(rules), Clock(), Bus()
     keeper = Bookkeeper(store, rules, clock=clock)
