@@ -12,6 +12,14 @@ Here a poll re-reads which groups are busy on every look, sleeps until something
 (a message added, deleted or made visible again, or a short tick for timers running out),
 and answers as soon as something is deliverable, as SQS's long poll does. Retention is read
 once per look rather than once per message.
+
+Looking is cheap too. moto asks each message whether it is visible and whether it is delayed
+by building two datetimes, and counts a queue's messages three times over for every message
+sent to it (the count is part of the queue's attributes, which a send reads). The timer
+queue holds every session's end timer for up to 15 minutes, so under load each send to it
+and each look at it cost milliseconds of CPU, growing as the run went on (measured: with
+1,000 timers waiting, a send 16.6 ms, a look that found nothing 9.6 ms). Here a look and a
+count read the clock once and compare numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +32,39 @@ from moto.sqs.models import Message, Queue, SQSBackend, _filter_message_attribut
 
 # Visibility timeouts and delays run out without a notification: look again this often.
 TICK_S = 0.1
+
+
+def _now_ms() -> float:
+    """moto's `unix_time_millis()` (a naive UTC datetime minus the epoch), without datetimes."""
+    return time.time() * 1000.0
+
+
+def _visible(self: Message) -> bool:
+    return _now_ms() > self.visible_at
+
+
+def _delayed(self: Message) -> bool:
+    return _now_ms() < self.delayed_until
+
+
+def _deliverable(self: Queue) -> list[Message]:
+    """Visible and not delayed (moto's `Queue.messages`), the clock read once."""
+    now = _now_ms()
+    return [m for m in self._messages if now > m.visible_at and now >= m.delayed_until]
+
+
+def _count_delayed(self: Queue) -> int:
+    now = _now_ms()
+    return sum(1 for m in self._messages if now < m.delayed_until)
+
+
+def _count_not_visible(self: Queue) -> int:
+    now = _now_ms()
+    return sum(1 for m in self._messages if now <= m.visible_at)
+
+
+def _count_deliverable(self: Queue) -> int:
+    return len(_deliverable(self))
 
 
 def _take(
@@ -101,6 +142,12 @@ def install() -> None:
         change(self, queue_name, receipt_handle, visibility_timeout)
         _wake(self.get_queue(queue_name))
 
+    Message.visible = property(_visible)  # type: ignore[assignment,method-assign]
+    Message.delayed = property(_delayed)  # type: ignore[assignment,method-assign]
+    Queue.messages = property(_deliverable)  # type: ignore[assignment,method-assign]
+    Queue.approximate_number_of_messages = property(_count_deliverable)  # type: ignore[assignment,method-assign]
+    Queue.approximate_number_of_messages_delayed = property(_count_delayed)  # type: ignore[assignment,method-assign]
+    Queue.approximate_number_of_messages_not_visible = property(_count_not_visible)  # type: ignore[assignment,method-assign]
     SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
     Queue.delete_message = delete_message  # type: ignore[method-assign]
     SQSBackend.change_message_visibility = change_message_visibility  # type: ignore[method-assign]

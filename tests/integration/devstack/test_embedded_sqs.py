@@ -103,3 +103,32 @@ def test_a_message_made_visible_again_is_handed_to_a_waiting_poll(
     ((answered, bodies),) = got
     assert bodies == ["retry me"]
     assert answered - released < 1.0
+
+
+def test_a_queue_counts_its_messages_as_sqs_does_and_a_delayed_one_arrives_on_time(
+    moto_server: MotoServer,
+) -> None:
+    """The embedded SQS reads the clock once per look (a timer queue holds hundreds of
+    delayed messages); what it counts and hands out is what moto's per-message clock did."""
+    sqs = _sqs(moto_server)
+    url: str = sqs.create_queue(QueueName=f"timers-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    for _ in range(200):
+        sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=900)
+    sqs.send_message(QueueUrl=url, MessageBody="soon", DelaySeconds=1)
+    sqs.send_message(QueueUrl=url, MessageBody="taken")
+    sqs.send_message(QueueUrl=url, MessageBody="ready")
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)
+
+    names = [
+        "ApproximateNumberOf" + n for n in ("Messages", "MessagesDelayed", "MessagesNotVisible")
+    ]
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    assert [int(counts[n]) for n in names] == [1, 201, 1]
+
+    sent = time.monotonic()
+    bodies: list[str] = []
+    while "soon" not in bodies and time.monotonic() - sent < 5:
+        resp = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2, MaxNumberOfMessages=10)
+        bodies += [m["Body"] for m in resp.get("Messages", [])]
+    assert sorted(bodies) == ["ready", "soon"]
+    assert 0.5 <= time.monotonic() - sent < 2.5
