@@ -4,7 +4,9 @@ The gateway owns the connection records; the notifier learns of each connection 
 gateway's `connection.opened` / `connection.closed` events and keeps one item per person
 with a string set of connection ids. Adding or removing an id twice changes nothing, so
 redelivered events are harmless. A connection API answer of 410 removes an id as well.
-Lookups of many people at once share one BatchGetItem (see `batching.Batcher`).
+Lookups of many people at once share one BatchGetItem (see `batching.Batcher`), and so does
+the other question every event asks — was it pushed before? — when the store is given the
+notifier's idempotency table: one call per event instead of two, side by side.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from services.notifier.batching import Batcher
 from services.runtime.dynamo import is_condition_failure
@@ -29,17 +31,24 @@ _BATCH_GET_MAX = 100
 _ATTEMPTS = 5
 
 
+# A key read in the shared BatchGetItem: a person's connections, or a pushed-before marker.
+_Key = tuple[Literal["connections", "handled"], str]
+
+
 class ConnectionStore:
-    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
+    def __init__(
+        self, dynamodb: DynamoDBClient, table: str, handled_table: str | None = None
+    ) -> None:
         self._db = dynamodb
         self.table = table
-        self._lookups: Batcher[str, tuple[str, ...]] = Batcher(
-            self._lookup_many, max_batch=_BATCH_GET_MAX
-        )
+        self.handled_table = handled_table
+        self._lookups: Batcher[_Key, Any] = Batcher(self._lookup_many, max_batch=_BATCH_GET_MAX)
 
     @classmethod
-    def for_prefix(cls, dynamodb: DynamoDBClient, prefix: str) -> ConnectionStore:
-        return cls(dynamodb, CONNECTIONS.name(prefix))
+    def for_prefix(
+        cls, dynamodb: DynamoDBClient, prefix: str, handled_table: str | None = None
+    ) -> ConnectionStore:
+        return cls(dynamodb, CONNECTIONS.name(prefix), handled_table)
 
     async def add(self, user_id: str, connection_id: str) -> None:
         now = time.time()
@@ -77,36 +86,48 @@ class ConnectionStore:
 
     async def of(self, user_id: str) -> tuple[str, ...]:
         """The person's open connection ids (none if they have no tab open)."""
-        return await self._lookups.get(user_id)
+        ids: tuple[str, ...] = await self._lookups.get(("connections", user_id))
+        return ids
+
+    async def seen(self, event_id: str) -> bool:
+        """Whether `event_id` was pushed before (its marker in the idempotency table)."""
+        if self.handled_table is None:
+            raise RuntimeError("no idempotency table given to this store")
+        found: bool = await self._lookups.get(("handled", event_id))
+        return found
 
     @property
     def lookup_calls(self) -> int:
         return self._lookups.calls
 
-    async def _lookup_many(self, user_ids: Sequence[str]) -> Mapping[str, tuple[str, ...]]:
-        found: dict[str, tuple[str, ...]] = dict.fromkeys(user_ids, ())
-        pending: list[Any] = [{"userId": {"S": u}} for u in user_ids]
+    async def _lookup_many(self, keys: Sequence[_Key]) -> Mapping[_Key, Any]:
+        found: dict[_Key, Any] = {k: () if k[0] == "connections" else False for k in keys}
+        wanted = {
+            self.table: [{"userId": {"S": k}} for kind, k in keys if kind == "connections"],
+            self.handled_table: [{"eventId": {"S": k}} for kind, k in keys if kind == "handled"],
+        }
+        projection = {self.table: "userId, connectionIds", self.handled_table: "eventId"}
+        pending: dict[str, Any] = {
+            table: {"Keys": ks, "ConsistentRead": True, "ProjectionExpression": projection[table]}
+            for table, ks in wanted.items()
+            if table is not None and ks
+        }
         for attempt in range(_ATTEMPTS):
             if attempt:
                 # Unprocessed keys mean throttling: give DynamoDB a moment before the rest.
                 await asyncio.sleep(0.05 * 2**attempt)
-            resp = await self._db.batch_get_item(
-                RequestItems={
-                    self.table: {
-                        "Keys": pending,
-                        "ConsistentRead": True,
-                        "ProjectionExpression": "userId, connectionIds",
-                    }
-                }
-            )
-            for item in resp.get("Responses", {}).get(self.table, []):
+            resp = await self._db.batch_get_item(RequestItems=pending)
+            answers = resp.get("Responses", {})
+            for item in answers.get(self.table, []):
                 ids = item.get("connectionIds", {}).get("SS", [])
-                found[item["userId"]["S"]] = tuple(sorted(ids))
-            unread = resp.get("UnprocessedKeys", {}).get(self.table)
-            pending = list(unread["Keys"]) if unread else []
+                found[("connections", item["userId"]["S"])] = tuple(sorted(ids))
+            for item in answers.get(self.handled_table or "", []):
+                found[("handled", item["eventId"]["S"])] = True
+            pending = dict(resp.get("UnprocessedKeys") or {})
             if not pending:
                 return found
-        raise RuntimeError(f"{len(pending)} people's connections left unread")
+        left = sum(len(v["Keys"]) for v in pending.values())
+        raise RuntimeError(f"{left} connection and marker keys left unread")
 
 
 def _iso(epoch_s: float) -> str:

@@ -15,7 +15,7 @@ handler raise, so the event comes back later (and, if it keeps failing, ends in 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,12 +74,21 @@ class Tally:
 
 
 class Notifier:
-    def __init__(self, store: Connections, poster: Poster, idempotency: Handled) -> None:
+    def __init__(
+        self,
+        store: Connections,
+        poster: Poster,
+        idempotency: Handled,
+        seen: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
+        """`seen`: "pushed before?" answered elsewhere (the connection store reads it in the
+        same call as the connections); by default asked of `idempotency` in batches."""
         self._store = store
         self._poster = poster
         self._idem = idempotency
         self._lanes = Lanes()
-        self._seen: Batcher[str, bool] = Batcher(self._seen_many, max_batch=100)
+        self._seen_batches: Batcher[str, bool] = Batcher(self._seen_many, max_batch=100)
+        self._seen = seen or self._seen_batches.get
         self._marks: Batcher[str, None] = Batcher(self._mark_many, max_batch=25)
         self.tally = Tally()
         self._log = get_logger(component="notifier")
@@ -109,7 +118,7 @@ class Notifier:
         # Who is connected is asked alongside "pushed before?": one round trip, not two.
         lookups = {user: asyncio.ensure_future(self._store.of(user)) for user in turns}
         try:
-            if await self._seen.get(event.id):
+            if await self._seen(event.id):
                 self.tally.duplicates += 1
                 return
             results = await asyncio.gather(

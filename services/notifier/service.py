@@ -26,8 +26,9 @@ async def run(
     `started` sees the notifier once it is wired (tests read its tally).
     """
     async with Aws(settings) as aws, ConnectionsApi.open(settings) as api:
-        store = ConnectionStore.for_prefix(aws.dynamodb, settings.name_prefix)
-        notifier = Notifier(store, api, idempotency(aws, Service.NOTIFIER))
+        handled = idempotency(aws, Service.NOTIFIER)
+        store = ConnectionStore.for_prefix(aws.dynamodb, settings.name_prefix, handled.table)
+        notifier = Notifier(store, api, handled, seen=store.seen)
         consumer = await inbox_consumer(aws, Service.NOTIFIER, notifier.handlers())
         get_logger().info("notifier.started", endpoint=api.endpoint_url)
         if started:

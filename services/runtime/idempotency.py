@@ -28,6 +28,10 @@ class Idempotency:
         self._table = table
         self._ttl_s = ttl_s
 
+    @property
+    def table(self) -> str:
+        return self._table
+
     def _item(self, key: str) -> dict[str, Any]:
         return {
             "eventId": {"S": key},
