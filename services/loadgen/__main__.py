@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from services.loadgen.config import LoadConfig, NotLoopback
 from services.loadgen.report import text, write_json
 from services.loadgen.run import run
+from services.loadgen.steps import summary as steps
 
 
 def parse(argv: list[str] | None = None) -> LoadConfig:
@@ -37,9 +39,15 @@ def parse(argv: list[str] | None = None) -> LoadConfig:
         p.error(str(exc))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, stack_log: Callable[[], Sequence[str]] | None = None
+) -> int:
+    """`stack_log`: the local stack's output, when this process started it (where the time
+    went, from the services' own lines)."""
     cfg = parse(argv)
     summary = asyncio.run(run(cfg))
+    if stack_log is not None:
+        summary["steps"] = steps(list(stack_log()))
     print(text(summary), flush=True)
     if cfg.json_out:
         write_json(summary, cfg.json_out)

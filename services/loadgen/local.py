@@ -37,7 +37,8 @@ def main(argv: list[str]) -> int:
     local.start(timeout_s=120)
     try:
         urls = [f"--base-url={local.url}", f"--moto-url={local.moto_url}"]
-        return loadgen.main([*urls, f"--dynamodb-url={local.dynamodb_url}", *argv])
+        argv = [*urls, f"--dynamodb-url={local.dynamodb_url}", *argv]
+        return loadgen.main(argv, stack_log=lambda: local.log)
     finally:
         local.stop()
 

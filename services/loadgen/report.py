@@ -69,7 +69,22 @@ def text(s: dict[str, Any]) -> str:
                 for k, v in list(shares.items())[:6]
             )
             lines.append(f"     embedded AWS CPU  {heavy}")
+    steps = s.get("steps") or {}
+    if steps:
+        lines.append(
+            "   where the time went (the services' own lines; inbox wait / handler, p50 ms)"
+        )
+        for key, row in list(steps.items())[:8]:
+            lines.append(
+                f"     {key:36} n={row['n']:<5} "
+                f"{_n(row['wait_p50_ms'])} / {_n(row['handler_p50_ms'])}"
+                f"  (p99 {_n(row['wait_p99_ms'])} / {_n(row['handler_p99_ms'])})"
+            )
     return "\n".join(lines)
+
+
+def _n(v: Any) -> str:
+    return "-" if v is None else f"{v:.0f}"
 
 
 def write_json(s: dict[str, Any], path: Path) -> None:

@@ -59,7 +59,7 @@ def test_a_short_run_matches_people_and_leaves_the_books_right(
     if plotting:
         argv.append(f"--plot={tmp_path / 'load.png'}")
 
-    code = main(argv)
+    code = main(argv, stack_log=lambda: load_stack.log)
 
     s = json.loads(out.read_text())
     assert s["books"]["ok"], s["books"]["problems"]
@@ -81,6 +81,13 @@ def test_a_short_run_matches_people_and_leaves_the_books_right(
     # The server's own time per call and the share of its CPU each kind of call took.
     assert calls["server_ms_per_call"]["ledger dynamodb TransactWriteItems@ledger-holds"] > 0
     assert 0.5 < sum(calls["cpu_share"].values()) <= 1.0
+    # Where the time went, from the services' own lines: the join path's three steps first.
+    assert list(s["steps"])[:3] == [
+        "ledger ticket.requested",
+        "matcher ticket.funded",
+        "notifier session.started",
+    ]
+    assert s["steps"]["matcher ticket.funded"]["n"] >= counts["matches_from_queue"]
     if plotting:
         assert (tmp_path / "load.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

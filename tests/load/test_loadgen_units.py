@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from services.loadgen.books import PersonView, open_things, person_problems
 from services.loadgen.config import LoadConfig, NotLoopback, require_loopback
 from services.loadgen.pacer import Pacer
 from services.loadgen.stats import Recorder, pct
+from services.loadgen.steps import summary as steps
 
 
 class Clock:
@@ -152,3 +154,38 @@ def test_points_that_do_not_add_up_are_named(
     view: PersonView, book: dict[str, Any], entries: list[dict[str, Any]], says: str
 ) -> None:
     assert any(says in p for p in person_problems(view, book, entries))
+
+
+def _handled(service: str, event_type: str, age_s: float, handler_s: float) -> str:
+    record = {
+        "event": "consumer.handled",
+        "service": service,
+        "event_type": event_type,
+        "InboxAgeSeconds": age_s,
+        "HandlerSeconds": handler_s,
+    }
+    return f"{service:>10} │ {json.dumps(record)}\n"
+
+
+def test_where_the_time_went_splits_inbox_wait_from_handler_time_join_path_first() -> None:
+    lines = [
+        _handled("notifier", "points.changed", 0.02, 0.01),
+        _handled("notifier", "points.changed", 0.03, 0.01),
+        _handled("matcher", "ticket.funded", 0.50, 0.10),  # waited 400 ms in the inbox
+        _handled("ledger", "ticket.requested", 0.04, 0.03),
+        '  ledger │ {"event": "consumer.started"}\n',
+        "gateway │ not json consumer.handled\n",
+    ]
+
+    got = steps(lines)
+
+    assert list(got) == [
+        "ledger ticket.requested",
+        "matcher ticket.funded",
+        "notifier points.changed",
+    ]
+    funded = got["matcher ticket.funded"]
+    assert funded["n"] == 1
+    assert funded["wait_p50_ms"] == pytest.approx(400.0)
+    assert funded["handler_p50_ms"] == pytest.approx(100.0)
+    assert got["notifier points.changed"]["n"] == 2
