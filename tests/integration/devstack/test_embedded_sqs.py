@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -47,6 +48,17 @@ def _poll_in_background(sqs: Any, url: str, wait_s: int) -> tuple[threading.Thre
     return thread, got
 
 
+def _answer_to_a_waiting_poll(sqs: Any, url: str, act: Callable[[], object]) -> tuple[Any, float]:
+    """Start a long poll, then `act` while it waits: what it answered, and how long after."""
+    thread, got = _poll_in_background(sqs, url, wait_s=10)
+    time.sleep(0.3)
+    acted = time.monotonic()
+    act()
+    thread.join(15)
+    ((answered, bodies),) = got
+    return bodies, answered - acted
+
+
 def test_a_waiting_long_poll_gets_the_follower_as_soon_as_the_head_is_deleted(
     moto_server: MotoServer,
 ) -> None:
@@ -74,15 +86,13 @@ def test_a_waiting_long_poll_gets_a_message_sent_during_its_wait(
 ) -> None:
     sqs = _sqs(moto_server)
     url = _fifo(sqs)
-    thread, got = _poll_in_background(sqs, url, wait_s=10)
-    time.sleep(0.3)
-    sent = time.monotonic()
-    sqs.send_message(QueueUrl=url, MessageBody="hello", MessageGroupId="g")
-    thread.join(15)
 
-    ((answered, bodies),) = got
+    bodies, waited = _answer_to_a_waiting_poll(
+        sqs, url, lambda: sqs.send_message(QueueUrl=url, MessageBody="hello", MessageGroupId="g")
+    )
+
     assert bodies == ["hello"]
-    assert answered - sent < 1.0
+    assert waited < 1.0
 
 
 def test_a_message_made_visible_again_is_handed_to_a_waiting_poll(
@@ -92,17 +102,17 @@ def test_a_message_made_visible_again_is_handed_to_a_waiting_poll(
     url = _fifo(sqs)
     sqs.send_message(QueueUrl=url, MessageBody="retry me", MessageGroupId="g")
     (msg,) = sqs.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"]
-    thread, got = _poll_in_background(sqs, url, wait_s=10)
-    time.sleep(0.3)
-    released = time.monotonic()
-    sqs.change_message_visibility(
-        QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0
-    )
-    thread.join(15)
 
-    ((answered, bodies),) = got
+    bodies, waited = _answer_to_a_waiting_poll(
+        sqs,
+        url,
+        lambda: sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0
+        ),
+    )
+
     assert bodies == ["retry me"]
-    assert answered - released < 1.0
+    assert waited < 1.0
 
 
 def test_a_queue_counts_its_messages_as_sqs_does_and_a_delayed_one_arrives_on_time(
