@@ -33,25 +33,11 @@ import heapq
 import itertools
 from collections.abc import Iterator
 
+from services.matcher.heaps import Heap, ticket_key
 from services.matcher.preference import Pairing, no_one_passed_over, paired, waiting_partner
 from services.matcher.waiting import Level, Relax, Waiting, compatibility
 
 __all__ = ["Pairing", "Pools"]
-
-_SEQ_BITS = 32  # arrivals within one millisecond, more than enough
-
-
-class _Heap:
-    __slots__ = ("items", "live")
-
-    def __init__(self) -> None:
-        self.items: list[int] = []  # keys: plain ints compare fast
-        self.live = 0
-
-    def compact(self, live: dict[int, Waiting]) -> None:
-        """Drop the entries of tickets that left (called when they are most of the heap)."""
-        self.items = [k for k in self.items if k in live]
-        heapq.heapify(self.items)
 
 
 class Pools:
@@ -66,7 +52,7 @@ class Pools:
         self._by_partners = by_partners  # whether a waiting partner comes first
         self._partnered: set[str] = set()  # tickets whose person has partners
         # Heap key → minutes left → the tickets filed there with that many minutes.
-        self._heaps: dict[tuple[object, ...], dict[int, _Heap]] = {}
+        self._heaps: dict[tuple[object, ...], dict[int, Heap]] = {}
         self._minutes: dict[int, int] = {}  # minutes left → tickets waiting with as many
         self._groups: dict[int, list[tuple[int, ...]]] = {}  # `_minute_groups`, until it changes
         self._tickets: dict[str, Waiting] = {}
@@ -98,7 +84,7 @@ class Pools:
         other = self._by_user.get(w.user_id)
         if other is not None:
             self.discard(other.ticket_id)
-        w.key = (round(w.since * 1000) << _SEQ_BITS) | (next(self._seq) & 0xFFFFFFFF)
+        w.key = ticket_key(w.since, next(self._seq))
         self._live[w.key] = w
         heaps, m = self._heaps, w.minutes
         for key in w.keys:
@@ -107,7 +93,7 @@ class Pools:
                 by_minutes = heaps[key] = {}
             heap = by_minutes.get(m)
             if heap is None:
-                heap = by_minutes[m] = _Heap()
+                heap = by_minutes[m] = Heap()
             heapq.heappush(heap.items, w.key)
             heap.live += 1
         if m not in self._minutes:
@@ -245,7 +231,7 @@ class Pools:
                 return best
         return None
 
-    def _first(self, heap: _Heap, w: Waiting, allow_met: bool) -> Waiting | None:
+    def _first(self, heap: Heap, w: Waiting, allow_met: bool) -> Waiting | None:
         """The oldest ticket in `heap` that `w` may be paired with. Entries of tickets that
         left are dropped on the way; the ones `w` may not take are put back."""
         items = heap.items

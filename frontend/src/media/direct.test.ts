@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sdpOrigin } from './direct';
+import { sdpOrigin } from './signalling';
 
 const offer = (id: string, version: string) =>
   ['v=0', `o=- ${id} ${version} IN IP4 127.0.0.1`, 's=-', 't=0 0'].join('\r\n');

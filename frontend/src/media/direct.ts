@@ -11,7 +11,7 @@ import { exposeForTests } from '../lib/testHook';
 import { decode, encode } from './channel';
 import { openCameraAndMicrophone } from './devices';
 import { qualityOf, sampleOf, type Sample } from './quality';
-import { CandidateQueue, type SignalInbox } from './signalling';
+import { CandidateQueue, sdpOrigin, type SignalInbox } from './signalling';
 import type { CallEvents, CallHandle } from './types';
 
 export type SendSignal = (kind: SignalKind, data: unknown, keepalive?: boolean) => Promise<void>;
@@ -20,13 +20,6 @@ const OFFER_RESEND_MS = 4_000;
 const OFFER_RESEND_LIMIT = 30;
 const DISCONNECTED_GRACE_MS = 6_000;
 const QUALITY_EVERY_MS = 2_000;
-
-/** The `o=` line names an SDP session (id + version): equal lines mean the same offer. */
-export function sdpOrigin(sdp: string | undefined): { id: string; version: string } | null {
-  const line = sdp?.split(/\r?\n/).find((l) => l.startsWith('o='));
-  const parts = line?.split(' ');
-  return parts && parts.length >= 3 ? { id: parts[1] ?? '', version: parts[2] ?? '' } : null;
-}
 
 export class DirectCall implements CallHandle {
   readonly canShareScreen =

@@ -108,3 +108,10 @@ export class CandidateQueue {
     }
   }
 }
+
+/** The `o=` line names an SDP session (id + version): equal lines mean the same offer. */
+export function sdpOrigin(sdp: string | undefined): { id: string; version: string } | null {
+  const line = sdp?.split(/\r?\n/).find((l) => l.startsWith('o='));
+  const parts = line?.split(' ');
+  return parts && parts.length >= 3 ? { id: parts[1] ?? '', version: parts[2] ?? '' } : null;
+}
