@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Me, PushMessage } from '../api/types';
+import type { PushMessage } from '../api/types';
 import { initialState, reducer, type Action, type AppState } from './machine';
+import { me } from './machine.builders';
 import { advance, instantKey, isOlder } from './order';
 
 // Pushed messages about one person travel in several FIFO groups (the person's own, each
@@ -9,19 +10,6 @@ import { advance, instantKey, isOlder } from './order';
 // interleaving, the person must end where the events put them.
 
 const at = (n: number) => `2030-01-01T12:00:${String(n).padStart(2, '0')}.000000Z`;
-
-function me(): Me {
-  return {
-    userId: 'u-alice',
-    email: 'alice@example.com',
-    name: 'Alice',
-    preferences: { speaks: ['en'], learns: ['es'] },
-    points: { left: 15, used: 0, held: 0, resetsAt: '2030-01-02T00:00:00Z' },
-    ticket: null,
-    session: null,
-    invites: [],
-  };
-}
 
 const waiting = (ticketId: string, t: number): PushMessage => ({
   type: 'ticket.waiting',
