@@ -4,9 +4,14 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# Exactly the locked versions the tests ran with (tests/infra/test_locks.py compares), hashes
+# checked; then Parley itself, resolving nothing.
 COPY pyproject.toml ./
+COPY requirements/image.txt ./requirements/
+RUN python -m venv /opt/parley \
+ && /opt/parley/bin/pip install --require-hashes --no-deps -r requirements/image.txt
 COPY services ./services
-RUN python -m venv /opt/parley && /opt/parley/bin/pip install .
+RUN /opt/parley/bin/pip install --no-deps --no-build-isolation .
 
 FROM python:3.11-slim
 ENV PATH=/opt/parley/bin:$PATH \

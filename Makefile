@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 export PIP_NO_WARN_SCRIPT_LOCATION := 1
 
-.PHONY: dev test install install-run system-deps frontend lint unit integration e2e bench load chaos clean
+.PHONY: dev test lock install install-run system-deps frontend lint unit integration e2e bench load chaos clean
 
 dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
@@ -18,20 +18,32 @@ test: install system-deps frontend lint ## Install everything and run every test
 install-run: $(VENV)/.installed-run frontend/node_modules/.installed
 install: $(VENV)/.installed frontend/node_modules/.installed
 
-# Running: the services and the embedded AWS.
-$(VENV)/.installed-run: pyproject.toml
+# Running: the services and the embedded AWS, exactly the versions in the lock (hashes
+# checked; nothing else is resolved). `make lock` writes the locks from pyproject.toml.
+PIP_LOCKED := $(PY) -m pip install $(PIP_FLAGS) --require-hashes --no-deps
+$(VENV)/.installed-run: pyproject.toml requirements/run.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[local]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP_LOCKED) -r requirements/run.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e . 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import services, moto, aioboto3"
 	touch $@
 
 # Testing adds the test and infra toolchain (pytest, playwright, mypy, stubs, pulumi-aws)
-# and the load generator's plotting.
-$(VENV)/.installed: $(VENV)/.installed-run
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[local,dev,infra,load]' 2>&1 | grep -v "^WARNING: Location" || true
+# and the load generator's plotting, from the test lock.
+$(VENV)/.installed: $(VENV)/.installed-run requirements/test.txt
+	$(PIP_LOCKED) -r requirements/test.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip check
 	$(PY) -c "import services, moto, aioboto3, pulumi_aws, pulumi_random, playwright"
 	touch $@
+
+# Re-lock after changing pyproject.toml: keeps every locked version the new bounds allow.
+# `make lock UPGRADE=1` takes the newest versions allowed instead; then run `make test`.
+UV_COMPILE = $(VENV)/bin/uv pip compile --generate-hashes --python-version 3.11 --universal --quiet --no-header
+lock: install ## Write requirements/*.txt (the locks) from pyproject.toml
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra local --extra dev --extra infra --extra load -c requirements/test.txt $(if $(UPGRADE),--upgrade) -o requirements/test.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra local -c requirements/test.txt -o requirements/run.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in -c requirements/test.txt -o requirements/image.txt
+	$(PY) -m tests.locks --write
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
@@ -73,7 +85,6 @@ bench: install ## Print the benchmarks' figures
 # 24 people at 5 joins/s for 60 s; prints the figures, checks the books, stops the stack.
 LOAD_ARGS ?= --people 24 --joins-per-s 5 --seconds 60 --plot build/load.png --json build/load.json
 load: install ## Load the local stack and check its books (LOAD_ARGS to change the run)
-	$(PY) -c "import matplotlib" 2>/dev/null || { $(PY) -m pip install $(PIP_FLAGS) -e '.[load]' 2>&1 | grep -v "^WARNING: Location" || true; }
 	$(PY) -m services.loadgen.local $(LOAD_ARGS)
 
 # Nothing stuck under fire: the local stack with services killed, messages duplicated and
