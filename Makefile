@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 export PIP_NO_WARN_SCRIPT_LOCATION := 1
 
-.PHONY: dev test lock install install-run system-deps frontend lint unit integration e2e bench load chaos clean
+.PHONY: dev test lock contract install install-run system-deps frontend lint unit integration e2e bench load chaos clean
 
 dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
@@ -63,7 +63,14 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-lint: install
+# The SPA's API types from the server's own models: the OpenAPI document the gateway serves and
+# the pushed messages' JSON Schema, then TypeScript from both (frontend/src/api/generated/).
+contract: install frontend/node_modules/.installed ## Regenerate the SPA's API types after changing a model
+	$(PY) -m tests.contract --write
+	cd frontend && npm run contract --silent
+
+lint: install frontend/node_modules/.installed
+	cd frontend && npm run lint --silent
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy services infra

@@ -8,6 +8,7 @@ const hosted = {
   clientId: 'client-1',
   hostedUiDomain: 'parley-dev.auth.eu-west-1.amazoncognito.com',
   redirectUri: 'https://parley.example/',
+  endpoint: null,
 };
 
 describe('hostedSignOutUrl', () => {
@@ -21,7 +22,7 @@ describe('hostedSignOutUrl', () => {
 
   it('comes back to this origin when no redirect URI is configured', () => {
     const url = new URL(
-      hostedSignOutUrl({ ...hosted, redirectUri: undefined }, 'https://app.example') ?? '',
+      hostedSignOutUrl({ ...hosted, redirectUri: null }, 'https://app.example') ?? '',
     );
     expect(url.searchParams.get('logout_uri')).toBe('https://app.example/');
   });

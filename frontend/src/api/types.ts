@@ -1,120 +1,31 @@
-// Shapes of the public API (docs/api.md). Times are ISO-8601 UTC strings.
+// Shapes of the public API (docs/api.md). Times are ISO-8601 UTC strings. The REST shapes
+// and the pushed messages are generated from the server's own models (`make contract`): the
+// served OpenAPI document and the wire's push models. Only names for them live here.
 
-export type MediaMode = 'direct' | 'livekit';
-export type LookingFor = 'tandem' | 'one_sided' | 'anyone';
-export type Role = 'offerer' | 'answerer';
+import type { components } from './generated/openapi';
+import type { PushMessage as Pushed } from './generated/pushes';
+
+type Schemas = components['schemas'];
+
+export type MediaMode = Schemas['MediaConfig']['mode'];
+export type LookingFor = NonNullable<Schemas['TicketView']['lookingFor']>;
+export type Role = Schemas['SessionView']['role'];
 /** Whose minutes left today made a session shorter than the full length (docs/api.md). */
-export type LimitedBy = 'me' | 'partner' | 'both';
+export type LimitedBy = NonNullable<Schemas['SessionView']['limitedBy']>;
 
-export interface AppConfig {
-  auth: {
-    mode: 'local' | 'hosted';
-    region: string;
-    userPoolId: string;
-    clientId: string;
-    endpoint?: string;
-    hostedUiDomain?: string;
-    redirectUri?: string;
-  };
-  media: { mode: MediaMode };
-  websocketUrl: string;
-  limits?: { dailyPoints: number; sessionMinutes: number; inviteTimeoutS: number };
-}
-
-export interface Points {
-  left: number;
-  used: number;
-  held: number;
-  resetsAt: string;
-}
-
-export interface PersonRef {
-  userId: string;
-  name?: string;
-}
-
-export interface Profile {
-  userId: string;
-  name: string;
-  speaks: string[];
-  learns: string[];
-}
-
-export interface Preferences {
-  name?: string;
-  speaks: string[];
-  learns: string[];
-}
-
-export interface TicketInfo {
-  ticketId: string;
-  status: string;
-  lookingFor?: LookingFor;
-  waitingSince?: string;
-}
-
-export interface LiveSession {
-  sessionId: string;
-  partner: PersonRef | null;
-  startsAt: string;
-  endsAt: string;
-  mediaMode: MediaMode;
-  role: Role;
-  /** Absent when the session has its full length. */
-  limitedBy?: LimitedBy;
-}
-
-export interface InviteInfo {
-  inviteId: string;
-  direction: 'incoming' | 'outgoing';
-  from: Profile;
-  to: PersonRef;
-  expiresAt: string;
-}
-
-export interface Me {
-  userId: string;
-  email: string;
-  name: string;
-  preferences: Preferences;
-  points: Points;
-  ticket: TicketInfo | null;
-  session: LiveSession | null;
-  invites: InviteInfo[];
-}
-
-export interface PastSession {
-  sessionId: string;
-  partner: PersonRef;
-  startedAt: string;
-  endedAt: string;
-  minutes: number;
-  reason: string;
-}
-
-export interface HistoryPage {
-  sessions: PastSession[];
-  /** Present when older conversations exist. */
-  nextCursor?: string | null;
-}
-
-export interface DirectJoin {
-  mode: 'direct';
-  sessionId: string;
-  endsAt: string;
-  role: Role;
-  partner: PersonRef;
-  iceServers: RTCIceServer[];
-}
-
-export interface LiveKitJoin {
-  mode: 'livekit';
-  sessionId: string;
-  endsAt: string;
-  url: string;
-  token: string;
-}
-
+export type AppConfig = Schemas['Config'];
+export type Points = Schemas['Points'];
+export type PersonRef = Schemas['PersonRef'];
+export type Profile = Schemas['Profile'];
+export type Preferences = Schemas['Preferences'];
+export type TicketInfo = Schemas['TicketView'];
+export type LiveSession = Schemas['SessionView'];
+export type InviteInfo = Schemas['InviteView'];
+export type Me = Schemas['Me'];
+export type PastSession = Schemas['PastSession'];
+export type HistoryPage = Schemas['HistoryPage'];
+export type DirectJoin = Schemas['DirectJoin'];
+export type LiveKitJoin = Schemas['LiveKitJoin'];
 export type JoinAnswer = DirectJoin | LiveKitJoin;
 
 export type SignalKind = 'offer' | 'answer' | 'candidate' | 'bye';
@@ -126,60 +37,10 @@ export type AcceptFailReason =
   'no_points' | 'already_waiting' | 'in_session' | 'expired' | 'not_pending';
 export type EndReason = 'time_up' | 'stopped' | 'left' | 'cancelled';
 
-/**
- * When the event behind a pushed message happened (ISO-8601 UTC, six fractional digits). The
- * reducer applies messages in this order, not in arrival order (docs/api.md, "Order").
- */
-export interface Stamped {
-  occurredAt?: string;
-}
-
-/** Messages the server pushes over the WebSocket. They are hints; `GET /v1/me` is the truth. */
-export type PushMessage = PushBody & Stamped;
-
-type PushBody =
-  | { type: 'pong' }
-  | { type: 'auth.expired'; expiredAt: string }
-  | { type: 'ticket.waiting'; ticketId: string; lookingFor: LookingFor; waitingSince: string }
-  | { type: 'ticket.rejected'; ticketId: string; reason: TicketRejectReason | string }
-  | { type: 'ticket.cancelled'; ticketId: string }
-  | {
-      type: 'session.started';
-      sessionId: string;
-      startsAt: string;
-      endsAt: string;
-      mediaMode: MediaMode;
-      role: Role;
-      partner: PersonRef;
-      inviteId?: string;
-      limitedBy?: LimitedBy;
-    }
-  | {
-      type: 'session.ended';
-      sessionId: string;
-      reason: EndReason | string;
-      startedAt: string;
-      endedAt: string;
-      minutesUsed: number;
-      /** A no-show: I connected, my partner never did (nothing charged; first in line again). */
-      partnerNoShow?: boolean;
-    }
-  | { type: 'invite.received'; inviteId: string; from: Profile; expiresAt: string }
-  | { type: 'invite.pending'; inviteId: string; to: PersonRef; expiresAt: string }
-  | { type: 'invite.accepted'; inviteId: string; sessionId: string }
-  | { type: 'invite.declined'; inviteId: string; reason?: string }
-  | { type: 'invite.expired'; inviteId: string; reason?: string }
-  | { type: 'invite.cancelled'; inviteId: string; reason?: string }
-  | { type: 'invite.rejected'; inviteId: string; reason: string }
-  | { type: 'invite.accept_failed'; inviteId: string; reason: AcceptFailReason | string }
-  | {
-      type: 'signal';
-      sessionId: string;
-      fromUserId: string;
-      kind: SignalKind;
-      data: unknown;
-    }
-  | ({ type: 'points.changed' } & Points);
+/** Messages the server pushes over the WebSocket. They are hints; `GET /v1/me` is the truth.
+ * `occurredAt` says when the event behind one happened (ISO-8601 UTC, six fractional digits):
+ * the reducer applies messages in that order, not in arrival order (docs/api.md, "Order"). */
+export type PushMessage = Pushed;
 
 export type SignalMessage = Extract<PushMessage, { type: 'signal' }>;
 

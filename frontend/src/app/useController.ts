@@ -1,6 +1,14 @@
 // Wires the pure state machine to the world: the API, the WebSocket, sign-in and timers.
 
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+} from 'react';
 import { hostedSignOutUrl, passwordSignIn, SignInError, startHostedSignIn } from '../api/cognito';
 import { ParleyApi } from '../api/endpoints';
 import { ApiError, HttpClient } from '../api/http';
@@ -44,21 +52,29 @@ const SAFETY_REREAD_MS = 30_000;
 export function useController(config: AppConfig) {
   const [state, dispatch] = useReducer(reducer, undefined, () => initialState('loading'));
   const stateRef = useRef<AppState>(state);
-  stateRef.current = state;
+  // The latest state for callbacks made once; written after render, never during it.
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  });
   const retryRef = useRef<(() => void) | null>(null);
   const reading = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
 
   const signOutRef = useRef<() => void>(() => {});
-  const auth = useMemo(() => new AuthSession(config.auth, () => signOutRef.current()), [config]);
+  const onSignedOut = useCallback(() => signOutRef.current(), []);
+  // The session and the client keep `onSignedOut` to call later, on a 401 or a lapsed refresh;
+  // neither calls it while they are built, so no ref is read during render.
+  // eslint-disable-next-line react-hooks/refs
+  const auth = useMemo(() => new AuthSession(config.auth, onSignedOut), [config, onSignedOut]);
   const api = useMemo(
     () =>
       new ParleyApi(
+        // eslint-disable-next-line react-hooks/refs -- `onSignedOut` is kept for a later 401
         new HttpClient({
           getToken: () => auth.idToken,
-          onUnauthorized: () => signOutRef.current(),
+          onUnauthorized: onSignedOut,
         }),
       ),
-    [auth],
+    [auth, onSignedOut],
   );
   const inbox = useMemo(() => new SignalInbox(), []);
 
@@ -73,7 +89,9 @@ export function useController(config: AppConfig) {
     },
     [auth, inbox, config],
   );
-  signOutRef.current = signOut;
+  useLayoutEffect(() => {
+    signOutRef.current = signOut;
+  });
 
   // ---- the truth -------------------------------------------------------------------------
 
@@ -217,7 +235,9 @@ export function useController(config: AppConfig) {
   // ---- actions ---------------------------------------------------------------------------
 
   const readinessRef = useRef(readiness);
-  readinessRef.current = readiness;
+  useLayoutEffect(() => {
+    readinessRef.current = readiness;
+  });
 
   const actions = useMemo(() => {
     /** Before accepting, the devices are asked for (once): never first after the match. */

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useParley } from '../app/context';
 import { LANGUAGES } from '../lib/languages';
 
@@ -41,16 +41,19 @@ export function Preferences() {
   const [status, setStatus] = useState<'idle' | 'saving' | 'saved'>('idle');
 
   // Follow the server when it changes (another tab, or the first load).
+  // (Adjusted while rendering, as React recommends for state derived from a changed prop.)
   const savedKey = JSON.stringify([state.me?.name, saved?.speaks, saved?.learns]);
-  useEffect(() => {
+  const [shownKey, setShownKey] = useState(savedKey);
+  if (shownKey !== savedKey) {
+    setShownKey(savedKey);
     setName(state.me?.name ?? '');
     setSpeaks(saved?.speaks ?? []);
     setLearns(saved?.learns ?? []);
-  }, [savedKey]);
+  }
 
   async function save() {
     setStatus('saving');
-    const ok = await actions.savePreferences({ name: name.trim() || undefined, speaks, learns });
+    const ok = await actions.savePreferences({ name: name.trim() || null, speaks, learns });
     setStatus(ok ? 'saved' : 'idle');
   }
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { sentenceForError } from '../api/problems';
 
 export interface Loaded<T> {
@@ -17,7 +17,9 @@ export function useLoader<T>(load: () => Promise<T>, key: unknown, intervalMs?: 
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const loadRef = useRef(load);
-  loadRef.current = load;
+  useLayoutEffect(() => {
+    loadRef.current = load;
+  });
   const alive = useRef(true);
 
   const reload = useCallback(() => {

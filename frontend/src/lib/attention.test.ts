@@ -35,6 +35,7 @@ describe('alertFor', () => {
       endsAt: '2026-01-01T00:15:00Z',
       mediaMode: 'direct' as const,
       role: 'offerer' as const,
+      limitedBy: null,
     };
     const inCall = { ...waiting, phase: 'in-call' as const, session };
     expect(alertFor(waiting, inCall)).toMatchObject({ key: 'session:s1' });

@@ -97,7 +97,12 @@ export class DirectCall implements CallHandle {
     this.remote = null;
     this.lastSample = null;
     this.events.onRemoteStream(null);
-    const pc = new RTCPeerConnection({ iceServers: this.join.iceServers });
+    const iceServers: RTCIceServer[] = this.join.iceServers.map((s) => ({
+      urls: s.urls,
+      ...(s.username ? { username: s.username } : {}),
+      ...(s.credential ? { credential: s.credential } : {}),
+    }));
+    const pc = new RTCPeerConnection({ iceServers });
     this.pc = pc;
     this.candidates = new CandidateQueue(pc, (e) => console.warn('ICE candidate refused', e));
     const tracks = this.local?.getTracks() ?? [];

@@ -96,7 +96,7 @@ export function Call({ session }: { session: LiveSession }) {
           placeholder={call.status === 'connected' ? 'Camera off' : `Waiting for ${partner}…`}
           cameraOff={call.status === 'connected' && !call.partnerState.cam}
           micOff={call.status === 'connected' && !call.partnerState.mic}
-          name={session.partner?.name}
+          name={session.partner?.name ?? undefined}
           sinkId={speakerId}
         />
         <VideoTile

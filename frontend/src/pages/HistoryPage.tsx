@@ -77,7 +77,7 @@ export function HistoryPage() {
                 <strong>{s.partner.name || 'Someone'}</strong>
                 <span className="muted small">
                   {when(s.startedAt)} · {s.minutes} min
-                  {REASONS[s.reason] ? ` · ${REASONS[s.reason]}` : ''}
+                  {s.reason && REASONS[s.reason] ? ` · ${REASONS[s.reason]}` : ''}
                 </span>
               </div>
               <button

@@ -37,7 +37,7 @@ export function Summary() {
       <section className="card center">
         <h1>Conversation over</h1>
         <p className="muted">
-          {endReasonSentence(reason, summary.stoppedByMe, summary.partnerNoShow)}
+          {endReasonSentence(reason ?? undefined, summary.stoppedByMe, summary.partnerNoShow)}
         </p>
         {minutes === null ? (
           history.loading ? (

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useParley } from '../app/context';
 import type { LookingFor } from '../api/types';
 import { LengthNote } from '../components/LengthNote';
@@ -26,13 +26,13 @@ export function lookingForText(lookingFor: LookingFor | null, status: string | n
 export function Waiting() {
   const { state, actions, clock, config } = useParley();
   const now = useNow(1000);
-  const localStart = useRef(Date.now());
+  const [localStart] = useState(() => Date.now());
   const [leaving, setLeaving] = useState(false);
   const ticket = state.ticket;
   const prefs = state.me?.preferences;
   const seconds = ticket?.waitingSince
     ? elapsedSeconds(ticket.waitingSince, now, clock.offsetMs)
-    : Math.max(0, Math.floor((now - localStart.current) / 1000));
+    : Math.max(0, Math.floor((now - localStart) / 1000));
 
   async function cancel() {
     setLeaving(true);

@@ -56,7 +56,7 @@ describe('invites', () => {
       type: 'invite.sent',
       inviteId: 'i-3',
       expiresAt: 'e',
-      to: { userId: 'u-bob' },
+      to: { userId: 'u-bob', name: null },
     });
     expect(late.outgoing).toBeNull();
   });
@@ -143,7 +143,7 @@ describe('invites', () => {
         inviteId: 'i-1',
         direction: 'incoming',
         from: bobProfile,
-        to: { userId: 'u-alice' },
+        to: { userId: 'u-alice', name: null },
         expiresAt: 'x',
       },
     ];

@@ -10,7 +10,7 @@ export function me(overrides: Partial<Me> = {}): Me {
     userId: 'u-alice',
     email: 'alice@example.com',
     name: 'Alice',
-    preferences: { speaks: ['en'], learns: ['es'] },
+    preferences: { name: null, speaks: ['en'], learns: ['es'] },
     points: { left: 15, used: 0, held: 0, resetsAt: '2030-01-02T00:00:00Z' },
     ticket: null,
     session: null,
@@ -28,7 +28,12 @@ export const SESSION = {
   role: 'offerer' as const,
 };
 
-export const started: Pushed<'session.started'> = { type: 'session.started', ...SESSION };
+// As pushed: the partner by id only (the name comes with GET /v1/me).
+export const started: Pushed<'session.started'> = {
+  type: 'session.started',
+  ...SESSION,
+  partner: { userId: SESSION.partner.userId },
+};
 export const ended: Pushed<'session.ended'> = {
   type: 'session.ended',
   sessionId: 's-1',
@@ -57,4 +62,9 @@ export const received: Pushed<'invite.received'> = {
 export const push = (message: PushMessage): Action => ({ type: 'push', message });
 export const run = (state: AppState, ...actions: Action[]) => actions.reduce(reducer, state);
 export const home = () => run(initialState('loading'), { type: 'me.loaded', me: me() });
-export const inCall = () => run(home(), push(started));
+// In a call as the SPA is after the push and the /v1/me read it triggers.
+export const inCall = () =>
+  run(home(), push(started), {
+    type: 'me.loaded',
+    me: me({ session: { ...SESSION, limitedBy: null } }),
+  });

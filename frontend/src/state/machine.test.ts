@@ -74,7 +74,7 @@ describe('random match: home → waiting → in-call → summary → home', () =
   });
 
   it('remembers that my partner never showed up, so the summary can say so', () => {
-    const noShow = { ...ended, reason: 'cancelled', minutesUsed: 0, partnerNoShow: true };
+    const noShow = { ...ended, reason: 'cancelled' as const, minutesUsed: 0, partnerNoShow: true };
     const s = run(inCall(), push(noShow));
     expect(s.summary).toMatchObject({ reason: 'cancelled', minutesUsed: 0, partnerNoShow: true });
     expect(run(inCall(), push(ended)).summary?.partnerNoShow).toBe(false);
@@ -191,13 +191,21 @@ describe('out-of-order and duplicate hints', () => {
 
 describe('re-reading /v1/me on (re)connect', () => {
   it('restores the call after a reload when /v1/me shows a live session', () => {
-    const s = run(initialState('loading'), { type: 'me.loaded', me: me({ session: SESSION }) });
+    const s = run(initialState('loading'), {
+      type: 'me.loaded',
+      me: me({ session: { ...SESSION, limitedBy: null } }),
+    });
     expect(s.phase).toBe('in-call');
     expect(s.session?.sessionId).toBe('s-1');
   });
 
   it('restores waiting, with what the matcher looks for, from /v1/me', () => {
-    const ticket = { ticketId: 't-9', status: 'waiting', lookingFor: 'one_sided' as const };
+    const ticket = {
+      ticketId: 't-9',
+      status: 'waiting',
+      lookingFor: 'one_sided' as const,
+      waitingSince: null,
+    };
     const s = run(initialState('loading'), { type: 'me.loaded', me: me({ ticket }) });
     expect(s.phase).toBe('waiting');
     expect(s.ticket).toMatchObject({ ticketId: 't-9', lookingFor: 'one_sided' });
@@ -219,7 +227,10 @@ describe('re-reading /v1/me on (re)connect', () => {
   });
 
   it('does not bring back a session it already saw end, even if /v1/me is a moment behind', () => {
-    const s = run(inCall(), push(ended), { type: 'me.loaded', me: me({ session: SESSION }) });
+    const s = run(inCall(), push(ended), {
+      type: 'me.loaded',
+      me: me({ session: { ...SESSION, limitedBy: null } }),
+    });
     expect(s.phase).toBe('summary');
   });
 
@@ -231,7 +242,7 @@ describe('re-reading /v1/me on (re)connect', () => {
     const fresh = run(
       s,
       { type: 'me.requested' },
-      { type: 'me.loaded', me: me({ session: SESSION }) },
+      { type: 'me.loaded', me: me({ session: { ...SESSION, limitedBy: null } }) },
     );
     expect(fresh.meStale).toBe(false);
     expect(fresh.phase).toBe('in-call');
@@ -254,7 +265,7 @@ describe('re-reading /v1/me on (re)connect', () => {
         inviteId: 'i-7',
         direction: 'incoming',
         from: bobProfile,
-        to: { userId: 'u-alice' },
+        to: { userId: 'u-alice', name: null },
         expiresAt: 'x',
       },
     ];

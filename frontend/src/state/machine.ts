@@ -70,14 +70,16 @@ function onPush(state: AppState, m: PushMessage): AppState {
       if (isClosed(state, 'sessions', m.sessionId)) return state;
       // Older than what placed the person (a later session, or a ticket after this one ended).
       if (isOlder(m.occurredAt, state.phaseAt)) return state;
+      // The push names the partner by id only; a name /v1/me already gave for them stays.
+      const known = state.session?.sessionId === m.sessionId ? state.session.partner : null;
       const session: LiveSession = {
         sessionId: m.sessionId,
-        partner: m.partner ?? null,
+        partner: { userId: m.partner.userId, name: known?.name ?? null },
         startsAt: m.startsAt,
         endsAt: m.endsAt,
         mediaMode: m.mediaMode,
         role: m.role,
-        ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
+        limitedBy: m.limitedBy ?? null,
       };
       let next: AppState = {
         ...state,
@@ -133,7 +135,7 @@ function onPush(state: AppState, m: PushMessage): AppState {
         ...state,
         outgoing: {
           inviteId: m.inviteId,
-          to: { ...m.to, name: m.to.name ?? name },
+          to: { userId: m.to.userId, name: name ?? null },
           expiresAt: m.expiresAt,
         },
       };
@@ -179,6 +181,7 @@ function onPush(state: AppState, m: PushMessage): AppState {
     case 'signal':
     case 'pong':
     case 'auth.expired':
+    case 'account.deleted': // the socket layer acts on it (ws.ts)
       return state;
   }
 }

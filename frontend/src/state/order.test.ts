@@ -159,11 +159,12 @@ describe('messages applied in event order, whatever order they arrive in', () =>
   it('an older start than the session /v1/me shows is ignored', () => {
     const live = {
       sessionId: 's-2',
-      partner: { userId: 'u-bob' },
+      partner: { userId: 'u-bob', name: null },
       startsAt: at(5),
       endsAt: '2030-01-01T12:15:00Z',
       mediaMode: 'direct' as const,
       role: 'answerer' as const,
+      limitedBy: null,
     };
     const loaded = reducer(initialState('loading'), {
       type: 'me.loaded',

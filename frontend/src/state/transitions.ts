@@ -140,7 +140,7 @@ export function closeInvite(
     kind,
     reason,
     direction: incoming ? 'incoming' : outgoing ? 'outgoing' : 'unknown',
-    name: incoming?.from.name ?? outgoing?.to.name,
+    name: incoming?.from.name ?? outgoing?.to.name ?? undefined,
   };
   return { ...rest, outcome };
 }
