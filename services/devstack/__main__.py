@@ -18,6 +18,7 @@ from pathlib import Path
 
 from services.devstack import local_iam
 from services.devstack.cognito import DEMO_PASSWORD, DEMO_PEOPLE, UserPool, provision_user_pool
+from services.devstack.console import Console
 from services.devstack.embedded_aws import DUMMY_CREDENTIALS, MotoServer, PortBusy, ensure_port_free
 from services.devstack.processes import Child, base_env, python_module, stop_all
 from services.devstack.provision import provision
@@ -115,6 +116,7 @@ def main() -> int:
         print(f"parley: {exc}", file=sys.stderr)
         return 1
     children: list[Child] = []
+    console = Console(sys.stdout, os.environ.get("PARLEY_CONSOLE", ""))
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -131,7 +133,7 @@ def main() -> int:
         for name in SERVICES:
             for tag in instance_tags(name, instances[name]):
                 own = env | local_iam.process_env(Service(name))
-                child = Child(tag, python_module(f"services.{name}"), own).start()
+                child = Child(tag, python_module(f"services.{name}"), own).start(console)
                 children.append(child)
                 print(f"parley: {tag} started (pid {child.pid})", file=sys.stderr, flush=True)
         if not wait_healthy(f"http://127.0.0.1:{http_port}/healthz", children):

@@ -11,7 +11,14 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO
+from typing import Protocol
+
+
+class Writer(Protocol):
+    """Where a child's output goes: a text stream, or the console's filter (console.py)."""
+
+    def write(self, text: str, /) -> int: ...
+    def flush(self) -> None: ...
 
 
 @dataclass
@@ -20,8 +27,11 @@ class Child:
     argv: list[str]
     env: Mapping[str, str]
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    out: Writer | None = field(default=None, repr=False)  # kept for restarts
 
-    def start(self, out: IO[str] | None = None) -> Child:
+    def start(self, out: Writer | None = None) -> Child:
+        if out is not None:
+            self.out = out
         self.proc = subprocess.Popen(
             self.argv,
             env=dict(self.env),
@@ -29,10 +39,11 @@ class Child:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us in order
         )
-        threading.Thread(target=self._relay, args=(out or sys.stdout,), daemon=True).start()
+        relay_to = self.out or sys.stdout
+        threading.Thread(target=self._relay, args=(relay_to,), daemon=True).start()
         return self
 
-    def _relay(self, out: IO[str]) -> None:
+    def _relay(self, out: Writer) -> None:
         assert self.proc
         assert self.proc.stdout
         tag = f"{self.name:>10} │ "
