@@ -59,6 +59,17 @@ class ConnectionRecords:
         )
         return [item["connectionId"]["S"] for item in resp.get("Items", [])]
 
+    async def owner(self, connection_id: str) -> str | None:
+        """Whose connection it is, or None if there is no such record."""
+        resp = await self._db.get_item(
+            TableName=self.table,
+            Key={"connectionId": {"S": connection_id}},
+            ConsistentRead=True,
+            ProjectionExpression="userId",
+        )
+        item = resp.get("Item")
+        return item["userId"]["S"] if item and "userId" in item else None
+
     async def delete(self, connection_id: str) -> str | None:
         """Forget the connection; whose it was, or None if it was already gone."""
         resp = await self._db.delete_item(

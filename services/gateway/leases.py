@@ -4,9 +4,14 @@ A connection's record carries a lease that pings renew (`connection_ttl_s`). Whe
 disconnect never comes — the local edge was killed with its sockets, API Gateway's
 `$disconnect` was lost — the person stays "connected" for the matcher (whose abandon rule
 then never cancels their waiting ticket) and online in presence. Every `lease_sweep_s` each
-gateway task looks for lapsed leases and runs the usual disconnect: the record goes,
-presence counts one connection fewer, `connection.closed` is published. The record's delete
-decides which task does it, so with many tasks each lapsed connection closes once.
+gateway task looks for lapsed leases and runs the usual disconnect: `connection.closed` is
+published, the record goes, presence counts one connection fewer. The record's delete
+decides which task counts it, so with many tasks each lapsed connection closes once.
+
+This is also how a closure the matcher missed is announced again: the disconnect publishes
+before it deletes, so a record outlives every closure that did not make it onto the bus (a
+publish that failed, a task killed between the two) and the sweep retries it once its lease
+has lapsed. One connection failing to close never holds back the others.
 """
 
 from __future__ import annotations
@@ -38,7 +43,15 @@ async def sweep_once(edge: Edge, now: float, held: Collection[str] = ()) -> int:
     for connection_id in await edge.connections.lapsed(now):
         if connection_id in held:
             continue
-        if await edge.disconnect(connection_id) is not None:
+        try:
+            user_id = await edge.disconnect(connection_id)
+        except Exception:
+            # Its record stays: the next sweep tries again.
+            get_logger(component="leases").warning(
+                "leases.disconnect_failed", connection_id=connection_id, exc_info=True
+            )
+            continue
+        if user_id is not None:
             closed += 1
     if closed:
         repair("connection_lapsed", closed)

@@ -8,9 +8,9 @@ Two doors lead here and both run the same `Edge` code:
 
 Connect: verify the ID token (the same verifier as every REST route), record the connection,
 count it in the person's presence, and publish `connection.opened` so the notifier learns of
-it. Disconnect undoes all three. When the token expires the socket is told and closed
-(`socket_expiry.py`). A `{"type": "ping"}` frame renews both leases and is
-answered with `{"type": "pong"}`; other frames are ignored.
+it. Disconnect undoes all three, announcing the closure first (see `Edge.disconnect`). When
+the token expires the socket is told and closed (`socket_expiry.py`). A `{"type": "ping"}`
+frame renews both leases and is answered with `{"type": "pong"}`; other frames are ignored.
 """
 
 from __future__ import annotations
@@ -127,22 +127,29 @@ class Edge:
         )
 
     async def disconnect(self, connection_id: str) -> str | None:
-        """Undo a connect (once); whose connection it was, or None if it was unknown."""
+        """Undo a connect (once); whose connection it was, or None if it was unknown.
+
+        The closure is on the bus before the record goes: a record is what the lease sweep
+        finds, so if the publish fails the record stays, its lease lapses and the sweep runs
+        this again. The matcher never keeps a tab open that the gateway has forgotten. Two
+        tasks closing one connection at once both publish (one id: one event for everyone);
+        the delete decides which of them counts it in presence.
+        """
         self._refreshed.pop(connection_id, None)
         self.expiries.forget(connection_id)
-        user_id = await self.connections.delete(connection_id)
+        user_id = await self.connections.owner(connection_id)
         if user_id is None:
             return None
-        await asyncio.gather(
-            self.presence.disconnected(user_id, time.time()),
-            self._publisher.publish(
-                ConnectionClosed(
-                    id=derive_id(ConnectionClosed.TYPE, connection_id),
-                    connection_id=connection_id,
-                    user_id=user_id,
-                )
-            ),
+        await self._publisher.publish(
+            ConnectionClosed(
+                id=derive_id(ConnectionClosed.TYPE, connection_id),
+                connection_id=connection_id,
+                user_id=user_id,
+            )
         )
+        if await self.connections.delete(connection_id) is None:
+            return None  # another task closed it meanwhile
+        await self.presence.disconnected(user_id, time.time())
         log_with_metrics(
             self._log,
             "edge.disconnected",

@@ -7,6 +7,13 @@ network); after that their ticket is cancelled and its hold released, like press
 The same holds for a ticket still being funded when the last tab closes (the person is not
 `waiting` yet): it is cancelled then if it has not been matched meanwhile.
 A person whose tabs the matcher never saw (opened before it listened) is left alone.
+
+The picture must not drift, or an abandoned ticket waits forever. A closure is final: the
+matcher remembers each connection it saw close (a marker in its processed-events table,
+living as long as any message can come back), and an open of a connection already closed
+changes nothing, whether the open was redelivered after its close (a delete that failed) or
+redriven from the DLQ days later. The gateway announces every closure before it forgets the
+connection, and its lease sweep announces again those that did not make it onto the bus.
 """
 
 from __future__ import annotations
@@ -43,7 +50,17 @@ async def _in_funding(m: Matcher, user_id: str) -> str | None:
     return None
 
 
+def closed_marker(connection_id: str) -> str:
+    """The processed-events key that says this connection closed, whatever the close's id."""
+    return derive_id("matcher.connection_closed", connection_id)
+
+
 async def on_opened(m: Matcher, event: ConnectionOpened) -> None:
+    # Opens and closes of one person share a FIFO group, so nothing runs between the look
+    # and the write: a close that came first has left its marker.
+    if await m.idem.seen(closed_marker(event.connection_id)):
+        log.info("connection.open_after_close", connection_id=event.connection_id)
+        return
     await m.store.db.update_item(
         TableName=m.tables.people,
         Key=to_item({"userId": event.user_id}),
@@ -55,6 +72,7 @@ async def on_opened(m: Matcher, event: ConnectionOpened) -> None:
 
 
 async def on_closed(m: Matcher, event: ConnectionClosed) -> None:
+    await m.idem.mark(closed_marker(event.connection_id))  # before the tab goes: see on_opened
     resp = await m.store.db.update_item(
         TableName=m.tables.people,
         Key=to_item({"userId": event.user_id}),

@@ -8,6 +8,7 @@ from services.runtime.aws import Aws
 from services.runtime.consumer import Consumer, ConsumerOptions, Handler
 from services.runtime.idempotency import Idempotency
 from services.runtime.publisher import Publisher, TimerScheduler
+from services.runtime.suspects import StartLog
 from services.wire.names import Service
 from services.wire.topology import Queue
 
@@ -41,6 +42,8 @@ async def _consumer(
         dlq_url=await aws.queue_url(queue.dlq),
         options=options,
         name=queue.name,
+        # Counts of runs started after a crash, kept with the owner's processed events.
+        starts=StartLog(aws.dynamodb, aws.table(f"{queue.owner}-processed")),
     )
 
 

@@ -13,8 +13,13 @@
   the DLQ with its reason (`rejectReason=handler_failed`, `error`, `attempts`) and the
   followers go on. A group backing off does not count against `concurrency`, so it is
   never a lane the others queue behind; `max_held` bounds what sits in memory.
-- The queue's `maxReceiveCount` is thus a backstop, not the retry budget: it only catches
-  what the consumer cannot park itself (a message that keeps killing its process).
+- **A message that keeps killing its process is parked by the consumer's own count.** SQS
+  counts a receive for every message it returns, so a head that crash-loops its process
+  would take the followers received with it to the DLQ at `maxReceiveCount`. A message that
+  comes back unfinished (`ApproximateReceiveCount` > 1) is a suspect: it runs alone, each
+  such start is counted in the service's processed-events table, and after `CRASH_STARTS`
+  of them it is parked (`rejectReason=crashed_consumer`) instead of started again
+  (services/runtime/suspects.py). The queue's `maxReceiveCount` stays a backstop only.
 - A message that can never be handled (not JSON, unknown type, bad payload) is parked in the
   DLQ at once with its reason.
 - The loop always long-polls, also while work is in flight: SQS answers a long poll as soon as
@@ -31,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +47,10 @@ from services.runtime.groups import Groups
 from services.runtime.logs import emf, get_logger, log_with_metrics
 from services.runtime.parking import DETAIL_MAX, send_to_dlq
 from services.runtime.receiving import receive_or_release
+from services.runtime.suspects import StartLog, is_suspect
 from services.runtime.visibility import Visibility
 from services.wire.events import REGISTRY, Event, InvalidMessage, Registry
+from services.wire.topology import CRASH_STARTS
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -65,6 +72,8 @@ class Consumer:
         options: ConsumerOptions | None = None,
         registry: Registry = REGISTRY,
         name: str = "inbox",
+        starts: StartLog | None = None,
+        crash_starts: int = CRASH_STARTS,
     ) -> None:
         self._sqs = sqs
         self.queue_url = queue_url
@@ -78,6 +87,10 @@ class Consumer:
         self._registry = registry
         self._stopping = asyncio.Event()
         self._running = asyncio.Semaphore(int(self._opts.concurrency))
+        # A suspect takes every slot, one suspect at a time: it runs with nothing beside it.
+        self._alone = asyncio.Lock()
+        self._starts = starts
+        self._crash_starts = crash_starts
         self._tasks: set[asyncio.Task[None]] = set()
         concurrency = int(self._opts.concurrency)
         self._groups = Groups(concurrency, int(self._opts.max_held) or 4 * concurrency)
@@ -231,18 +244,56 @@ class Consumer:
         )
         await self._handle(handler, event, delivery, msg, log)
 
+    async def _start_count(self, delivery: Delivery, log: Any) -> int:
+        """Count one more start of a message that came back (0 if it cannot be counted)."""
+        if self._starts is None:
+            return 0
+        try:
+            return await self._starts.started(delivery.message_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Not counted, still run: SQS's maxReceiveCount remains the backstop.
+            log.warning("consumer.starts_unrecorded", exc_info=True)
+            return 0
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, alone: bool) -> AsyncIterator[None]:
+        """Room to run a handler; `alone`: wait until nothing else runs, and let nothing start
+        meanwhile, so that if the process dies, only this message is to blame."""
+        if not alone:
+            async with self._running:
+                yield
+            return
+        async with self._alone:
+            taken = 0
+            try:
+                for _ in range(int(self._opts.concurrency)):
+                    await self._running.acquire()
+                    taken += 1
+                yield
+            finally:
+                for _ in range(taken):
+                    self._running.release()
+
     async def _handle(
         self, handler: Handler, event: Event, delivery: Delivery, msg: dict[str, Any], log: Any
     ) -> None:
         """Try until the handler succeeds or its attempts are spent; the group waits meanwhile."""
         mid, receipt = delivery.message_id, msg["ReceiptHandle"]
+        suspect = is_suspect(delivery.receive_count)
         while True:
             attempt = self._attempts.get(mid, 0) + 1
             self._attempts[mid] = attempt
             started = time.monotonic()
+            starts = 0
             try:
-                async with self._running:
-                    await handler(event, replace(delivery, attempt=attempt))
+                async with self._slot(alone=suspect):
+                    # Counted once it is sure to start, alone: a death now is its own doing.
+                    if suspect and attempt == 1:
+                        starts = await self._start_count(delivery, log)
+                    if starts <= self._crash_starts:
+                        await handler(event, replace(delivery, attempt=attempt))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -268,6 +319,11 @@ class Consumer:
                     return
                 continue
             break
+        if starts > self._crash_starts:
+            # Its first run (not counted) and every counted start since ended in a death.
+            error = f"started {starts} times, each time its consumer died before it finished"
+            await self._park(msg, delivery.group, "crashed_consumer", error, starts)
+            return
         self._attempts.pop(mid, None)
         await self._delete(receipt)
         self.handled += 1

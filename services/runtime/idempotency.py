@@ -15,11 +15,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from services.runtime.dynamo import TransactionConflict, is_condition_failure, transact
+from services.wire.topology import MARKER_TTL_S
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
-DEFAULT_TTL_S = 7 * 24 * 3600
+# A marker must outlive every way its message can come back (a redrive from the DLQ on its
+# last day included): the wire derives that from the queues' retention periods.
+DEFAULT_TTL_S = MARKER_TTL_S
 
 
 class Idempotency:

@@ -21,11 +21,30 @@ from services.wire.tables import ALL_TABLES, Table
 # Receives, not attempts: the consumer retries a failing message in process (its own budget,
 # services/runtime/retry.py) and parks it with its reason, so a message is received once per
 # process that holds it. Extra receives come only from releases on shutdown (deploys,
-# restarts) and crashes; the redrive catches a message that keeps killing its consumer, after
-# enough restarts that a healthy message held through a few deploys never reaches it.
+# restarts) and crashes. The consumer parks a message that keeps killing it by its own count
+# (CRASH_STARTS, below); the redrive is the backstop for when that count cannot be kept, set
+# high enough that a healthy message held through a few deploys never reaches it.
 MAX_RECEIVE_COUNT = 10
+# A message that was received before and not finished may be what killed its last consumer:
+# the consumer runs it alone, counting such runs itself, and parks it (reason
+# `crashed_consumer`) instead of starting it once more than this. Its followers are received
+# with it each time it comes back, so they have had CRASH_STARTS + 2 receives (3 if they were
+# not in the batch that parked it) when their turn comes: well inside MAX_RECEIVE_COUNT,
+# with room to spare for releases on deploys. That margin keeps them out of the DLQ.
+CRASH_STARTS = 3
 INBOX_VISIBILITY_S = 30
-DLQ_RETENTION_S = 14 * 24 * 3600
+DAY_S = 24 * 3600
+INBOX_RETENTION_S = 4 * DAY_S
+DLQ_RETENTION_S = 14 * DAY_S
+# The longest a message can come back after it was first handled: it can sit in its inbox
+# for the inbox's retention (a delete that failed, a group held back, parked only at the end),
+# then in the DLQ for the DLQ's retention (a parked copy is a new message; a FIFO DLQ restarts
+# the clock on a move), then in the inbox again after a redrive.
+REPLAY_WINDOW_S = 2 * INBOX_RETENTION_S + DLQ_RETENTION_S
+# How long an idempotency marker (and anything else that stands for "this was handled") must
+# live: the replay window and a margin, so a redrive at any age the DLQ allows finds it.
+# DynamoDB's TTL deletes late, never early.
+MARKER_TTL_S = REPLAY_WINDOW_S + 2 * DAY_S
 
 
 FILTER_POLICY_SCOPE = "MessageAttributes"
@@ -59,7 +78,7 @@ class Queue:
         """CreateQueue attributes (strings, as the SQS API takes them)."""
         attrs = {
             "VisibilityTimeout": str(self.visibility_timeout_s),
-            "MessageRetentionPeriod": str(4 * 24 * 3600),
+            "MessageRetentionPeriod": str(INBOX_RETENTION_S),
             "ReceiveMessageWaitTimeSeconds": "0",
             "RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": self.max_receive_count}
