@@ -18,6 +18,8 @@ GOOGLE_ATTRIBUTES = {
     "email": "email",
     "email_verified": "email_verified",
     "name": "name",
+    # The gateway names a new person by their given name's first word, never the full name.
+    "given_name": "given_name",
     "username": "sub",
 }
 
@@ -93,11 +95,11 @@ class Identity(pulumi.ComponentResource):
             callback_urls=spa_urls,
             logout_urls=spa_urls,
             explicit_auth_flows=["ALLOW_REFRESH_TOKEN_AUTH"],
-            read_attributes=["email", "email_verified", "name"],
+            read_attributes=["email", "email_verified", "name", "given_name"],
             # Cognito rewrites mapped attributes at every Google sign-in, so they must be
             # writable; people themselves cannot write them: the client has no
             # aws.cognito.signin.user.admin scope.
-            write_attributes=["email", "email_verified", "name"],
+            write_attributes=["email", "email_verified", "name", "given_name"],
             prevent_user_existence_errors="ENABLED",
             enable_token_revocation=True,
             id_token_validity=60,

@@ -48,7 +48,7 @@ def provision_user_pool(
         ClientName=f"{prefix}-spa",
         GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=["email", "email_verified", "name"],
+        ReadAttributes=["email", "email_verified", "name", "given_name"],
     )["UserPoolClient"]["ClientId"]
     for name in people:
         add_person(idp, pool_id, name)
@@ -70,6 +70,7 @@ def add_person(
             {"Name": "email", "Value": f"{username}@example.com"},
             {"Name": "email_verified", "Value": "true" if email_verified else "false"},
             {"Name": "name", "Value": username.capitalize()},
+            {"Name": "given_name", "Value": username.capitalize()},
         ],
         MessageAction="SUPPRESS",
     )

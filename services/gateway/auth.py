@@ -46,6 +46,8 @@ class Identity:
     expires_at: int
     # The user pool's username (`cognito:username`): what Cognito's admin calls name.
     username: str = ""
+    # The identity provider's given name (Google's `given_name`), when the token carries it.
+    given_name: str = ""
 
 
 class Jwks:
@@ -287,6 +289,7 @@ class TokenVerifier:
             name=str(name)[:64] or "someone",
             expires_at=int(claims["exp"]),
             username=str(claims.get("cognito:username") or "")[:128],
+            given_name=str(claims.get("given_name") or "")[:128],
         )
 
 

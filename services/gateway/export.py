@@ -6,7 +6,9 @@ windows, points per day with the log of those days and the holds it names, ticke
 sent and received, sessions (with both participants' ids, which is what a session is) and
 history, what they are doing now, their blocks, pairs and partners, and the notifier's copy
 of their connections. The two short-lived tables it does not read are named in
-`notIncluded`, so the answer never claims to be more complete than it is (docs/privacy.md).
+`notIncluded`, so the answer never claims to be more complete than it is; what other people
+did or hold there (who blocked or reported the person, the other side of a shared
+conversation or invite) is left out, and `withheld` says so (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -34,12 +36,19 @@ NOT_INCLUDED: dict[str, str] = {
 }
 
 # What others did about the person stays theirs: a block of me is not mine to export (it
-# would tell me who blocked me), nor is a report about me (who reported me).
+# would tell me who blocked me), nor is a report about me (who reported me), nor the other
+# person's side of what we shared (their points held, their ticket, their history row).
 WITHHELD = {
     "gateway-blocks": "who blocked you",
     "matcher-pairs": "who blocked you",
     "gateway-reports": "reports others filed about you",
+    "matcher-sessions": "the other person's points held, ticket and minutes left that day",
+    "matcher-invites": "the points an inviter held for an invite to you, and whether a block "
+    "stood between you (such an invite reads as refused because someone was busy)",
+    "matcher-history": "the other person's own row of a conversation you had",
 }
+# What an invite closed by a block says, to both: what the invitee being busy would say.
+BLOCK_READS_AS = "busy"
 
 
 def plain(value: Any) -> Any:
@@ -133,6 +142,7 @@ class Exporter:
         session_ids = {str(h["sessionId"]) for h in history if h.get("sessionId")}
         session_ids |= {str(p["sessionId"]) for p in people if p.get("sessionId")}
         sessions = await self._sessions(sorted(session_ids)[: 100 * MAX_PAGES])
+        my_tickets = {str(t["ticketId"]) for t in tickets if t.get("ticketId")}
         return {
             "gateway-profiles": profiles,
             "gateway-presence": presence,
@@ -140,8 +150,8 @@ class Exporter:
             "gateway-ratelimits": limits,
             "ledger-summaries": summaries,
             "matcher-tickets": tickets,
-            "matcher-invites": received + sent,
-            "matcher-sessions": sessions,
+            "matcher-invites": [my_invite(i, user_id) for i in received + sent],
+            "matcher-sessions": [my_session(x, user_id, my_tickets) for x in sessions],
             "matcher-history": history,
             "matcher-people": people,
             "gateway-blocks": mine,
@@ -187,6 +197,38 @@ def _my_pair(pair: Item, user_id: str) -> Item | None:
     if user_id not in (pair.get("blockedBy") or ()):
         return None
     return {**pair, "blockedBy": {user_id}}
+
+
+def my_session(session: Item, user_id: str, my_tickets: set[str]) -> Item:
+    """A conversation as one of its two people may see it: both ids, its times and outcome,
+    and of the per-person parts only their own (the other's hold, ticket and minutes left
+    are theirs)."""
+    out = dict(session)
+    mine: set[str] = set(my_tickets)
+    parts = session.get("participants")
+    if isinstance(parts, list):
+        shown = []
+        for p in parts:
+            if isinstance(p, Mapping) and p.get("userId") == user_id:
+                shown.append(dict(p))
+                mine.add(str(p.get("holdId", "")))  # a match's hold is its ticket
+            elif isinstance(p, Mapping):
+                shown.append({"userId": p.get("userId")})
+        out["participants"] = shown
+    if isinstance(session.get("ticketIds"), list):
+        out["ticketIds"] = [t for t in session["ticketIds"] if str(t) in mine]
+    return out
+
+
+def my_invite(invite: Item, user_id: str) -> Item:
+    """An invite as its inviter or invitee may see it: the points held are the inviter's
+    alone, and a block between the two reads as the invitee being busy."""
+    out = dict(invite)
+    if invite.get("fromUserId") != user_id:
+        out.pop("minutes", None)
+    if out.get("reason") == "blocked":
+        out["reason"] = BLOCK_READS_AS
+    return out
 
 
 def _without(item: Item, key: str) -> Item:

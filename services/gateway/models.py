@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from services.gateway.names import MAX_CHARS as MAX_NAME_CHARS
+from services.gateway.names import clean as clean_name
 from services.wire.events.common import Language, MediaMode
 from services.wire.events.gateway import SignalKind
 from services.wire.events.matcher import LimitedBy, LookingFor
@@ -18,11 +28,12 @@ from services.wire.events.matcher import LimitedBy, LookingFor
 ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
 UserIdIn = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 EntityIdIn = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# Cleaned and checked by `names.clean` (NFKC, invisible characters out, no impersonation);
+# the raw text may carry a few characters that cleaning removes.
 DisplayName = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
+    StringConstraints(min_length=1, max_length=2 * MAX_NAME_CHARS),
+    AfterValidator(clean_name),
 ]
 LanguagesIn = Annotated[list[Language], Field(max_length=8)]
 ReportReason = Literal["abuse", "spam", "inappropriate", "other"]

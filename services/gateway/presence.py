@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from services.gateway.blocklist import BlockList
 from services.gateway.models import Presence, Profile
+from services.gateway.names import starting_name
 from services.gateway.routes_partners import PartnerRecords
 from services.gateway.spec import Call
 from services.runtime.dynamo import from_item, is_condition_failure
@@ -195,7 +196,9 @@ class PresenceRecords:
                 people.append(
                     {
                         "userId": o.user_id,
-                        "name": str(profile.get("name") or o.name or "someone"),
+                        # The chosen display name; without a profile yet, only the first
+                        # word of the item's sign-in name (never the full name).
+                        "name": str(profile.get("name") or starting_name(o.name, "")),
                         "speaks": list(profile.get("speaks") or []),
                         "learns": list(profile.get("learns") or []),
                     }

@@ -1,9 +1,11 @@
 """The gateway's own table of people: display name, email, languages, and recent intents.
 
-A profile is created the first time someone signs in (from their ID token), so that others
-see a name in presence and invites. The gateway also remembers the last ticket and invite it
-minted for a person: until the matcher has recorded them, that is the only place they exist,
-and Leave / Withdraw pressed within that instant must still find them.
+A profile is created the first time someone signs in, so that others see a name in presence
+and invites: the first word of their given name (or their email's local part), never the full
+name from the ID token, which they did not choose to show strangers (`names.starting_name`).
+The gateway also remembers the last ticket and invite it minted for a person: until the
+matcher has recorded them, that is the only place they exist, and Leave / Withdraw pressed
+within that instant must still find them.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from botocore.exceptions import ClientError
 
 from services.gateway.auth import Identity
 from services.gateway.models import PreferencesIn
+from services.gateway.names import starting_name
 from services.gateway.readmodels import PROFILES, Item
 from services.runtime.dynamo import from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from services.runtime.aws import Aws
+
+
+def first_name(me: Identity) -> str:
+    """What a person is called until they choose a display name."""
+    return starting_name(me.given_name, me.email)
 
 
 class Profiles:
@@ -41,7 +49,7 @@ class Profiles:
         fresh = {
             "userId": me.user_id,
             "email": me.email,
-            "name": me.name,
+            "name": first_name(me),
             "speaks": [],
             "learns": [],
             "updatedAt": now_iso,
@@ -66,7 +74,7 @@ class Profiles:
             ":l": prefs.learns,
             ":e": me.email,
             ":u": now_iso,
-            ":name": prefs.name or me.name,
+            ":name": prefs.name or first_name(me),
         }
         name_update = "#n = :name" if prefs.name else "#n = if_not_exists(#n, :name)"
         fields = f"speaks = :s, learns = :l, email = :e, updatedAt = :u, {name_update}"

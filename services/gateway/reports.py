@@ -13,18 +13,52 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from services.gateway.views import parse_iso, participants
 from services.runtime.dynamo import from_item, is_condition_failure, to_item
+from services.wire.events import derive_id
 from services.wire.tables.gateway import REPORTS
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 OPEN, RESOLVED = "open", "resolved"
+# A report speaks of a conversation: only the two who had it, and only for this long after it.
+REPORT_WINDOW = timedelta(hours=24)
+
+
+def report_id_for(reporter: str, reported: str, session_id: str) -> str:
+    """One report per reporter, person and conversation: a second one has the same id."""
+    return derive_id("report", reporter, reported, session_id)
+
+
+def together_until(session: Mapping[str, Any], now: datetime) -> datetime | None:
+    """When the session's two people were last in it together: its end, or now while live."""
+    ended = parse_iso(session.get("endedAt"))
+    if ended is not None:
+        return ended
+    ends = parse_iso(session.get("endsAt"))
+    if session.get("status") == "live":
+        return min(now, ends) if ends is not None else now
+    return ends
+
+
+def may_report(
+    session: Mapping[str, Any] | None, reporter: str, reported: str, now: datetime
+) -> str | None:
+    """Why this session does not let `reporter` report `reported` (None: it does):
+    "no-shared-session" unless both were in it, "report-window-closed" once it is too old."""
+    people = participants(session) if session else []
+    if reporter not in people or reported not in people:
+        return "no-shared-session"
+    until = together_until(session or {}, now)
+    if until is None or now - until > REPORT_WINDOW:
+        return "report-window-closed"
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Invite someone online, answer an invite, withdraw one.
 
 The inviter's points are held by the ledger before the matcher opens the invite; the invitee
-sees `invite.received` live. Only the invitee may accept or decline, only the inviter may
-withdraw; anyone else is told the invite does not exist.
+sees `invite.received` live. Someone blocked either way is answered exactly as someone
+offline. Only the invitee may accept or decline, only the inviter may withdraw; anyone else is
+told the invite does not exist.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from services.gateway.blocklist import BlockList
 from services.gateway.bodies import path_id
 from services.gateway.models import InviteCreated, InviteIn, InviteRef
 from services.gateway.problems import Problem
-from services.gateway.profiles import Profiles
+from services.gateway.profiles import Profiles, first_name
 from services.gateway.spec import Call, Operation
 from services.gateway.views import (
     display_name,
@@ -41,16 +43,25 @@ async def create_invite(call: Call) -> InviteCreated:
     uid, reads, profiles = call.me.user_id, call.ctx.reads, Profiles(call.ctx.aws)
     if body.to == uid:
         raise Problem(400, "self-invite", "you cannot invite yourself")
-    profile, presence, invitee = await asyncio.gather(
-        profiles.ensure(call.me, iso(call.now)), reads.presence(body.to), reads.person(body.to)
+    blocks = BlockList(call.ctx.aws.dynamodb, call.ctx.settings.name_prefix)
+    # One round of reads whatever the answer, so a block cannot be told apart by the time
+    # the answer takes either.
+    profile, presence, invitee, between = await asyncio.gather(
+        profiles.ensure(call.me, iso(call.now)),
+        reads.presence(body.to),
+        reads.person(body.to),
+        blocks.get(uid, body.to),
     )
-    if not is_online(presence, call.now):
+    # A block either way reads exactly as "offline": nobody learns they were blocked, and a
+    # blocked person cannot watch whether the one who blocked them is online.
+    blocked = between is not None and (between.i_blocked or between.blocked_me)
+    if blocked or not is_online(presence, call.now):
         raise Problem(409, "invitee-offline", "that person is not online")
     if state_of(invitee) != "free":
         raise Problem(409, "invitee-busy", "that person is busy right now")
     invite_id = new_id()
     shown = Profile(
-        name=display_name(profile, call.me.name) or call.me.name,
+        name=display_name(profile) or first_name(call.me),
         speaks=languages(profile, "speaks"),
         learns=languages(profile, "learns"),
     )

@@ -30,6 +30,8 @@ class Export(View):
     tables: dict[str, list[dict[str, Any]]]
     truncated: list[str]
     not_included: list[NotIncluded]
+    # What other people did or hold about the person, left out by design (docs/privacy.md).
+    withheld: list[NotIncluded]
 
 
 async def get_export(call: Call) -> Export:
@@ -90,9 +92,10 @@ async def delete_me(call: Call) -> Erased:
     except BaseException:
         c.erased.retry_allowed(uid)
         raise
+    # Never the pseudonym in a log: this line (and every line of this request, through its
+    # request id) carries the person's id, and the two together would undo the pseudonym.
     structlog.get_logger().info(
         "account.erased",
-        pseudonym=pseudo,
         signed_out=signed_out,
         **{k.replace("-", "_"): v for k, v in done.items()},
     )
@@ -126,8 +129,9 @@ OPERATIONS = (
         handler=get_export,
         reply=Export,
         rule="export",
-        description="Items from every table the gateway may read, by table; `notIncluded` "
-        "names the tables other services keep and what they hold (docs/privacy.md).",
+        description="My own items from every table the gateway may read, by table; "
+        "`notIncluded` names the tables other services keep and what they hold; `withheld` "
+        "what other people did or hold about me, left out (docs/privacy.md).",
     ),
     Operation(
         "DELETE",

@@ -1,5 +1,9 @@
 """Blocks and reports: never match me with this person again; tell the team about them.
 
+A report is about a conversation: only someone who was in it may report the other person,
+within `REPORT_WINDOW` of it, once per person and conversation (the report id derives from
+the three, so a repeat is recognised whatever the race).
+
 The gateway keeps what it accepted (`gateway-blocks`, `gateway-reports`) before it publishes,
 so presence hides blocked people at once and a report is on record even before the matcher
 reads its event. A retried request writes the same rows and the same event id.
@@ -7,16 +11,35 @@ reads its event. A retried request writes the same rows and the same event id.
 
 from __future__ import annotations
 
+from typing import cast
+
 from services.gateway.blocklist import BlockList
 from services.gateway.bodies import path_id
-from services.gateway.models import BlockIn, PersonRef, ReportFiled, ReportIn, View
+from services.gateway.models import (
+    BlockIn,
+    PersonRef,
+    ReportFiled,
+    ReportIn,
+    ReportReason,
+    View,
+)
 from services.gateway.problems import Problem, field_error
-from services.gateway.reports import OPEN, Report, ReportRecords
+from services.gateway.reports import (
+    OPEN,
+    REPORT_WINDOW,
+    Report,
+    ReportRecords,
+    may_report,
+    report_id_for,
+)
 from services.gateway.spec import Call, Operation
 from services.gateway.views import iso, person_ref
 from services.runtime.logs import metric
-from services.wire.events import derive_id, new_id
+from services.wire.events import derive_id
 from services.wire.events.gateway import UserBlocked, UserReported, UserUnblocked
+
+# History rows read to find my latest conversation with someone (newest first).
+HISTORY_LOOKUP = 50
 
 
 class BlockedPeople(View):
@@ -69,37 +92,75 @@ async def unblock(call: Call) -> None:
     metric("PairsUnblocked")
 
 
+_NO_SHARED = "you can report only someone you talked with, about that conversation"
+_TOO_LATE = (
+    f"reports are taken within {REPORT_WINDOW.total_seconds() / 3600:g} hours of the conversation"
+)
+
+
+async def _reported_session(call: Call, other: str, session_id: str | None) -> str:
+    """The conversation the report is about: the one named, or (none named) my latest with
+    this person. Refused unless we both were in it, within the report window."""
+    uid, reads = call.me.user_id, call.ctx.reads
+    if session_id is None:
+        rows, _ = await reads.history(uid, HISTORY_LOOKUP)
+        named = [str(r["sessionId"]) for r in rows if r.get("partnerId") == other]
+        session_id = named[0] if named else None
+    session = await reads.session(session_id) if session_id else None
+    refused = may_report(session, uid, other, call.now)
+    if refused == "report-window-closed":
+        raise Problem(409, refused, _TOO_LATE)
+    if refused is not None or session_id is None:
+        # An unknown person, a session that is not ours: one answer, so ids cannot be probed.
+        raise Problem(404, "no-shared-session", _NO_SHARED)
+    return session_id
+
+
+async def _file(call: Call, report: Report) -> None:
+    """Blocks the pair and tells the matcher; idempotent (same rows, same event id)."""
+    # A report also blocks the pair (the matcher does the same on `user.reported`).
+    await _blocks(call).block(report.reporter_id, report.reported_user_id, iso(call.now))
+    await call.ctx.publisher.publish(
+        UserReported(
+            id=derive_id("user.reported", report.report_id),
+            report_id=report.report_id,
+            user_id=report.reporter_id,
+            reported_user_id=report.reported_user_id,
+            reason=cast(ReportReason, report.reason),  # checked when it was filed
+            session_id=report.session_id,
+            note=report.note,
+        )
+    )
+
+
 async def report(call: Call) -> ReportFiled:
     body: ReportIn = call.body
     uid = call.me.user_id
     if body.user_id == uid:
         raise field_error("userId", "you cannot report yourself")
-    report_id = new_id()
-    await ReportRecords(call.ctx.aws.dynamodb, call.ctx.settings.name_prefix).file(
-        Report(
-            report_id=report_id,
-            reporter_id=uid,
-            reported_user_id=body.user_id,
-            reason=body.reason,
-            note=body.note,
-            session_id=body.session_id,
-            created_at=iso(call.now),
-            status=OPEN,
-        )
+    session_id = await _reported_session(call, body.user_id, body.session_id)
+    report_id = report_id_for(uid, body.user_id, session_id)
+    records = ReportRecords(call.ctx.aws.dynamodb, call.ctx.settings.name_prefix)
+    filed = Report(
+        report_id=report_id,
+        reporter_id=uid,
+        reported_user_id=body.user_id,
+        reason=body.reason,
+        note=body.note,
+        session_id=session_id,
+        created_at=iso(call.now),
+        status=OPEN,
     )
-    # A report also blocks the pair (the matcher does the same on `user.reported`).
-    await _blocks(call).block(uid, body.user_id, iso(call.now))
-    await call.ctx.publisher.publish(
-        UserReported(
-            id=derive_id("user.reported", report_id),
-            report_id=report_id,
-            user_id=uid,
-            reported_user_id=body.user_id,
-            reason=body.reason,
-            session_id=body.session_id,
-            note=body.note,
+    if not await records.file(filed):
+        # Reported before (or a retry): finish what that request may have left undone, with
+        # what it stored, and say so.
+        stored = await records.get(report_id)
+        if stored is not None:
+            await _file(call, stored)
+        raise Problem(
+            409, "already-reported", "you have already reported this person for this conversation"
         )
-    )
+    await _file(call, filed)
     metric("ReportsFiled", reason=body.reason)
     return ReportFiled(report_id=report_id)
 
@@ -151,6 +212,14 @@ OPERATIONS = (
         reply=ReportFiled,
         status=202,
         rule="safety",
-        description="Stores the report for the team, blocks the pair, publishes `user.reported`.",
+        problems=(
+            (404, "no-shared-session"),
+            (409, "report-window-closed"),
+            (409, "already-reported"),
+        ),
+        description="Only about someone I had a conversation with, within 24 hours of it: "
+        "the `sessionId` named, or else my latest conversation with them. One report per "
+        "person and conversation. Stores the report for the team, blocks the pair, publishes "
+        "`user.reported`.",
     ),
 )

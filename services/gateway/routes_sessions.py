@@ -22,8 +22,10 @@ from services.gateway.models import (
     omitted,
 )
 from services.gateway.problems import Problem, field_error
+from services.gateway.profiles import first_name
 from services.gateway.spec import Call, Operation
 from services.gateway.views import (
+    display_name,
     is_live,
     iso,
     parse_iso,
@@ -69,12 +71,15 @@ async def join_session(call: Call) -> JoinAnswer:
     if session.get("mediaMode") == "livekit":
         if not (s.livekit_url and s.livekit_api_key and s.livekit_api_secret):
             raise Problem(503, "media-unavailable", "video rooms are not available right now")
+        # The partner sees the token's name in the room: the name I chose, never the one
+        # my sign-in carries (in production Google's full name).
+        profile = await call.ctx.reads.profile(uid)
         token = livekit_token(
             api_key=s.livekit_api_key,
             api_secret=s.livekit_api_secret,
             room=str(session.get("room") or session_id),
             user_id=uid,
-            name=call.me.name,
+            name=display_name(profile) or first_name(call.me),
             ends_at=ends_at,
             now=call.now,
         )

@@ -52,8 +52,8 @@ def test_previews_on_pull_requests_and_deploys_every_stack_on_main() -> None:
         for name, job_steps in steps.items()
     }
     assert commands == {"preview": ["preview"], "deploy": ["up"]}
-    for job in wf["jobs"].values():
-        assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    assert wf["jobs"]["deploy"]["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    assert wf["jobs"]["preview"]["strategy"]["matrix"]["stack"] == ["dev"]
     build = next(s for s in steps["deploy"] if "buildx build" in s.get("run", ""))
     assert "linux/amd64,linux/arm64" in build["run"]
 
@@ -75,3 +75,25 @@ def test_the_cli_is_the_pinned_sdks_version() -> None:
     )
     assert set(pins) == {"pulumi", "pulumi-aws"}
     assert _workflow()["env"]["PULUMI_VERSION"] == pins["pulumi"]
+
+
+def test_a_pull_request_gets_nothing_of_prod() -> None:
+    """A pull request's preview runs unreviewed code: no prod passphrase, role or state."""
+    wf = _workflow()
+    # Nothing secret or stack-specific is set for every job at once.
+    assert not any(
+        "secrets." in str(v) or "PULUMI" in k for k, v in wf["env"].items() if k != "PULUMI_VERSION"
+    )
+    preview = wf["jobs"]["preview"]
+    text = yaml.safe_dump(preview)
+    assert "prod" not in text.lower()
+    assert re.findall(r"secrets\.(\w+)", text) == ["PULUMI_PREVIEW_PASSPHRASE"]
+    assert "environment" not in preview
+    deploy = wf["jobs"]["deploy"]
+    assert deploy["if"] == "github.event_name == 'push'"
+    assert wf["on"]["push"]["branches"] == ["main"]
+    # The stacks' own passphrase only where the job runs in that stack's environment.
+    assert deploy["environment"] == "${{ matrix.stack }}"
+    assert deploy["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
+    whole = WORKFLOW.read_text()
+    assert whole.count("secrets.PULUMI_CONFIG_PASSPHRASE") == 1

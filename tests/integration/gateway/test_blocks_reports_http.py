@@ -13,6 +13,7 @@ from services.gateway.presence import shard_of
 from services.gateway.reports import ReportRecords
 from services.wire.names import Service
 from tests.integration.gateway.conftest import Gateway, about, new_user
+from tests.integration.gateway.test_reads_http import live_session
 
 
 async def _online(gw: Gateway, *users: str) -> None:
@@ -92,11 +93,13 @@ async def test_blocked_people_are_listed_and_unblocking_is_told_to_the_matcher(
 
 async def test_a_report_is_stored_and_the_operator_lists_and_resolves_it(gw: Gateway) -> None:
     me, them = new_user("me"), new_user("them")
+    sid = new_user("s")  # a report is about a conversation the two had
+    await gw.put("matcher-sessions", live_session(sid, me, them))
     answer = await gw.call(
         "POST",
         "/v1/reports",
         me,
-        body={"userId": them, "reason": "abuse", "sessionId": "s-42", "note": "shouted"},
+        body={"userId": them, "reason": "abuse", "sessionId": sid, "note": "shouted"},
     )
     assert answer.status == 202
     report_id = answer.body["reportId"]
@@ -111,7 +114,7 @@ async def test_a_report_is_stored_and_the_operator_lists_and_resolves_it(gw: Gat
         "reported_user_id": them,
         "reason": "abuse",
         "note": "shouted",
-        "session_id": "s-42",
+        "session_id": sid,
         "status": "open",
     }
     # A report also blocks: neither sees the other online.

@@ -15,7 +15,7 @@ from services.gateway.erasure import ErasedMarkers, pseudonym
 from services.wire.names import Service
 from tests.conftest import Stack
 from tests.integration.gateway.conftest import Gateway, about, new_user, running_gateway
-from tests.integration.gateway.test_reads_http import at
+from tests.integration.gateway.test_reads_http import at, live_session
 from tests.unit.gateway.forge import JwksServer
 
 
@@ -55,7 +55,9 @@ async def test_delete_erases_my_rows_keeps_reports_pseudonymous_and_refuses_my_t
     idp.admin_create_user(UserPoolId=pool, Username=me)
     await gw.call("PUT", "/v1/me/preferences", me, body={"speaks": ["en"], "learns": ["es"]})
     assert (await gw.call("POST", "/v1/blocks", me, body={"userId": other})).status < 300
-    report = {"userId": me, "reason": "spam"}
+    sid = new_user("s")  # a report is about a conversation the two had
+    await gw.put("matcher-sessions", live_session(sid, me, other, status="ended", endedAt=at(-60)))
+    report = {"userId": me, "reason": "spam", "sessionId": sid}
     assert (await gw.call("POST", "/v1/reports", other, body=report)).status < 300
     answer = await gw.call("DELETE", "/v1/me", me)
     assert answer.status == 202, answer.body

@@ -73,6 +73,7 @@ class Issuer:
             "email": f"{sub}@example.com",
             "email_verified": "true",
             "name": name,
+            "given_name": name,
         }
         base.update(overrides)
         return {k: v for k, v in base.items() if v is not None}  # None = leave the claim out

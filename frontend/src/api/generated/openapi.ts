@@ -179,7 +179,7 @@ export type paths = {
         };
         /**
          * Everything Parley holds about me, as JSON
-         * @description Items from every table the gateway may read, by table; `notIncluded` names the tables other services keep and what they hold (docs/privacy.md).
+         * @description My own items from every table the gateway may read, by table; `notIncluded` names the tables other services keep and what they hold; `withheld` what other people did or hold about me, left out (docs/privacy.md).
          */
         get: operations["exportMe"];
         put?: never;
@@ -317,7 +317,7 @@ export type paths = {
         put?: never;
         /**
          * Report someone (this also blocks them)
-         * @description Stores the report for the team, blocks the pair, publishes `user.reported`.
+         * @description Only about someone I had a conversation with, within 24 hours of it: the `sessionId` named, or else my latest conversation with them. One report per person and conversation. Stores the report for the team, blocks the pair, publishes `user.reported`.
          */
         post: operations["reportPerson"];
         delete?: never;
@@ -561,6 +561,8 @@ export type components = {
             truncated: string[];
             /** Userid */
             userId: string;
+            /** Withheld */
+            withheld: components["schemas"]["NotIncluded"][];
         };
         /** FieldError */
         FieldError: {
@@ -2684,6 +2686,24 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `no-shared-session` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `report-window-closed`, `already-reported` */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
