@@ -11,7 +11,9 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in `dist/`: it is what gets published (docs/deploy.md step 6), and a map
+    // hands out the whole TypeScript source. `npm run dev` still maps everything.
+    sourcemap: false,
   },
   server: {
     proxy: {

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import pulumi
+import pulumi_aws as aws
 
 from parley_infra.config import Settings
+from parley_infra.media_parts import redis_group_id
 from parley_infra.realtime import STAGE
 
 WS_INTEGRATION_ERRORS_PER_5_MIN = 10
@@ -45,25 +47,52 @@ def media_alarms(
             comparison_operator="LessThanThreshold",
             treat_missing_data="breaching",
         )
-    # The primary node of LiveKit's replication group (`<group>-001`).
-    cluster = f"{s.prefix}-livekit-001"
+    # Every node of LiveKit's replication group (`<group>-001`, `-002`, ...): after a failover
+    # the primary is another node, so the alarm takes the highest of them all.
+    nodes = redis_nodes(s)
     for metric, what in (
         ("EngineCPUUtilization", "Redis's engine CPU"),
         ("DatabaseMemoryUsagePercentage", "Redis's memory"),
     ):
+        ids = [f"node{i}" for i in range(1, len(nodes) + 1)]
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=qid,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/ElastiCache",
+                    metric_name=metric,
+                    dimensions={"CacheClusterId": node},
+                    period=60,
+                    stat="Average",
+                ),
+            )
+            for qid, node in zip(ids, nodes, strict=True)
+        ]
         alarm(
             f"redis-{'cpu' if 'CPU' in metric else 'memory'}",
             "livekit-redis",
-            f"{what} is above {REDIS_PERCENT}%: LiveKit's routing between nodes is at risk.",
-            namespace="AWS/ElastiCache",
-            metric_name=metric,
-            dimensions={"CacheClusterId": cluster},
-            statistic="Average",
-            period=60,
+            f"{what} is above {REDIS_PERCENT}% on a node: LiveKit's routing between nodes is"
+            " at risk.",
+            metric_queries=[
+                *queries,
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="highest",
+                    label=f"{metric} (highest node)",
+                    return_data=True,
+                    expression=f"MAX([{', '.join(ids)}])",
+                ),
+            ],
             evaluation_periods=5,
             datapoints_to_alarm=3,
             threshold=REDIS_PERCENT,
         )
+
+
+def redis_nodes(s: Settings) -> list[str]:
+    """The cache clusters ElastiCache makes of a replication group: `<group id>-00N`."""
+    group = redis_group_id(s)
+    return [f"{group}-{n:03d}" for n in range(1, 2 + s.livekit.redis_replicas)]
 
 
 def edge_alarms(alarm: AlarmFn, api_id: pulumi.Output[str], alb: pulumi.Output[str]) -> None:

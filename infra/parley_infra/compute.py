@@ -58,12 +58,17 @@ class Compute(pulumi.ComponentResource):
             tags=s.tags(),
             opts=child,
         )
+        # A service whose strategy names FARGATE_SPOT is refused until the cluster has that
+        # provider: on a first `up` the services wait for the association.
+        capacity: list[pulumi.Resource] = []
         if s.fargate_spot:
-            aws.ecs.ClusterCapacityProviders(
-                f"{name}-capacity",
-                cluster_name=cluster.name,
-                capacity_providers=["FARGATE", "FARGATE_SPOT"],
-                opts=child,
+            capacity.append(
+                aws.ecs.ClusterCapacityProviders(
+                    f"{name}-capacity",
+                    cluster_name=cluster.name,
+                    capacity_providers=["FARGATE", "FARGATE_SPOT"],
+                    opts=child,
+                )
             )
         egress = [
             aws.ec2.SecurityGroupEgressArgs(
@@ -184,8 +189,15 @@ class Compute(pulumi.ComponentResource):
                 tags=s.tags(service=svc.value),
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    depends_on=[ingress.listener, edge.listener] if is_gateway else [],
+                    depends_on=[
+                        *capacity,
+                        *([ingress.listener, edge.listener] if is_gateway else []),
+                    ],
                     ignore_changes=["desiredCount"],  # auto-scaling owns it after creation
+                    # The name is fixed and switching `fargateSpot` (launch type ↔ capacity
+                    # provider strategy) replaces the service: ECS refuses a second service of
+                    # the same name, so the old one goes first.
+                    delete_before_replace=True,
                 ),
             )
             self.service_names[svc] = service.name

@@ -20,7 +20,7 @@ PROJECT = "parley"
 KEYS: dict[str, tuple[bool, bool, str]] = {
     "appDomain": (True, False, "the SPA's domain (CloudFront); also serves /v1 and /webhooks"),
     "apiDomain": (True, False, "the gateway's name inside the VPC (internal ALB and edge NLB)"),
-    "livekitDomain": (True, False, "LiveKit signalling (wss) and TURN/TLS (the NLB)"),
+    "livekitDomain": (True, False, "LiveKit signalling (wss, 443 on the media NLB)"),
     "certificateArn": (True, False, "regional ACM certificate for apiDomain, livekitDomain"),
     "cloudfrontCertificateArn": (True, False, "ACM certificate in us-east-1 for appDomain"),
     "googleClientId": (True, False, "Google OAuth client id (the only identity provider)"),
@@ -51,9 +51,13 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
         "{instanceType, minNodes, maxNodes, version, drainSeconds, turnDomain}",
     ),
     "redis": (False, False, "{nodeType, replicas} of LiveKit's ElastiCache Redis"),
-    "cpuArchitecture": (False, False, "X86_64 (default) or ARM64 (Graviton) for the tasks"),
-    "fargateSpot": (False, False, "run the tasks on Fargate Spot (dev: cheaper, interruptible)"),
-    "containerInsights": (False, False, "ECS Container Insights metrics (default true)"),
+    "cpuArchitecture": (False, False, "X86_64 (default) or ARM64 (Graviton); ARM64 not on Spot"),
+    "fargateSpot": (False, False, "run the tasks on Fargate Spot (X86_64 only; interruptible)"),
+    "containerInsights": (
+        False,
+        False,
+        "ECS Container Insights (default true); needed while a worker can scale (max > min)",
+    ),
     "alarmEmail": (False, False, "e-mail subscribed to the alarm topic (optional)"),
     "runbookUrl": (False, False, "where on-call reads docs/runbook.md (alarm descriptions)"),
     "dailyPoints": (False, False, "points per person per day (default 15)"),
@@ -65,6 +69,7 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")  # what the services accept
 ARCHITECTURES = ("X86_64", "ARM64")  # Fargate's; the image is built for both
 
+WORKERS = (Service.MATCHER, Service.LEDGER, Service.NOTIFIER)  # scale on their inbox
 DEFAULT_SCALE: dict[Service, dict[str, int]] = {
     Service.GATEWAY: {"min": 1, "max": 4, "cpu": 512, "memory": 1024},
     Service.MATCHER: {"min": 1, "max": 2, "cpu": 256, "memory": 512},
@@ -88,7 +93,8 @@ class LiveKit:
     max_nodes: int
     version: str
     drain_seconds: int  # how long a node marked for scale-in keeps its rooms
-    turn_domain: str | None  # TURN/TLS on 443 on its own NLB and domain (media_turn.py)
+    # TURN/TLS on 443 on its own NLB and domain (media_turn.py); None: no TURN/TLS at all.
+    turn_domain: str | None
     redis_node_type: str
     redis_replicas: int
 
@@ -180,6 +186,39 @@ def check_livekit_secret(value: str) -> str:
     return value
 
 
+def check_capacity(architecture: str, fargate_spot: bool) -> None:
+    """Fargate Spot runs X86_64 tasks only: ECS refuses to place an ARM64 task on it."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"parley:cpuArchitecture must be one of {', '.join(ARCHITECTURES)}")
+    if fargate_spot and architecture != "X86_64":
+        raise ValueError(
+            "parley:fargateSpot needs parley:cpuArchitecture X86_64: Fargate Spot does not run"
+            " ARM64 tasks (choose one of Spot or Graviton)"
+        )
+
+
+def check_container_insights(insights: bool, scale: dict[Service, Scale]) -> None:
+    """A worker that can scale divides its inbox by its running tasks (scaling.py), a count
+    only Container Insights publishes: without it the policy never gets a datapoint."""
+    scaling = sorted(svc.value for svc in WORKERS if scale[svc].max > scale[svc].min)
+    if scaling and not insights:
+        raise ValueError(
+            "parley:containerInsights must be true while a worker can scale"
+            f" ({', '.join(scaling)}: max > min): the backlog policy counts running tasks with"
+            " ECS/ContainerInsights RunningTaskCount, which exists only with it"
+        )
+
+
+def check_turn_domain(turn_domain: str | None, livekit_domain: str) -> None:
+    """LiveKit advertises TURN/TLS at `turns:<turn domain>:443`; on the media NLB 443 is
+    signalling, so the TURN domain must name another address (media_turn.py)."""
+    if turn_domain is not None and turn_domain == livekit_domain:
+        raise ValueError(
+            "parley:livekit.turnDomain must differ from parley:livekitDomain: LiveKit advertises"
+            " TURN/TLS on port 443 of it, which on the media NLB is signalling"
+        )
+
+
 def load() -> Settings:
     cfg = pulumi.Config(PROJECT)
     stack = pulumi.get_stack()
@@ -198,9 +237,15 @@ def load() -> Settings:
     if cfg.get("turnUrls") and turn_secret is None:
         raise ValueError("parley:turnUrls needs parley:turnSecret (the gateway refuses to start)")
     arch = cfg.get("cpuArchitecture") or "X86_64"
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"parley:cpuArchitecture must be one of {', '.join(ARCHITECTURES)}")
+    spot = bool(cfg.get_bool("fargateSpot"))
+    check_capacity(arch, spot)
+    scale = _scale(cfg.get_object("services") or {})
     insights = cfg.get_bool("containerInsights")
+    insights = True if insights is None else insights
+    check_container_insights(insights, scale)
+    livekit_domain = cfg.require("livekitDomain")
+    turn_domain = lk.get("turnDomain") or None
+    check_turn_domain(turn_domain, livekit_domain)
     drain = int(lk.get("drainSeconds", 1200))
     if not 300 <= drain <= 3600:  # the NLB's deregistration delay tops out at an hour
         raise ValueError("parley:livekit.drainSeconds must be within 300..3600")
@@ -210,7 +255,7 @@ def load() -> Settings:
         region=region,
         app_domain=cfg.require("appDomain"),
         api_domain=cfg.require("apiDomain"),
-        livekit_domain=cfg.require("livekitDomain"),
+        livekit_domain=livekit_domain,
         websocket_domain=cfg.get("websocketDomain"),
         certificate_arn=cfg.require("certificateArn"),
         cloudfront_certificate_arn=cfg.require("cloudfrontCertificateArn"),
@@ -230,17 +275,17 @@ def load() -> Settings:
         nat_gateways=nat,
         point_in_time_recovery=bool(cfg.get_bool("pointInTimeRecovery")),
         deletion_protection=bool(cfg.get_bool("deletionProtection")),
-        scale=_scale(cfg.get_object("services") or {}),
+        scale=scale,
         cpu_architecture=arch,
-        fargate_spot=bool(cfg.get_bool("fargateSpot")),
-        container_insights=True if insights is None else insights,
+        fargate_spot=spot,
+        container_insights=insights,
         livekit=LiveKit(
             instance_type=lk.get("instanceType", "c6i.large"),
             min_nodes=int(lk.get("minNodes", 1)),
             max_nodes=int(lk.get("maxNodes", 2)),
             version=lk.get("version", "v1.9.11"),
             drain_seconds=drain,
-            turn_domain=lk.get("turnDomain") or None,
+            turn_domain=turn_domain,
             redis_node_type=redis.get("nodeType", "cache.t4g.micro"),
             redis_replicas=int(redis.get("replicas", 0)),
         ),

@@ -1,10 +1,11 @@
 """The gateway's door for the SPA's API: an internal ALB that only CloudFront reaches.
 
 The ALB sits in the private subnets and CloudFront reaches it through a VPC origin, so it has
-no public address. Its security group admits HTTPS only from CloudFront's origin-facing
-addresses (AWS's managed prefix list). `/ws-edge/*` and `/@connections/*` are refused by the
-ALB itself: API Gateway reaches the gateway's edge another way (edge_link.py), and no secret
-sits in any rule here.
+no public address. Its security group admits HTTPS only from CloudFront: its origin-facing
+addresses (AWS's managed prefix list) and the group CloudFront gives the VPC origin's network
+interfaces in this VPC (`CloudFront-VPCOrigins-Service-SG`). `/ws-edge/*` and
+`/@connections/*` are refused by the ALB itself: API Gateway reaches the gateway's edge
+another way (edge_link.py), and no secret sits in any rule here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from parley_infra.targets import egress_to_tasks, gateway_target_group
 
 # AWS's managed list of the addresses CloudFront uses towards origins (VPC origins included).
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+# The group CloudFront creates in the VPC for a VPC origin's network interfaces (when the
+# first VPC origin there is made): the origin's group must admit it too.
+VPC_ORIGIN_SERVICE_GROUP = "CloudFront-VPCOrigins-Service-SG"
 # Paths only API Gateway's private way, or the local stack, may use.
 NOT_THROUGH_THE_ALB = ["/ws-edge/*", "/@connections/*"]
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -45,15 +49,8 @@ class Ingress(pulumi.ComponentResource):
             name=f"{s.prefix}-alb",
             description="Parley internal ALB: HTTPS from CloudFront (VPC origin) only",
             vpc_id=net.vpc_id,
-            ingress=[
-                aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp",
-                    from_port=443,
-                    to_port=443,
-                    prefix_list_ids=[cloudfront.id],
-                    description="CloudFront origin-facing",
-                )
-            ],
+            # Inbound rules are resources of their own (below): one of them can exist only
+            # after the VPC origin, which needs the ALB, which needs this group.
             egress=[egress_to_tasks(net, HTTP_PORT, "to the gateway tasks")],
             tags=s.tags(),
             opts=child,
@@ -132,6 +129,35 @@ class Ingress(pulumi.ComponentResource):
             ),
             tags=s.tags(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[https]),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-cloudfront",
+            security_group_id=sg.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            prefix_list_id=cloudfront.id,
+            description="CloudFront origin-facing",
+            tags=s.tags(),
+            opts=child,
+        )
+        # Looked up once the origin exists (CloudFront makes the group with it); on a first
+        # preview it is unknown.
+        service_group = aws.ec2.get_security_group_output(
+            name=VPC_ORIGIN_SERVICE_GROUP,
+            vpc_id=net.vpc_id,
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[origin]),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-vpc-origin",
+            security_group_id=sg.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            referenced_security_group_id=service_group.id,
+            description="CloudFront VPC origin network interfaces",
+            tags=s.tags(),
+            opts=child,
         )
         self.vpc_origin_id = origin.id
         self.security_group_id = sg.id

@@ -39,7 +39,7 @@ def ami(instance_type: str) -> str:
 @dataclass(frozen=True)
 class NodeConfig:
     region: str
-    domain: str  # the NLB's name: wss:// for signalling, turns: on 5349
+    domain: str  # the media NLB's name: wss:// for signalling (443), nothing else
     secret_arn: str  # JSON {"apiKey", "apiSecret"}
     redis_address: str  # host:port, TLS
     webhook_url: str
@@ -47,7 +47,25 @@ class NodeConfig:
     asg_name: str
     drain_seconds: int
     log_level: str = "info"
-    turn_domain: str | None = None  # browsers reach TURN/TLS at turns:<this>:443
+    # Browsers reach TURN/TLS at turns:<this>:443 (the TURN NLB); None: no TURN/TLS.
+    turn_domain: str | None = None
+
+
+def turn_tls(c: NodeConfig) -> str:
+    """LiveKit's TURN/TLS keys, indented for `livekit_yaml`, or nothing without a TURN domain.
+
+    LiveKit advertises its TURN/TLS as `turns:<turn.domain>:443`, always port 443, whatever
+    `tls_port` is (`tls_port` is where it listens; `external_tls`: the NLB decrypts). Only a
+    name whose 443 reaches `tls_port` may be that domain: the TURN NLB's (media_turn.py). With
+    none, TURN/TLS stays off, so browsers are never sent to 443 of the signalling name.
+    """
+    if not c.turn_domain:
+        return ""
+    return (
+        f"\n          domain: {c.turn_domain}"
+        f"\n          tls_port: {TURN_TLS_PORT}"
+        "\n          external_tls: true"
+    )
 
 
 def livekit_yaml(c: NodeConfig) -> str:
@@ -69,10 +87,11 @@ def livekit_yaml(c: NodeConfig) -> str:
           use_tls: true
         turn:
           enabled: true
-          domain: {c.turn_domain or c.domain}
-          udp_port: {TURN_UDP_PORT}
-          tls_port: {TURN_TLS_PORT}
-          external_tls: true
+          udp_port: {TURN_UDP_PORT}{turn_tls(c)}
+        room:
+          # Only the matcher opens rooms: a token for a room it deleted (the session ended)
+          # or never made must not bring one back into being.
+          auto_create: false
         keys:
           ${{LIVEKIT_API_KEY}}: ${{LIVEKIT_API_SECRET}}
         webhook:

@@ -1,10 +1,13 @@
 """LiveKit + TURN: an Auto Scaling group of nodes behind an NLB, with Redis for routing.
 
-- NLB (TLS terminated there with the regional certificate): 443 → 7880 signalling,
-  5349 → LiveKit's TURN (`external_tls`), UDP 3478 → TURN/UDP. With `livekit.turnDomain`,
-  a second NLB takes TURN/TLS on 443, the port LiveKit advertises (`media_turn.py`).
-- Media never crosses the NLB: each node has a public IP and takes UDP 50000-60000 and
-  ICE/TCP 7881 straight from the internet. No SSH: nodes are reached with SSM Session Manager.
+- NLB (TLS terminated there with the regional certificate): 443 → 7880 signalling, nothing
+  else. LiveKit advertises TURN/TLS only as `turns:<turn.domain>:443` and TURN/UDP only as
+  `turn:<node IP>:3478`, so no other port on this NLB would ever be used. With
+  `livekit.turnDomain`, a second NLB takes TURN/TLS on 443 of that name (`media_turn.py`);
+  without it LiveKit has no TURN/TLS (it would advertise 443 of the signalling name).
+- Media never crosses the NLB: each node has a public IP and takes UDP 50000-60000, ICE/TCP
+  7881 and TURN/UDP 3478 straight from the internet. No SSH: nodes are reached with SSM
+  Session Manager.
 - Redis (ElastiCache, TLS, private subnets) lets any node route a participant to the node
   that hosts the room.
 - Scale-in drains rooms (see `infra/livekit.py`): a terminate lifecycle hook and an NLB
@@ -51,13 +54,10 @@ class Media(pulumi.ComponentResource):
         nlb_sg = aws.ec2.SecurityGroup(
             f"{name}-nlb",
             name=f"{s.prefix}-livekit-nlb",
-            description="LiveKit NLB: signalling and TURN from anywhere",
+            description="LiveKit NLBs: TLS on 443 from anywhere",
             vpc_id=net.vpc_id,
-            ingress=[
-                rule("tcp", 443, 443, "LiveKit signalling (TLS)", WORLD),
-                rule("tcp", lk.TURN_TLS_PORT, lk.TURN_TLS_PORT, "TURN/TLS", WORLD),
-                rule("udp", lk.TURN_UDP_PORT, lk.TURN_UDP_PORT, "TURN/UDP", WORLD),
-            ],
+            # 443 only: signalling here, TURN/TLS on the TURN NLB (which shares this group).
+            ingress=[rule("tcp", 443, 443, "LiveKit signalling or TURN (TLS)", WORLD)],
             egress=[
                 aws.ec2.SecurityGroupEgressArgs(
                     protocol=proto,
@@ -68,8 +68,7 @@ class Media(pulumi.ComponentResource):
                 )
                 for proto, p in (
                     ("tcp", lk.SIGNAL_PORT),
-                    ("tcp", lk.TURN_TLS_PORT),
-                    ("udp", lk.TURN_UDP_PORT),
+                    *([("tcp", lk.TURN_TLS_PORT)] if s.livekit.turn_domain else []),
                 )
             ],
             tags=s.tags(),
@@ -83,7 +82,7 @@ class Media(pulumi.ComponentResource):
             ingress=[
                 rule("udp", *lk.RTC_UDP_PORTS, "WebRTC media (UDP)", WORLD),
                 rule("tcp", lk.RTC_TCP_PORT, lk.RTC_TCP_PORT, "WebRTC ICE/TCP", WORLD),
-                # UDP through an NLB keeps the client's address: TURN/UDP comes from anywhere.
+                # LiveKit advertises TURN/UDP as turn:<this node's public IP>:3478.
                 rule("udp", lk.TURN_UDP_PORT, lk.TURN_UDP_PORT, "TURN/UDP", WORLD),
                 rule(
                     "tcp",
@@ -92,12 +91,18 @@ class Media(pulumi.ComponentResource):
                     "signalling from the NLB",
                     groups=[nlb_sg.id],
                 ),
-                rule(
-                    "tcp",
-                    lk.TURN_TLS_PORT,
-                    lk.TURN_TLS_PORT,
-                    "TURN/TLS from the NLB",
-                    groups=[nlb_sg.id],
+                *(
+                    [
+                        rule(
+                            "tcp",
+                            lk.TURN_TLS_PORT,
+                            lk.TURN_TLS_PORT,
+                            "TURN/TLS from the TURN NLB",
+                            groups=[nlb_sg.id],
+                        )
+                    ]
+                    if s.livekit.turn_domain
+                    else []
                 ),
             ],
             egress=[
@@ -138,8 +143,6 @@ class Media(pulumi.ComponentResource):
         listeners = {
             # name: (listener port, protocol, target port, target protocol)
             "signal": (443, "TLS", lk.SIGNAL_PORT, "TCP"),
-            "turn-tls": (lk.TURN_TLS_PORT, "TLS", lk.TURN_TLS_PORT, "TCP"),
-            "turn-udp": (lk.TURN_UDP_PORT, "UDP", lk.TURN_UDP_PORT, "UDP"),
         }
         target_groups: list[aws.lb.TargetGroup] = []
         self.target_group_suffixes = {}
@@ -153,9 +156,8 @@ class Media(pulumi.ComponentResource):
                 target_type="instance",
                 vpc_id=net.vpc_id,
                 deregistration_delay=s.livekit.drain_seconds,
-                # TCP from the NLB's own addresses, so the nodes admit only the NLB's group;
-                # UDP always keeps the client's address (TURN/UDP is open to the world).
-                preserve_client_ip="true" if target_proto == "UDP" else "false",
+                # TCP from the NLB's own addresses, so the nodes admit only the NLB's group.
+                preserve_client_ip="false",
                 connection_termination=False,
                 health_check=health,
                 tags=s.tags(),

@@ -32,6 +32,10 @@ def rule(
     )
 
 
+def redis_group_id(s: Settings) -> str:
+    return f"{s.prefix}-livekit"
+
+
 def redis(
     parent: pulumi.Resource, name: str, s: Settings, net: Network, node_sg: pulumi.Output[str]
 ) -> pulumi.Output[str]:
@@ -56,7 +60,7 @@ def redis(
     replicas = s.livekit.redis_replicas
     group = aws.elasticache.ReplicationGroup(
         f"{name}-redis",
-        replication_group_id=f"{s.prefix}-livekit",
+        replication_group_id=redis_group_id(s),
         description="LiveKit multi-node routing",
         engine="redis",
         engine_version="7.1",

@@ -11,12 +11,16 @@ expired with `DeleteConnection` there.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pulumi
 import pulumi_aws as aws
 
 from parley_infra.config import Settings
 
 STAGE = "live"
+INTEGRATION_TIMEOUT_MS = 10_000
 
 # route key → (path on the gateway, extra integration request parameters). A
 # `route.request.querystring.X` source must also be declared on the route (`declared`).
@@ -47,6 +51,28 @@ def parameters(extra: dict[str, str]) -> dict[str, str]:
     return {"integration.request.header.X-Connection-Id": "context.connectionId", **extra}
 
 
+def redeployment(
+    s: Settings, vpc_link_id: pulumi.Input[str], parts: list[pulumi.Resource]
+) -> pulumi.Output[str]:
+    """A digest of what the stage serves: the routes' and integrations' settings and ids (a
+    replaced route or integration has a new id). Any change makes a new deployment."""
+    ids = [p.id for p in parts if isinstance(p, pulumi.CustomResource)]
+    settings = {
+        key: {
+            "uri": f"{s.api_url}{path}",
+            "parameters": parameters(extra),
+            "declared": sorted(extra.values()),
+            "timeout": INTEGRATION_TIMEOUT_MS,
+        }
+        for key, (path, extra) in ROUTES.items()
+    }
+    return pulumi.Output.all(vpc_link_id, *ids).apply(
+        lambda v: hashlib.sha256(
+            json.dumps({"settings": settings, "ids": v}, sort_keys=True).encode()
+        ).hexdigest()
+    )
+
+
 class Realtime(pulumi.ComponentResource):
     api_id: pulumi.Output[str]
     websocket_url: pulumi.Output[str]
@@ -72,7 +98,7 @@ class Realtime(pulumi.ComponentResource):
             tags=s.tags(),
             opts=child,
         )
-        routes: list[aws.apigatewayv2.Route] = []
+        parts: list[pulumi.Resource] = []  # what the deployment publishes
         for route_key, (path, extra) in ROUTES.items():
             slug = route_key.removeprefix("$")
             integration = aws.apigatewayv2.Integration(
@@ -85,7 +111,7 @@ class Realtime(pulumi.ComponentResource):
                 connection_id=vpc_link_id,
                 integration_uri=f"{s.api_url}{path}",
                 request_parameters=parameters(extra),
-                timeout_milliseconds=10_000,
+                timeout_milliseconds=INTEGRATION_TIMEOUT_MS,
                 opts=child,
             )
             route = aws.apigatewayv2.Route(
@@ -98,25 +124,37 @@ class Realtime(pulumi.ComponentResource):
                 request_parameters=declared(extra) or None,
                 opts=child,
             )
+            parts += [integration, route]
             if slug == "default":
-                aws.apigatewayv2.RouteResponse(
-                    f"{name}-{slug}",
-                    api_id=api.id,
-                    route_id=route.id,
-                    route_response_key="$default",
-                    opts=child,
+                parts.append(
+                    aws.apigatewayv2.RouteResponse(
+                        f"{name}-{slug}",
+                        api_id=api.id,
+                        route_id=route.id,
+                        route_response_key="$default",
+                        opts=child,
+                    )
                 )
-            routes.append(route)
+        # An explicit deployment, as AWS's WebSocket + VPC link samples have it (`auto_deploy`
+        # is documented for HTTP APIs): made once every route and integration exists, and
+        # made anew whenever one of them changes (`triggers`), then the stage points at it.
+        deployment = aws.apigatewayv2.Deployment(
+            f"{name}-deployment",
+            api_id=api.id,
+            description="Parley WebSocket routes and integrations",
+            triggers={"redeployment": redeployment(s, vpc_link_id, parts)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=parts),
+        )
         stage = aws.apigatewayv2.Stage(
             f"{name}-{STAGE}",
             api_id=api.id,
             name=STAGE,
-            auto_deploy=True,
+            deployment_id=deployment.id,
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
                 throttling_burst_limit=1000, throttling_rate_limit=500
             ),
             tags=s.tags(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
+            opts=child,
         )
 
         self.api_id = api.id

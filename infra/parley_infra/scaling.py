@@ -4,7 +4,9 @@
   per task* (visible messages ÷ running tasks) near a target, and a step policy adds tasks at
   once when the oldest message gets old. One FIFO message group is handled by one consumer at
   a time, so extra tasks help only when the backlog spans many groups (people, pools, sessions);
-  a single hot group shows up as inbox age with a low backlog (see the runbook).
+  a single hot group shows up as inbox age with a low backlog (see the runbook). The running
+  tasks are Container Insights' count, so a worker that can scale needs it on; one whose
+  `min` equals its `max` gets no policy.
 - The gateway follows CPU and requests per target.
 """
 
@@ -97,8 +99,8 @@ def attach(
         return
 
     inbox = next((q for q in topo.inboxes if q.owner == svc), None)
-    if inbox is None:
-        return
+    if inbox is None or s.scale[svc].max == s.scale[svc].min:
+        return  # nothing to scale
     backlog_metrics: list[MetricQuery] = [
         {
             "id": "visible",
@@ -113,6 +115,8 @@ def attach(
             },
         },
         {
+            # Only Container Insights counts a service's tasks (AWS/ECS has no such metric):
+            # config.check_container_insights keeps it on wherever this policy exists.
             "id": "tasks",
             "return_data": False,
             "metric_stat": {

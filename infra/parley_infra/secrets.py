@@ -71,10 +71,12 @@ class Secrets(pulumi.ComponentResource):
             tags=s.tags(),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.secretsmanager.SecretVersion(
+        version = aws.secretsmanager.SecretVersion(
             f"secret-{key}",
             secret_id=secret.id,
             secret_string=value,  # a Pulumi secret: encrypted in state
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return secret.arn
+        # The secret's ARN, carrying its version: whatever reads it (task definitions, the
+        # nodes' user-data) is created after the value exists, not just the empty secret.
+        return pulumi.Output.all(secret.arn, version.id).apply(lambda v: v[0])

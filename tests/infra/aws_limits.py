@@ -26,6 +26,7 @@ ALB_CONTENT_TYPES = {
 }
 # EC2 CreateSecurityGroup / AuthorizeSecurityGroupIngress: group and rule descriptions.
 SG_DESCRIPTION = re.compile(r"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]*$")
+RULE_SOURCES = ("cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId")
 ELB_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$")  # 1-32, no edge "-"
 SQS_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,75}(\.fifo)?$")
 SNS_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,251}(\.fifo)?$")
@@ -59,6 +60,18 @@ def security_group(i: dict[str, Any]) -> Iterator[Check]:
         lo, hi = _num(rule["fromPort"]), _num(rule["toPort"])
         if rule["protocol"] not in ("-1", "all"):
             yield "port range", 0 <= lo <= hi <= 65535, (lo, hi)
+
+
+def ingress_rule(i: dict[str, Any]) -> Iterator[Check]:
+    """EC2 AuthorizeSecurityGroupIngress, one rule a resource: one source, a valid range."""
+    d = i.get("description", "")
+    yield "rule description charset", bool(SG_DESCRIPTION.match(d)), d
+    yield "rule description <= 255", len(d) <= 255, d
+    sources = [k for k in RULE_SOURCES if i.get(k)]
+    yield "rule has exactly one source", len(sources) == 1, sources
+    if i.get("ipProtocol") not in ("-1", "all"):
+        lo, hi = _num(i.get("fromPort", -1)), _num(i.get("toPort", -1))
+        yield "port range", 0 <= lo <= hi <= 65535, (lo, hi)
 
 
 def _actions(actions: list[dict[str, Any]]) -> Iterator[Check]:
@@ -157,6 +170,7 @@ def tags(i: dict[str, Any]) -> Iterator[Check]:
 
 RULES: dict[str, list[Rule]] = {
     "aws:ec2/securityGroup:SecurityGroup": [security_group],
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [ingress_rule],
     "aws:lb/listenerRule:ListenerRule": [listener_rule],
     "aws:lb/listener:Listener": [listener],
     "aws:lb/loadBalancer:LoadBalancer": [elb_name],

@@ -8,6 +8,7 @@ fails in any way fails every test that uses it, with the program's own error.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,10 +23,16 @@ from tests.infra.infra_harness import ROOT, Built, from_json
 HARNESS = ROOT / "tests" / "infra" / "infra_harness.py"
 
 
-def start(stack: str) -> subprocess.Popen[str]:
+def start(stack: str, overrides: dict[str, Any] | None = None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.Popen(
-        [sys.executable, "-P", str(HARNESS), stack],
+        [
+            sys.executable,
+            "-P",
+            str(HARNESS),
+            stack,
+            *([json.dumps(overrides)] if overrides else []),
+        ],
         cwd=ROOT / "infra",
         env=env,
         stdout=subprocess.PIPE,
@@ -40,9 +47,26 @@ def finish(proc: subprocess.Popen[str], stack: str) -> Built:
     return from_json(out)
 
 
+def build_with(stack: str, overrides: dict[str, Any]) -> tuple[Built | None, str]:
+    """The stack built with some config keys changed: (the build, "") or (None, its error)."""
+    proc = start(stack, overrides)
+    out, err = proc.communicate(timeout=180)
+    return (from_json(out), "") if proc.returncode == 0 else (None, err)
+
+
+# Dev with what a stack may change and the committed ones do not show: another gateway name,
+# and Container Insights off with every worker fixed (then no policy may need it).
+VARIANT: dict[str, Any] = {
+    "parley:apiDomain": "api2.dev.parley.example.com",
+    "parley:containerInsights": "false",
+    "parley:services": {w: {"min": 1, "max": 1} for w in ("matcher", "ledger", "notifier")},
+}
+
+
 @pytest.fixture(scope="session")
 def builds() -> Iterator[dict[str, subprocess.Popen[str]]]:
     procs = {stack: start(stack) for stack in ("dev", "prod")}
+    procs["variant"] = start("dev", VARIANT)
     yield procs
     for proc in procs.values():
         if proc.poll() is None:
@@ -58,6 +82,11 @@ def infra_stack(builds: dict[str, subprocess.Popen[str]]) -> Built:
 @pytest.fixture(scope="session")
 def prod_stack(builds: dict[str, subprocess.Popen[str]]) -> Built:
     return finish(builds["prod"], "prod")
+
+
+@pytest.fixture(scope="session")
+def dev_variant(builds: dict[str, subprocess.Popen[str]]) -> Built:
+    return finish(builds["variant"], "dev (VARIANT)")
 
 
 @pytest.fixture(scope="session")

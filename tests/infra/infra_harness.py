@@ -12,9 +12,10 @@ The mocks answer like AWS does where the program depends on it: ARNs, queue URLs
 ARN suffixes, endpoints — derived from each resource's name, so tests can compute the ARN a
 wire-module name must have (`arn()`).
 
-`python -P tests/infra/infra_harness.py <stack>` builds in a fresh interpreter whose
-`sys.path` holds only the standard library and the virtualenv, as the host's does, and prints
-the whole build as JSON (`conftest.py` builds both stacks that way, in parallel).
+`python -P tests/infra/infra_harness.py <stack> [overrides as JSON]` builds in a fresh
+interpreter whose `sys.path` holds only the standard library and the virtualenv, as the host's
+does, and prints the whole build as JSON (`conftest.py` builds both stacks that way, in
+parallel; `conftest.build_with` a stack with some keys changed).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 import logging
 import runpy
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ PROJECT = "parley"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker for a secret value
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"  # what the mocks give a KMS key
 CLOUDFRONT_PREFIX_LIST = "pl-4fa04526"  # what the mocks give CloudFront's origin-facing list
+VPC_ORIGIN_SG = "sg-0cf0vpc0r1g1n5"  # what the mocks give a security-group lookup
 
 # What a real stack keeps encrypted in Pulumi.<stack>.yaml; tests look for these in clear text.
 TEST_SECRETS = {
@@ -58,6 +60,11 @@ class Resource:
     outputs: dict[str, Any]
     custom: bool
     secret_inputs: list[str] = field(default_factory=list)  # top-level inputs sent as secrets
+    urn: str = ""
+    # What the engine would create (or update) first: every resource this one's inputs or
+    # `depends_on` name, as URNs (components expanded to their resources).
+    dependencies: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 @dataclass
@@ -68,6 +75,7 @@ class Built:
     outputs: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     config: dict[str, str] = field(default_factory=dict)
+    invokes: list[dict[str, Any]] = field(default_factory=list)  # data-source calls: token, args
 
     @property
     def prefix(self) -> str:
@@ -112,10 +120,26 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """Pulumi's mock monitor, also keeping what the engine would order and replace by."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.requests: dict[tuple[str, str], tuple[str, list[str], bool]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC method's name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        key = (request.type, request.name)
+        assert key not in self.requests, f"two {request.type} named {request.name}"
+        self.requests[key] = (urn, sorted(request.dependencies), request.deleteBeforeReplace)
+        return super().RegisterResource(request)
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
         self.resources: list[Resource] = []
+        self.invokes: list[dict[str, Any]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = unwrap(args.inputs)
@@ -132,6 +156,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         r = self.region
+        self.invokes.append({"token": args.token, "args": unwrap(dict(args.args))})
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT,
@@ -147,6 +172,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             }, []
         if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
             return {"id": CLOUDFRONT_PREFIX_LIST, "name": args.args["name"]}, []
+        if args.token == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            return {"id": VPC_ORIGIN_SG, "arn": f"arn:aws:ec2:{r}:{ACCOUNT}:security-group/x"}, []
         raise NotImplementedError(f"no mock for {args.token}")
 
     def _computed(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -252,17 +279,20 @@ def program_dir() -> Path:
     return ROOT / project.get("main", ".")
 
 
-def stack_config(stack: str) -> tuple[dict[str, str], str]:
-    """`Pulumi.<stack>.yaml` as the host passes it (strings; objects as JSON), with the secrets."""
+def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], str]:
+    """`Pulumi.<stack>.yaml` as the host passes it (strings; objects as JSON), with the secrets
+    and `overrides` (key → value, as `pulumi config set` would leave it)."""
     raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    raw |= overrides or {}
     config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
     config |= TEST_SECRETS
     return config, config["aws:region"]
 
 
-def build(stack: str) -> Built:
-    config, region = stack_config(stack)
+def build(stack: str, overrides: dict[str, Any] | None = None) -> Built:
+    config, region = stack_config(stack, overrides)
     mocks = RecordingMocks(region)
+    monitor = RecordingMonitor(mocks)
     warnings: list[str] = []
 
     class Collect(logging.Handler):
@@ -273,7 +303,9 @@ def build(stack: str) -> Built:
     logger = logging.getLogger(f"parley.infra.tests.{stack}")
     logger.addHandler(Collect())
     logger.propagate = False
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, logger=logger)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
+    )
     pulumi.runtime.set_all_config(config, secret_keys=list(TEST_SECRETS))
     built = Built(stack=stack, region=region, config=config)
 
@@ -286,8 +318,13 @@ def build(stack: str) -> Built:
         return pulumi.Output.all(**values).apply(built.outputs.update)
 
     run()
-    built.resources = mocks.resources
+    built.resources = [
+        replace(r, urn=urn, dependencies=deps, delete_before_replace=dbr)
+        for r in mocks.resources
+        for urn, deps, dbr in [monitor.requests[(r.type, r.name)]]
+    ]
     built.warnings = warnings
+    built.invokes = mocks.invokes
     return built
 
 
@@ -299,6 +336,7 @@ def to_json(built: Built) -> str:
             "config": built.config,
             "outputs": built.outputs,
             "warnings": built.warnings,
+            "invokes": built.invokes,
             "resources": [r.__dict__ for r in built.resources],
         },
         default=str,
@@ -312,4 +350,4 @@ def from_json(text: str) -> Built:
 
 
 if __name__ == "__main__":
-    print(to_json(build(sys.argv[1])))
+    print(to_json(build(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)))

@@ -1,7 +1,8 @@
 """No shared secret at the edge: the gateway is reached only along private ways.
 
 - CloudFront → an internal ALB through a VPC origin; the ALB admits HTTPS only from
-  CloudFront's origin-facing prefix list and refuses the edge paths itself;
+  CloudFront (its origin-facing prefix list and the VPC origin's service group) and refuses
+  the edge paths itself;
 - API Gateway → a VPC link → an internal NLB that admits only the link's PrivateLink traffic
   → the gateway's edge port, which the tasks accept only from that NLB.
 So no listener rule and no integration carries a secret, and no secret exists to rotate.
@@ -13,11 +14,12 @@ import json
 from typing import Any
 
 from services.wire import Service
-from tests.infra.infra_harness import CLOUDFRONT_PREFIX_LIST, Built
+from tests.infra.infra_harness import CLOUDFRONT_PREFIX_LIST, VPC_ORIGIN_SG, Built
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INTEGRATION = "aws:apigatewayv2/integration:Integration"
+SOURCES = {"prefixListId", "referencedSecurityGroupId", "cidrIpv4", "cidrIpv6"}
 
 
 def _groups(built: Built) -> dict[str, Any]:
@@ -34,11 +36,20 @@ def test_the_alb_is_internal_and_admits_only_cloudfront(infra_stack: Built) -> N
     assert sorted(alb.inputs["subnets"]) == _private_subnets(infra_stack)
     sg = _groups(infra_stack)[f"{infra_stack.prefix}-alb"]
     assert alb.inputs["securityGroups"] == [sg.id]
-    (rule,) = sg.inputs["ingress"]
-    assert (rule["protocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 443, 443)
-    assert rule["prefixListIds"] == [CLOUDFRONT_PREFIX_LIST]
-    assert not rule.get("cidrBlocks")
-    assert not rule.get("securityGroups")
+    assert not sg.inputs.get("ingress")  # its inbound rules are resources of their own
+    rules = [
+        r.inputs
+        for r in infra_stack.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == sg.id
+    ]
+    assert {(r["ipProtocol"], r["fromPort"], r["toPort"]) for r in rules} == {("tcp", 443, 443)}
+    sources = sorted(
+        (k, v) for r in rules for k, v in r.items() if k in SOURCES
+    )  # each rule admits one source, none of them an address range
+    assert sources == [
+        ("prefixListId", CLOUDFRONT_PREFIX_LIST),
+        ("referencedSecurityGroupId", VPC_ORIGIN_SG),  # test_first_deploy.py
+    ]
 
 
 def test_cloudfront_reaches_the_alb_through_a_vpc_origin(infra_stack: Built) -> None:

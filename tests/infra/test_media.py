@@ -41,17 +41,16 @@ def test_livekit_nodes_take_media_straight_from_the_internet(infra_stack: Built)
     }
     assert rules[("udp", 50000, 60000)]["cidrBlocks"] == ["0.0.0.0/0"]
     assert rules[("tcp", 7881, 7881)]["cidrBlocks"] == ["0.0.0.0/0"]
+    # TURN/UDP too: LiveKit advertises it as turn:<the node's own IP>:3478.
     assert rules[("udp", 3478, 3478)]["cidrBlocks"] == ["0.0.0.0/0"]
-    # Signalling and TURN/TLS only through the NLB.
-    for port in (7880, 5349):
-        assert rules[("tcp", port, port)]["securityGroups"] == [nlb.id]
-        assert not rules[("tcp", port, port)].get("cidrBlocks")
+    # Signalling only through the NLB; without a TURN domain there is no TURN/TLS (5349).
+    assert rules[("tcp", 7880, 7880)]["securityGroups"] == [nlb.id]
+    assert not rules[("tcp", 7880, 7880)].get("cidrBlocks")
     assert set(rules) == {
         ("udp", 50000, 60000),
         ("tcp", 7881, 7881),
         ("udp", 3478, 3478),
         ("tcp", 7880, 7880),
-        ("tcp", 5349, 5349),
     }
 
 
@@ -64,7 +63,7 @@ def test_nodes_have_public_ips_and_require_imdsv2(infra_stack: Built) -> None:
     assert "keyName" not in template.inputs  # no SSH key: SSM sessions only
 
 
-def test_nlb_terminates_tls_for_signalling_and_turn(infra_stack: Built) -> None:
+def test_nlb_terminates_tls_for_signalling(infra_stack: Built) -> None:
     nlb = infra_stack.one(
         "aws:lb/loadBalancer:LoadBalancer",
         loadBalancerType="network",
@@ -85,13 +84,9 @@ def test_nlb_terminates_tls_for_signalling_and_turn(infra_stack: Built) -> None:
         )
         for key, v in listeners.items()
     }
-    assert routes == {
-        (443, "TLS"): (7880, "TCP"),
-        (5349, "TLS"): (5349, "TCP"),
-        (3478, "UDP"): (3478, "UDP"),
-    }
-    for key in ((443, "TLS"), (5349, "TLS")):
-        assert listeners[key]["certificateArn"] == infra_stack.config["parley:certificateArn"]
+    # Nothing but signalling: LiveKit advertises no other port of this NLB (test_turn.py).
+    assert routes == {(443, "TLS"): (7880, "TCP")}
+    assert listeners[(443, "TLS")]["certificateArn"] == infra_stack.config["parley:certificateArn"]
 
 
 def test_user_data_writes_the_livekit_config_and_starts_it(infra_stack: Built) -> None:
@@ -105,13 +100,9 @@ def test_user_data_writes_the_livekit_config_and_starts_it(infra_stack: Built) -
         "port_range_end": 60000,
         "use_external_ip": True,
     }
-    assert config["turn"] == {
-        "enabled": True,
-        "domain": domain,
-        "udp_port": 3478,
-        "tls_port": 5349,
-        "external_tls": True,
-    }
+    # No TURN domain in dev: TURN over UDP only (test_turn.py).
+    assert config["turn"] == {"enabled": True, "udp_port": 3478}
+    assert domain not in yaml.safe_dump(config["turn"])
     assert config["redis"] == {
         "address": f"{redis.outputs['primaryEndpointAddress']}:6379",
         "use_tls": True,
