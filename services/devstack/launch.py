@@ -49,6 +49,9 @@ class Launched:
         dropped = ("AWS_",) if self.keep_parley_env else ("PARLEY_", "AWS_")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(dropped)},
+            # Programs read the stack's log lines (figures, repairs, where the time went):
+            # they get the raw JSON, not the console's short lines for a person.
+            "PARLEY_CONSOLE": "json",
             **self.env,
             "PARLEY_HTTP_PORT": str(self.http_port),
             "PARLEY_MOTO_PORT": str(self.moto_port),
