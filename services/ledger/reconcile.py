@@ -3,16 +3,20 @@
 A hold is closed by the event that ends what it funds (`ticket.cancelled`, an invite's
 close, `invite.accept_refused`, `session.ended`). If that event is lost, the person keeps an
 open hold and every new Join, invite or accept is refused. Every `hold_check_s` each
-instance reads the open holds older than `hold_stale_s` from a sparse index and:
+instance reads the open holds older than `hold_stale_s` from a sparse index and asks the
+matcher about each (`hold.stale`): it owns tickets, invites and sessions and answers with the
+final event it already has, which the ledger's handlers apply as they would have the first
+time. While the thing is still going, it answers nothing, and the hold stays.
 
-- releases outright a hold from a past day, once the day has been over for `hold_stale_s`
-  (longer than any session that began before midnight can run): nobody is charged for it;
-- asks the matcher about any other (`hold.stale`): it owns tickets, invites and sessions and
-  answers with the final event it already has, which the ledger's handlers apply as they
-  would have the first time. While the thing is still going, it answers nothing.
+A hold belongs to the day it was placed, and so does everything it funds (docs/api.md, "The
+day"): a ticket that waits across midnight, a session that ends after it. So a hold from a
+past day is asked about like any other and is never released while what it funds is going —
+a session's end that comes after midnight settles it on its own day, and today's balance is
+untouched by it. The ledger never guesses that something is over: only the matcher knows.
 
-Decisions re-read the hold strongly and commit conditionally, so instances and repeats never
-release anything twice. Each repair is logged and counted (`Repairs`, runbook: "Repairs").
+Asking changes nothing here, so instances and repeats are harmless; the answers go through
+the handlers' conditional writes. Each ask is logged and counted (`StaleHolds`); the
+matcher counts what its answers repaired (`Repairs{Repair=hold_stale}`, runbook: "Repairs").
 """
 
 from __future__ import annotations
@@ -21,11 +25,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from services.ledger.bookkeeping import Bookkeeper
-from services.ledger.handlers import points_changed
 from services.ledger.model import Hold
 from services.ledger.store import DynamoStore
-from services.runtime.logs import get_logger, metric, repair
-from services.wire.events import Event, derive_id, new_id
+from services.runtime.logs import get_logger, metric
+from services.wire.events import Event, new_id
 from services.wire.events.base import utcnow
 from services.wire.events.ledger import HoldStale
 
@@ -48,36 +51,15 @@ class HoldReconciler:
         self._clock = clock
 
     async def run_once(self) -> int:
-        """One pass; returns how many holds it released or asked about."""
+        """One pass; returns how many holds it asked about."""
         now = self._clock()
-        rules = self._keeper.rules
-        done = 0
+        asked = 0
         async for hold in self._store.open_holds(decided_before=now - self._stale_after):
-            over_since = rules.resets_at(hold.day)
-            if now - over_since >= self._stale_after:
-                done += await self._lapse(hold)
-            else:
-                await self._ask(hold)
-                done += 1
-        return done
+            await self._ask(hold, past_day=now >= self._keeper.rules.resets_at(hold.day))
+            asked += 1
+        return asked
 
-    async def _lapse(self, hold: Hold) -> int:
-        event_id = derive_id("ledger.hold_lapsed", hold.hold_id)
-        out = await self._keeper.lapse(
-            hold_id=hold.hold_id, user_id=hold.user_id, event_id=event_id
-        )
-        if out.entry is None:
-            return 0  # closed meanwhile (the index lags behind the table)
-        await self._publish([points_changed(out.entry, self._keeper.rules)])
-        if out.replayed:
-            return 0
-        repair("hold_past_day", hold_id=hold.hold_id, user_id=hold.user_id, hold_kind=hold.kind)
-        get_logger(hold_id=hold.hold_id, user_id=hold.user_id).warning(
-            "ledger.hold_lapsed", day=hold.day.isoformat(), kind=hold.kind, status=hold.status
-        )
-        return 1
-
-    async def _ask(self, hold: Hold) -> None:
+    async def _ask(self, hold: Hold, *, past_day: bool) -> None:
         # A fresh id per ask: the matcher answers each (a lost answer is asked for again).
         ask = HoldStale(
             id=new_id(),
@@ -89,5 +71,9 @@ class HoldReconciler:
         await self._publish([ask])
         metric("StaleHolds", 1, hold_id=hold.hold_id, kind=hold.kind, status=hold.status)
         get_logger(hold_id=hold.hold_id, user_id=hold.user_id).warning(
-            "ledger.hold_stale_asked", kind=hold.kind, status=hold.status
+            "ledger.hold_stale_asked",
+            kind=hold.kind,
+            status=hold.status,
+            day=hold.day.isoformat(),
+            past_day=past_day,
         )

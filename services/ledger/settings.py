@@ -14,7 +14,6 @@ class LedgerSettings(BaseServiceSettings):
     # Read-decide-commit rounds for one change before the message is left for a retry.
     conflict_attempts: int = Field(12, ge=1, le=100)
     # The hold reconciler: how often it looks, and how long a hold may stay open before it
-    # asks the matcher about it (longer than a session, plus grace). A hold from a past day
-    # that long after the day's end is released outright.
+    # asks the matcher about it (longer than a session, plus grace), whatever its day.
     hold_check_s: float = Field(60.0, gt=0, le=3600)
     hold_stale_s: float = Field(1200.0, ge=1, le=86400)

@@ -5,17 +5,22 @@ history rows, and their pairs (blocks, today's partners and partners, both direc
 can be matched with an erased person anyway). Kept with the pseudonym in place of their id, for
 abuse handling (a report names a session): each session they took part in, until its own
 expiry (`PARLEY_HISTORY_DAYS`), and the other person's history row of it (theirs to keep).
-The gateway refuses erasure while the person waits, talks or has an invite pending, so
-nothing here races a live state machine; a redelivery finds nothing left to change.
+The gateway refuses erasure while the person waits, talks or has an invite pending, but an
+invite can reach them after it looked: such an invite is closed first, as if nobody answered
+it (`invite.expired`, which reveals nothing), so the other person is free again and the
+inviter's hold goes back. A redelivery finds nothing left to change.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.matcher.context import component_log
+from services.matcher import invites as invite_flow
+from services.matcher.context import MAX_ATTEMPTS, component_log
 from services.matcher.records import PARTNER
+from services.runtime.dynamo import TransactionConflict, from_item
 from services.runtime.erasure import by_key, delete_all, key_of, pseudonymise, query_all
+from services.wire.events.base import derive_id
 
 if TYPE_CHECKING:
     from services.matcher.context import Matcher
@@ -50,13 +55,36 @@ async def on_erased(m: Matcher, event: UserErased) -> None:
     deleted += await delete_all(db, t.tickets, [key_of(i, ["ticketId"]) for i in tickets])
     invites = await query_all(db, **by_key(t.invites, "fromUserId", uid, index="byInviter"))
     invites += await query_all(db, **by_key(t.invites, "toUserId", uid, index="byInvitee"))
+    pending = [from_item(i)["inviteId"] for i in invites if i.get("status") == {"S": "pending"}]
+    closed = await _close_pending(m, pending)
     deleted += await delete_all(db, t.invites, [key_of(i, ["inviteId"]) for i in invites])
     pairs = await query_all(db, **by_key(t.pairs, "userId", uid, consistent=True))
     keys = [key_of(p, ["userId", "otherUserId"]) for p in pairs]
     keys += [_other_side(k) for k in keys]
     deleted += await delete_all(db, t.pairs, keys)
     deleted += await delete_all(db, t.people, [{"userId": {"S": uid}}])
-    _log.info("matcher.erased", pseudonym=pseudo, deleted=deleted, pseudonymised=kept)
+    _log.info(
+        "matcher.erased", pseudonym=pseudo, deleted=deleted, pseudonymised=kept, closed=closed
+    )
+
+
+async def _close_pending(m: Matcher, invite_ids: list[str]) -> int:
+    """Expire the invites still pending to or from the person (the index may lag: each is read
+    again, and closed only from `pending`). Their deletion follows."""
+    closed = 0
+    for invite_id in invite_ids:
+        for _ in range(MAX_ATTEMPTS):
+            invite = await m.store.invite(invite_id)
+            if invite is None or invite.status != "pending":
+                break
+            marker = derive_id("erasure.invite_expired", invite.invite_id)
+            try:
+                if await invite_flow.close(m, invite, "expired", marker, "expired"):
+                    closed += 1
+            except TransactionConflict:
+                continue  # answered meanwhile: look again
+            break
+    return closed
 
 
 def _other_side(key: dict[str, Any]) -> dict[str, Any]:

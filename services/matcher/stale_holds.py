@@ -5,14 +5,19 @@ final event it already has — the same event, with the same id, as the first ti
 ledger closes the hold exactly as it would have, had that event not been lost. While the
 ticket still waits, the invite is still pending or the session is still live, it answers
 nothing: its own reconcilers finish those, and the final event then comes by itself.
+
+Whatever is not going gets an answer, whatever the hold's day (the ledger releases a hold only
+on one): a ticket or invite the matcher never saw is closed then and there, in the same
+conditional write that answers, so a funding that turns up later finds it over.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import cast, get_args
 
 from services.matcher import outbox
 from services.matcher.context import Matcher, component_log
+from services.matcher.invite_items import invite_recorded
 from services.matcher.items import Entry, ticket_final
 from services.matcher.outbox import Action
 from services.matcher.records import Session
@@ -92,15 +97,35 @@ def _say_cancelled(ask: HoldStale) -> Answer:
 
 async def _invite(m: Matcher, ask: HoldStale) -> Answer | None:
     invite = await m.store.invite(ask.hold_id)
-    if invite is None or invite.status in ("pending", "rejected") or not invite.to_user_id:
-        return None  # pending: the reconciler expires it; unknown: the past-day rule frees it
+    if invite is not None and invite.status == "pending":
+        return None  # the invitee may still answer; the reconciler expires it if its timer is lost
+    if invite is None:
+        # `invite.funded` never reached us (or its record is gone): nobody was ever asked, and
+        # its minute is long past. Record it expired in the same conditional write that answers,
+        # so a late funding finds it over instead of opening it.
+        item = invite_recorded(
+            m.tables, ask.hold_id, ask.user_id, "", "expired", "expired", m.now()
+        )
+        return [item], [outbox.publish(_closed(ask.hold_id, ask.user_id, "", "expired", None))]
     if invite.status == "accepted":
         return await _session_over(m, invite.session_id)
-    reason = cast("InviteCloseReason", invite.reason or "withdrawn")
     return _say(
-        closed_event(
-            invite.invite_id, invite.from_user_id, invite.to_user_id, invite.status, reason
+        _closed(
+            invite.invite_id, invite.from_user_id, invite.to_user_id, invite.status, invite.reason
         )
+    )
+
+
+def _closed(invite_id: str, from_user: str, to_user: str, status: str, reason: str | None) -> Event:
+    """The invite's close as the matcher sends it (the same id as the first time). An invite
+    that never opened may have no invitee on record (withdrawn or lost before its funding):
+    then only the inviter is named, and nobody else learns of it."""
+    if status not in ("declined", "expired", "cancelled"):
+        status, reason = "expired", None  # never opened here: over without an answer
+    if reason not in get_args(InviteCloseReason):
+        reason = {"declined": "declined", "expired": "expired"}.get(status, "withdrawn")
+    return closed_event(
+        invite_id, from_user, to_user or from_user, status, cast("InviteCloseReason", reason)
     )
 
 

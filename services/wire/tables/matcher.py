@@ -60,8 +60,13 @@ PEOPLE = Table(
     logical="matcher-people",
     writer=M,
     hash_key=Key("userId"),
+    # Who has been waiting / inviting / in a session since when: the reconciler reads the
+    # busy states older than what they could legitimately last (strays) and never the free
+    # ones. Every change of state sets `updatedAt`; an item only ever seen free by the
+    # presence handler has none and is not in the index.
+    indexes=(Index("byState", Key("state"), Key("updatedAt")),),
     readers=frozenset({G}),
-    doc="What each person is doing now (free, waiting, in_session) — one thing at a time.",
+    doc="What each person is doing now (free, waiting, inviting, in_session): one thing at a time.",
 )
 
 PAIRS = Table(

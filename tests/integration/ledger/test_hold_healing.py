@@ -1,4 +1,5 @@
-"""The ledger heals its holds: a lost final event, and a hold left over from a past day."""
+"""The ledger heals its holds: a lost final event, and a hold left over from a past day (asked
+about like any other)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def test_a_hold_whose_cancel_was_lost_is_released_once_the_matcher_is_aske
     assert [e.event_id for e in release] == [derive_id("ticket.cancelled", "t1")]
 
 
-async def test_a_hold_from_a_past_day_is_released_and_the_person_can_join_today(
+async def test_a_hold_from_a_past_day_is_asked_about_and_released_once_its_ticket_is_over(
     stack: Stack, aws: Aws
 ) -> None:
     yesterday = datetime.now(UTC) - timedelta(days=1)
@@ -64,8 +65,12 @@ async def test_a_hold_from_a_past_day_is_released_and_the_person_can_join_today(
     placed = await keeper.place(hold_id="old", user_id="bo", kind="ticket", event_id="e-old")
     assert placed.hold is not None
     assert placed.hold.status == "held"
-    # Nothing else runs: no matcher to ask. A past day's hold is released outright.
-    async with running_ledger(stack, **FAST):
+    # A past day's hold is asked about like any other (it is never released while what it
+    # funds goes on); the matcher never saw this ticket, so it cancels it and answers.
+    async with (
+        running_ledger(stack, **FAST),
+        matcher(aws, settings_for(stack), watch=False),
+    ):
 
         async def released() -> bool:
             hold = await store(aws, stack).hold("old")
@@ -81,3 +86,7 @@ async def test_a_hold_from_a_past_day_is_released_and_the_person_can_join_today(
     assert [(e.day, e.held) for e in changed if e.day == yesterday.date()] == [
         (yesterday.date(), 0)
     ]
+    # Released by the matcher's `ticket.cancelled`, on the day the hold was placed.
+    entries = await store(aws, stack).entries("bo", yesterday.date())
+    release = [e for e in entries if e.key == "release#old"]
+    assert [e.event_id for e in release] == [derive_id("ticket.cancelled", "old")]
