@@ -18,6 +18,7 @@ from parley_infra.config import Settings
 from parley_infra.dashboard import DashboardInputs, body
 from parley_infra.messaging import short_name
 from services.wire import Topology
+from services.wire.names import Service
 
 INBOX_AGE_S = 300
 TIMER_AGE_S = 1200  # timers sit up to 900 s by design before they are due
@@ -25,6 +26,8 @@ ERROR_RATE_PERCENT = 5
 LATENCY_P99_S = 2
 NODE_CPU_PERCENT = 80
 HANDLER_ERRORS_PER_5_MIN = 10
+# Throttled DynamoDB attempts the services absorbed (retried) on one table in 5 minutes.
+THROTTLED_PER_5_MIN = 50
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class Observability(pulumi.ComponentResource):
                 evaluation_periods=1,
                 threshold=HANDLER_ERRORS_PER_5_MIN,
             )
+        for table in topo.tables:
+            self._throttled_alarm(table.name(s.prefix), [table.writer, *sorted(table.readers)])
         alb = t.alb_suffix
         self._alarm(
             "api-5xx-rate",
@@ -238,6 +243,39 @@ class Observability(pulumi.ComponentResource):
         self.alarm_topic_arn = topic.arn
         self.dashboard_name = dashboard.dashboard_name
         self.register_outputs({"dashboard": dashboard.dashboard_name, "alarmTopic": topic.arn})
+
+    def _throttled_alarm(self, table: str, services: list[Service]) -> None:
+        """`Throttled{Service, Table}` summed over the services that use the table."""
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=f"m{i}",
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="Parley",
+                    metric_name="Throttled",
+                    period=300,
+                    stat="Sum",
+                    dimensions={"Service": service.value, "Table": table},
+                ),
+            )
+            for i, service in enumerate(services)
+        ]
+        total = " + ".join(f"FILL({q.id}, 0)" for q in queries)
+        self._alarm(
+            f"throttled-{table.removeprefix(f'{self._s.prefix}-')}",
+            "throttling",
+            f"DynamoDB throttled more than {THROTTLED_PER_5_MIN} calls on {table} in 5 minutes, "
+            "twice in 15 minutes (absorbed by retries so far).",
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            threshold=THROTTLED_PER_5_MIN,
+            metric_queries=[
+                *queries,
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="throttled", label="Throttled", return_data=True, expression=total
+                ),
+            ],
+        )
 
     def _alarm(self, key: str, anchor: str, what: str, **kwargs: Any) -> None:
         s = self._s

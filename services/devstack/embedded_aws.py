@@ -10,6 +10,9 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from services.devstack import faults
 
 ROOT = Path(__file__).resolve().parents[2]
 MOTO_MAIN = "services.devstack.moto_main"  # moto's server, DynamoDB made safe under concurrency
@@ -50,6 +53,8 @@ class MotoServer:
 
     port: int
     host: str = "127.0.0.1"
+    # Extra environment for the server, e.g. faults.ENV_THROTTLE to throttle from the start.
+    env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -58,7 +63,7 @@ class MotoServer:
 
     def start(self, timeout_s: float = 30.0) -> MotoServer:
         ensure_port_free(self.port, "embedded AWS", self.host)
-        env = {**os.environ, **DUMMY_CREDENTIALS}
+        env = {**os.environ, **DUMMY_CREDENTIALS, **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", MOTO_MAIN, "-H", self.host, "-p", str(self.port)],
             cwd=ROOT,
@@ -77,6 +82,11 @@ class MotoServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"moto server did not answer on {self.url} within {timeout_s} s")
+
+    def faults(self, **fields: Any) -> dict[str, Any]:
+        """The injected faults so far (services/devstack/faults.py), after setting `fields`:
+        `faults(throttle=0.3)` throttles 30 % of DynamoDB calls from now on."""
+        return faults.admin(self.url, **fields)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -5,7 +5,9 @@ tables from a copy taken when it began — erasing writes other requests committ
 Real DynamoDB never does that, so the embedded one serialises its DynamoDB calls, and backs
 a transaction up item by item rather than table by table (`moto_transactions`). Its SQS long
 poll answers as SQS's does, as soon as a message is deliverable (`moto_sqs`), and it counts
-every call it answers (`call_counter`).
+every call it answers (`call_counter`). On request it throttles a share of DynamoDB calls,
+cancels transactions as crossed and slows answers, as AWS does and moto never does (`faults`,
+`PARLEY_FAULT_*`; off by default).
 
 It is served by waitress rather than werkzeug's development server, which moto uses: that one
 answers every request with `Connection: close`, so each call the services made opened a TCP
@@ -29,7 +31,7 @@ from typing import Any
 from moto import backends
 from moto.dynamodb.responses import DynamoHandler
 
-from services.devstack import call_counter, moto_sqs, moto_transactions
+from services.devstack import call_counter, faults, moto_sqs, moto_transactions
 
 _lock = threading.Lock()
 _call_action = DynamoHandler.call_action
@@ -156,5 +158,6 @@ if __name__ == "__main__":
 
     if enforcing():
         enforce_iam()
+    faults.install()  # inside the tally: a refused call was still made, and is counted
     call_counter.install()
     serve()

@@ -4,6 +4,12 @@ Messages about one person arrive in several FIFO groups (their own, an invite's,
 so two of them may be handled at once. Every change is conditional on the versions it read;
 the loser of a race reads again and decides again on the new state.
 
+Only a real conflict — another change committed first — goes round again, after a growing,
+jittered pause (`CONTENTION`): throttled and crossed transactions are retried inside the
+store's commit (`dynamo.transact`) and never cost a round. Still conflicting when its rounds or
+its time are spent, the change raises TooContended, which is transient: the message comes back
+later, it is not parked for it.
+
 Placing a hold decides first from the account and book this process last wrote
 (`recent.RecentBooks`) when it has them, saving the read on the way to a match; the commit's
 conditions catch a remembered state that has moved on, and the next attempt reads.
@@ -12,8 +18,8 @@ conditions catch a remembered state that has moved on, and the next attempt read
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -31,6 +37,7 @@ from services.ledger.model import (
 )
 from services.ledger.recent import RecentBooks
 from services.runtime.logs import get_logger, metric
+from services.runtime.retry import CALL_BUDGET_S, Backoff, Contended
 from services.wire.events.base import utcnow
 
 
@@ -44,8 +51,13 @@ class Store(Protocol):
     ) -> Entry | None: ...
 
 
-class TooContended(RuntimeError):
-    """Still conflicting after every attempt: let the message come back later."""
+class TooContended(Contended):
+    """Still conflicting after every attempt: let the message come back later (transient)."""
+
+
+# Pauses between rounds that lost a race: up to 20 ms, 40 ms, ... 1 s, at most CALL_BUDGET_S in
+# all — twelve rounds take ~3 s on average, not the ~1 s that let a busy person's change give up.
+CONTENTION = Backoff(base_s=0.02, cap_s=1.0, budget_s=CALL_BUDGET_S)
 
 
 @dataclass(frozen=True)
@@ -73,11 +85,15 @@ class Bookkeeper:
         clock: Callable[[], datetime] = utcnow,
         attempts: int = 12,
         recent: RecentBooks | None = None,
+        backoff: Backoff = CONTENTION,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.rules = rules
         self._clock = clock
         self._attempts = attempts
+        self._backoff = backoff
+        self._sleep = sleep
         self.recent = recent if recent is not None else RecentBooks()
         self.conflicts = 0
         self.reads_saved = 0
@@ -151,6 +167,7 @@ class Bookkeeper:
         self, user_id: str, hold_id: str, decide: Decide, *, new_hold: bool = False
     ) -> Outcome:
         log = get_logger(user_id=user_id, hold_id=hold_id)
+        started, lost = time.monotonic(), 0
         for attempt in range(self._attempts):
             now = self._clock()
             today = self.rules.day_of(now)
@@ -179,14 +196,21 @@ class Bookkeeper:
                 if remembered:
                     continue  # the remembered state had moved on: read it, no contention
                 self.conflicts += 1
+                lost += 1
                 # Jittered, growing pause so the racers do not collide again in lockstep.
-                await asyncio.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
+                pause = self._backoff.delay(lost, time.monotonic() - started)
+                if pause is None or attempt + 1 == self._attempts:
+                    break
+                await self._sleep(pause)
                 continue
             self.reads_saved += remembered
             self.recent.remember(change.account, change.book or snap.book)
             return Outcome(hold=change.hold, entry=change.entry)
         metric("LedgerContention", 1, user_id=user_id, hold_id=hold_id)
-        raise TooContended(f"{user_id}/{hold_id}: still conflicting after {self._attempts} tries")
+        raise TooContended(
+            f"{user_id}/{hold_id}: still conflicting after {lost} lost races "
+            f"in {time.monotonic() - started:.1f} s"
+        )
 
     async def _replay(self, decision: points.Replay) -> Outcome:
         hold, entry = decision.hold, None

@@ -22,7 +22,9 @@ from services.runtime.publisher import TimerScheduler
 from services.wire.events.base import derive_id
 from services.wire.events.common import MediaMode
 
-MAX_ATTEMPTS = 6  # optimistic retries when another handler changed what we read
+# Read-decide-commit rounds when another handler changed what we read. Only real conflicts
+# count: throttled and crossed transactions are retried inside `dynamo.transact`.
+MAX_ATTEMPTS = 8
 FLUSH_GRACE_S = 2.0  # an outbox entry younger than this is still being carried out
 
 

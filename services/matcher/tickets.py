@@ -2,6 +2,9 @@
 
 `ticket.funded` arrives grouped by person: joins run side by side across people, tasks and
 instances; the waiting set in DynamoDB and the pairing transaction keep them consistent.
+
+A write is let go only when its own condition failed (the ticket was recorded before, or moved
+on): a throttled one is retried, and raises if it never gets through — never swallowed.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from services.matcher.outbox import Action
 from services.matcher.records import FINAL_TICKET, Pairs, Person
 from services.matcher.waiting import LookingFor, Waiting
 from services.matcher.waitlist import Entrant
-from services.runtime.dynamo import TransactionConflict, transact
+from services.runtime.dynamo import TransactionConflict, is_condition_failure, to_item, transact
+from services.runtime.dynamo import values as attr_values
 from services.runtime.logs import metric
+from services.runtime.retry import Contended
 from services.wire.events.base import derive_id
 from services.wire.events.common import pool_key
 from services.wire.events.gateway import TicketCancelRequested, TicketRequested
@@ -48,8 +53,12 @@ async def on_requested(m: Matcher, event: TicketRequested) -> None:
         pool_key(event.speaks, event.learns),
         m.now(),
     )
-    with contextlib.suppress(TransactionConflict):  # recorded before, or further along
+    try:
         await transact(m.store.db, [item])
+    except TransactionConflict as exc:
+        if not exc.failed(0):
+            raise
+        # Its condition failed: recorded before, or further along already.
 
 
 async def on_rejected(m: Matcher, event: TicketRejected) -> None:
@@ -67,6 +76,7 @@ async def on_rejected(m: Matcher, event: TicketRejected) -> None:
         except TransactionConflict:
             continue
         return
+    raise Contended(f"rejecting {event.ticket_id} kept conflicting")
 
 
 def cancelled(ticket_id: str, user_id: str) -> Action:
@@ -100,7 +110,7 @@ async def on_cancel_requested(m: Matcher, event: TicketCancelRequested) -> None:
             continue
         metric("TicketsCancelled", 1, ticket_id=event.ticket_id, before_funding=was is None)
         return
-    raise RuntimeError(f"cancelling {event.ticket_id} kept conflicting")
+    raise Contended(f"cancelling {event.ticket_id} kept conflicting")
 
 
 async def on_funded(m: Matcher, event: TicketFunded) -> None:
@@ -160,7 +170,7 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             waiting = Person(w.user_id, "waiting", ticket_id=w.ticket_id)
             await seek(m, w, waiting, None, fresh=False, attempts=2)
         return
-    raise RuntimeError(f"funding {event.ticket_id} kept conflicting")
+    raise Contended(f"funding {event.ticket_id} kept conflicting")
 
 
 def _since(pairs: Pairs, now: datetime) -> float:
@@ -238,5 +248,29 @@ async def announce_wider(m: Matcher, e: Entrant, looking_for: LookingFor) -> Non
     items = [ticket_looking_for(m.tables, e.ticket_id, looking_for, now)]
     w = e.waiting(m.today(now))
     marker = derive_id("ticket.widened", e.ticket_id, looking_for)
-    with contextlib.suppress(TransactionConflict):  # it stopped waiting meanwhile
+    try:
         await m.commit(marker, items, [_waiting_event(w, looking_for)])
+    except TransactionConflict as exc:
+        if exc.failed(0):
+            return  # it stopped waiting meanwhile
+        await _unclaim(m, e, looking_for)
+        raise
+    except Exception:
+        await _unclaim(m, e, looking_for)
+        raise
+
+
+async def _unclaim(m: Matcher, e: Entrant, looking_for: LookingFor) -> None:
+    """Give back a claimed level whose announcement did not get written, so the next sweep
+    announces it (a claimed level is one no sweep announces again)."""
+    try:
+        await m.store.db.update_item(
+            TableName=m.waitlist.table,
+            Key=to_item({"shard": waitlist.shard_of(e.ticket_id), "ticketId": e.ticket_id}),
+            UpdateExpression="SET lookingFor = :was",
+            ConditionExpression="lookingFor = :lf",
+            ExpressionAttributeValues=attr_values(was=e.looking_for, lf=looking_for),
+        )
+    except Exception as exc:
+        if not is_condition_failure(exc):  # else: it no longer waits, or moved on
+            log.exception("ticket.unclaim_failed", ticket_id=e.ticket_id)

@@ -2,6 +2,12 @@
 
 Locally every client points at the embedded AWS (moto server on 127.0.0.1); in AWS the
 endpoint is left to botocore.
+
+Retries are botocore's *standard* mode, as the AWS SDKs advise: exponential backoff with full
+jitter and a retry quota per client. Not *adaptive*: its client-side rate limiter slows every
+call of a client once one of them is throttled, so one hot table would slow all the others.
+DynamoDB clients back off from 50 ms inside the call budget (runtime/throttling.py, the
+numbers in runtime/retry.py); every throttled attempt is counted (`Throttled`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aioboto3
 from aiobotocore.config import AioConfig
 
-from services.runtime import aws_calls
+from services.runtime import aws_calls, throttling
 from services.runtime.settings import BaseServiceSettings
 from services.wire.names import Service
 from services.wire.topology import Topology, topology
@@ -23,7 +29,9 @@ if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
 
 _CONFIG = AioConfig(
-    retries={"max_attempts": 5, "mode": "adaptive"},
+    # Four attempts: botocore's standard backoff (random up to 1, 2, 4 s) ends within 7 s, inside
+    # retry.CALL_BUDGET_S. What still fails is transient for the consumer (retry.is_transient).
+    retries={"total_max_attempts": 4, "mode": "standard"},
     max_pool_connections=64,
     connect_timeout=5,
     read_timeout=30,
@@ -57,6 +65,7 @@ class Aws:
         client = await self._stack.enter_async_context(
             self._session.client(name, **self.client_kwargs(name))  # type: ignore[call-overload]
         )
+        throttling.register(client)
         record_to, service = aws_calls.recording(), self.service
         if record_to and service:
             aws_calls.register(client, service, self.settings.name_prefix, record_to)
