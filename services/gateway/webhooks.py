@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 import structlog
 from aiohttp import web
@@ -23,6 +24,7 @@ from services.wire.events import Event, derive_id
 from services.wire.events.gateway import MediaParticipantJoined, MediaParticipantLeft
 
 _ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+_CONNECTION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 JOINED = frozenset({"participant_joined"})
 LEFT = frozenset({"participant_left", "participant_connection_aborted"})
 
@@ -40,8 +42,14 @@ def verified_event(body: bytes, authorization: str, api_key: str, api_secret: st
         raise Problem(401, "unauthorized", "webhook signature does not verify") from None
 
 
-def media_event(hook: WebhookEvent, body: bytes) -> Event | None:
-    """`media.participant_joined|left` for a person in a session's room; None for the rest."""
+def media_event(
+    hook: WebhookEvent, body: bytes, received_at: datetime | None = None
+) -> Event | None:
+    """`media.participant_joined|left` for a person in a session's room; None for the rest.
+
+    The event happens when LiveKit stamped it (`createdAt`), not when it reached us: webhooks
+    come late, retried and out of order, and the matcher orders the room log by this stamp.
+    Only a webhook without a stamp is dated on arrival."""
     cls: type[MediaParticipantJoined] | type[MediaParticipantLeft]
     if hook.event in JOINED:
         cls = MediaParticipantJoined
@@ -56,7 +64,15 @@ def media_event(hook: WebhookEvent, body: bytes) -> Event | None:
         return None
     # LiveKit retries a webhook with the same id: same event id, so one message downstream.
     source = hook.id or hashlib.sha256(body).hexdigest()
-    return cls(id=derive_id("livekit", source, cls.TYPE), session_id=room, user_id=who)
+    connection = hook.participant.sid
+    stamped = datetime.fromtimestamp(hook.created_at, UTC) if hook.created_at > 0 else None
+    return cls(
+        id=derive_id("livekit", source, cls.TYPE),
+        occurred_at=stamped or received_at or datetime.now(UTC),
+        session_id=room,
+        user_id=who,
+        connection=connection if _CONNECTION.match(connection) else None,
+    )
 
 
 async def livekit_webhook(request: web.Request) -> web.Response:
@@ -64,10 +80,11 @@ async def livekit_webhook(request: web.Request) -> web.Response:
     s = c.settings
     if not (s.livekit_api_key and s.livekit_api_secret):
         raise Problem(404, "not-found", "LiveKit is not configured here")
+    received_at = datetime.now(UTC)
     body = await request.read()
     auth = request.headers.get("Authorization", "")
     hook = verified_event(body, auth, s.livekit_api_key, s.livekit_api_secret)
-    event = media_event(hook, body)
+    event = media_event(hook, body, received_at)
     log = structlog.get_logger().bind(webhook=hook.event, webhook_id=hook.id)
     if event is None:
         log.info("webhook.ignored")

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from services.ledger import points
 from services.ledger.bookkeeping import Bookkeeper, Outcome
 from services.ledger.model import Entry, HoldKind, Rules
 from services.runtime.consumer import Delivery, Handler
@@ -221,10 +222,16 @@ class LedgerHandlers:
         _require_holds(ev, outs)
 
     async def session_ended(self, ev: SessionEnded, _: Delivery | None = None) -> None:
-        # People pay for minutes they were both connected; a session nobody (or only one)
-        # connected to is free. Events that do not track media charge from the start.
-        counts = ev.reason != "cancelled" and (not ev.media_tracked or ev.connected_at is not None)
-        charged_from = (ev.connected_at or ev.started_at) if ev.media_tracked else ev.started_at
+        # The matcher says what each pays (the minutes both were in the room together): charge
+        # exactly that. Older events: minutes they were both connected, from the start if the
+        # matcher did not track media; a session nobody (or only one) connected to is free.
+        if ev.minutes_used is not None:
+            charged_from, counts = points.charged_span(ev.minutes_used, ev.ended_at)
+        else:
+            counts = ev.reason != "cancelled" and (
+                not ev.media_tracked or ev.connected_at is not None
+            )
+            charged_from = (ev.connected_at or ev.started_at) if ev.media_tracked else ev.started_at
         # The session lasts as long as the smaller balance allows: nobody pays past that, even
         # if the end timer fired late (whether `minutes` carries each hold or the session's).
         length = min(p.minutes for p in ev.participants)

@@ -63,6 +63,14 @@ def minutes_used(started_at: datetime, ended_at: datetime, cap: int, counts: boo
     return min(cap, max(1, started))
 
 
+def charged_span(minutes: int, ended_at: datetime) -> tuple[datetime, bool]:
+    """The (start, counts) that make `minutes_used(start, ended_at, cap, counts)` come out at
+    exactly `minutes` (for any cap ≥ it): how a charge the matcher already worked out —
+    `session.ended`'s `minutesUsed`, the minutes both were in the room together — goes
+    through the same settling as a charge from a start and an end."""
+    return ended_at - minutes * _MINUTE, minutes > 0
+
+
 def refusal(account: Account, book: DayBook) -> RejectReason | None:
     if account.active_hold_id is not None:
         return "in_session" if account.active_kind == "session" else "already_waiting"

@@ -11,16 +11,15 @@ logged and counted (`Repairs`, runbook: "Repairs").
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from services.matcher import invites
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
-from services.matcher.front import places
 from services.matcher.invite_items import OPEN
+from services.matcher.rules import met_in_time
 from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.sessions import end_session
 from services.matcher.ttl import refresh_waiting
@@ -32,12 +31,29 @@ log = component_log("reconcile")
 
 
 async def reconcile(m: Matcher) -> int:
-    """One pass; returns how many things it repaired."""
-    await _count_live(m)
-    repaired = await _end_overdue_sessions(m) + await _expire_overdue_invites(m)
-    await _end_no_shows(m)
-    await refresh_waiting(m)
+    """One pass; returns how many things it repaired. A stage or an item that fails is logged
+    and counted (`ReconcileFailures{Stage=…}`), and the pass goes on with the rest:
+    one poisoned item never keeps every other one from being finished."""
+    await _stage(m, "live_count", _count_live(m))
+    repaired = await _stage(m, "sessions", _end_overdue_sessions(m))
+    repaired += await _stage(m, "invites", _expire_overdue_invites(m))
+    await _stage(m, "no_shows", _end_no_shows(m))
+    await _stage(m, "waiting", refresh_waiting(m))
     return repaired
+
+
+async def _stage(m: Matcher, stage: str, work: Awaitable[int | None]) -> int:
+    try:
+        return await work or 0
+    except Exception:
+        _failed(stage)
+        return 0
+
+
+def _failed(stage: str, **ids: str) -> None:
+    """The exception being handled, logged and counted; the caller carries on."""
+    log.exception("reconcile.failed", stage=stage, **ids)
+    metric("ReconcileFailures", 1, "Count", dims=("Stage",), Stage=stage, **ids)
 
 
 async def _count_live(m: Matcher) -> None:
@@ -93,42 +109,58 @@ async def _end_overdue_sessions(m: Matcher) -> int:
     repaired = 0
     async for session_id in _overdue(m, m.tables.sessions, "live", LIVE, "endsAt"):
         marker = derive_id("reconcile.session_end", session_id)
-        if await end_session(m, session_id, "time_up", marker):
+        try:
+            ending = await end_session(m, session_id, marker)
+        except Exception:
+            _failed("sessions", session_id=session_id)
+            continue
+        if ending is not None:
             repaired += 1
             repair("session_overdue", session_id=session_id)
-            log.warning("session.overdue_ended", session_id=session_id)
+            log.warning("session.overdue_ended", session_id=session_id, reason=ending.reason)
     return repaired
 
 
 async def _end_no_shows(m: Matcher) -> None:
-    """A session the two have not both connected to `no_show_s` after its start ends free:
-    the one who came can look for someone else at once. (Not a repair: this is how a no-show
-    ends, found through the `awaiting` index rather than a timer per session.)"""
+    """A session the two have not been in together `no_show_s` after its start ends free at
+    that moment: the one who came can look for someone else at once. (Not a repair: this is
+    how a no-show ends, found through the `awaiting` index rather than a timer per session.)
+    The end is decided on the session's room log and written only over that log, so an
+    arrival landing meanwhile is never overridden."""
     sessions = m.tables.sessions
-    after = m.settings.no_show_s
-    async for session_id in _overdue(m, sessions, "awaiting", AWAITING, "startsAt", after):
-        s = await m.store.session(session_id)
-        if s is None or s.status != "live" or s.connected_at is not None:
-            continue  # the index lags a little behind the table
-        marker = derive_id("reconcile.no_show", session_id)
-        # Whoever came gets their place in the queue back, in the same write as the end.
-        if await end_session(m, session_id, "cancelled", marker, extra=partial(places, m)):
-            metric("NoShows", 1, session_id=session_id, joined=sorted(s.in_room))
-            log.info("session.no_show", session_id=session_id, joined=sorted(s.in_room))
+    no_show = timedelta(seconds=m.settings.no_show_s)
+    async for session_id in _overdue(
+        m, sessions, "awaiting", AWAITING, "startsAt", m.settings.no_show_s
+    ):
+        try:
+            s = await m.store.session(session_id)
+            if s is None or s.status != "live" or met_in_time(s, no_show):
+                continue  # the index lags a little behind the table
+            await end_session(m, session_id, derive_id("reconcile.no_show", session_id))
+        except Exception:
+            _failed("no_shows", session_id=session_id)
 
 
 async def _expire_overdue_invites(m: Matcher) -> int:
     repaired = 0
     async for invite_id in _overdue(m, m.tables.invites, "open", OPEN, "expiresAtIso"):
-        invite = await m.store.invite(invite_id)
-        if invite is None or invite.status != "pending":
-            continue  # the index lags a little behind the table
-        marker = derive_id("reconcile.invite_expiry", invite_id)
         try:
-            if await invites.close(m, invite, "expired", marker, "expired"):
-                repaired += 1
-                repair("invite_overdue", invite_id=invite_id)
-                log.warning("invite.overdue_expired", invite_id=invite_id)
-        except TransactionConflict:
-            continue  # answered meanwhile
+            repaired += await _expire_invite(m, invite_id)
+        except Exception:
+            _failed("invites", invite_id=invite_id)
     return repaired
+
+
+async def _expire_invite(m: Matcher, invite_id: str) -> int:
+    invite = await m.store.invite(invite_id)
+    if invite is None or invite.status != "pending":
+        return 0  # the index lags a little behind the table
+    marker = derive_id("reconcile.invite_expiry", invite_id)
+    try:
+        if not await invites.close(m, invite, "expired", marker, "expired"):
+            return 0
+    except TransactionConflict:
+        return 0  # answered meanwhile
+    repair("invite_overdue", invite_id=invite_id)
+    log.warning("invite.overdue_expired", invite_id=invite_id)
+    return 1

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.matcher.clock import parse_iso
+from services.matcher.room_log import RoomView, view
 from services.matcher.waiting import Waiting
 from services.wire.events.common import Participant, Profile
 
@@ -104,17 +105,28 @@ class Session:
     ticket_ids: tuple[str, ...] = ()
     ended_at: datetime | None = None
     reason: str | None = None
-    in_room: frozenset[str] = field(default_factory=frozenset)
-    empty_since: datetime | None = None
-    connected_at: datetime | None = None  # when both people's media were first connected
+    # The media room log (`room_log`): who was in the room when. Everything about presence
+    # is read from it; `connectedAt` is kept on the item for readers of the table.
+    room_log: frozenset[str] = field(default_factory=frozenset)
+    connected_at: datetime | None = None  # first moment both were in (a session's own record)
+    minutes_used: int | None = None  # once ended: what each was charged
+    stopped_by: str | None = None
 
     @property
     def user_ids(self) -> tuple[str, ...]:
         return tuple(p.user_id for p in self.participants)
 
+    def view(self) -> RoomView:
+        return view(self.room_log, self.user_ids, self.starts_at, self.ends_at)
+
+    @property
+    def in_room(self) -> frozenset[str]:
+        """Who is in the media room, as far as the log knows."""
+        return self.view().in_now
+
     @classmethod
     def from_item(cls, d: dict[str, Any]) -> Session:
-        ended, empty, connected = d.get("endedAt"), d.get("emptySince"), d.get("connectedAt")
+        ended, connected, used = d.get("endedAt"), d.get("connectedAt"), d.get("minutesUsed")
         return cls(
             session_id=d["sessionId"],
             status=d["status"],
@@ -131,9 +143,10 @@ class Session:
             ticket_ids=tuple(d.get("ticketIds", ())),
             ended_at=parse_iso(ended) if ended else None,
             reason=d.get("reason"),
-            in_room=frozenset(d.get("inRoom", ())),
-            empty_since=parse_iso(empty) if empty else None,
+            room_log=frozenset(d.get("roomLog", ())),
             connected_at=parse_iso(connected) if connected else None,
+            minutes_used=int(used) if used is not None else None,
+            stopped_by=d.get("stoppedBy"),
         )
 
 

@@ -138,13 +138,30 @@ def plan_invite(
     )
 
 
+def charge(session: Session, ended_at: datetime) -> tuple[datetime | None, int]:
+    """When both were first in the room (no later than `ended_at`), and the points each pays
+    for the session ending at `ended_at`: the started minutes they were in it together
+    (docs/api.md, "Points and time: the rules"). The log of an ended session no longer
+    changes, so asking again gives the same answer."""
+    if session.room_log or session.connected_at is None:
+        seen = session.view()
+        return seen.connected_by(ended_at), seen.charge(ended_at)
+    if session.status == "ended" and session.minutes_used is not None:
+        return session.connected_at, session.minutes_used
+    # Live since before sessions kept a room log: from when both were connected, as then.
+    connected = min(session.connected_at, ended_at)
+    return connected, minutes_used(connected, ended_at, session.view().length_minutes)
+
+
 def ended_event(
     session: Session, ended_at: datetime, reason: EndReason, stopped_by: str | None
 ) -> SessionEnded:
-    connected = session.connected_at
+    """The one `session.ended` of a session (the same event when asked again later)."""
+    connected, used = charge(session, ended_at)
     return SessionEnded(
         media_tracked=True,
-        connected_at=min(connected, ended_at) if connected else None,
+        connected_at=connected,
+        minutes_used=used,
         id=derive_id("session.ended", session.session_id),
         occurred_at=ended_at,
         session_id=session.session_id,
@@ -152,14 +169,68 @@ def ended_event(
         started_at=session.starts_at,
         ended_at=ended_at,
         reason=reason,
-        stopped_by=stopped_by,
-        showed_up=tuple(sorted(session.in_room)) if reason == "cancelled" else (),
+        stopped_by=stopped_by or session.stopped_by,
+        # A no-show: who was in the room when it ended (they are told the other never came).
+        showed_up=tuple(sorted(session.view().in_at(ended_at))) if reason == "cancelled" else (),
     )
 
 
-def end_time(session: Session, now: datetime) -> datetime:
-    """A late timer or stop never stretches a session past its end."""
-    return min(max(now, session.starts_at), session.ends_at)
+def first_together(session: Session) -> datetime | None:
+    """The first moment both were in the room (from the log, or, for a session live since
+    before sessions kept one, when both had connected)."""
+    if session.connected_at is not None and not session.room_log:
+        return session.connected_at
+    return session.view().connected_at
+
+
+def no_show_at(session: Session, no_show: timedelta) -> datetime:
+    return min(session.starts_at + no_show, session.ends_at)
+
+
+def met_in_time(session: Session, no_show: timedelta) -> bool:
+    """Together before the no-show moment: the no-show rule can no longer apply."""
+    first = first_together(session)
+    return first is not None and first < no_show_at(session, no_show)
+
+
+def left_due(session: Session, grace: timedelta) -> datetime | None:
+    """When the `left` end comes into force: `grace` after the first time the room emptied,
+    after the two had been together, and stayed empty longer than that (or is still empty,
+    as far as the log knows). None if no emptying can give it."""
+    for emptied, back in session.view().emptyings():
+        if back is None or back - emptied > grace:
+            return emptied + grace
+    return None
+
+
+@dataclass(frozen=True)
+class Ending:
+    reason: EndReason
+    ended_at: datetime
+
+
+def due_ending(
+    session: Session, until: datetime, no_show: timedelta, grace: timedelta
+) -> Ending | None:
+    """The first of the rules' own ends — time up, a no-show, the room left empty — that is in
+    force by `until` (docs/api.md, "How a session ends"), or None. Each comes into force at a
+    moment of its own; the earliest one is how the session ended, whenever it is noticed."""
+    candidates: list[tuple[datetime, EndReason, datetime]] = [
+        (session.ends_at, "time_up", session.ends_at)
+    ]
+    if not met_in_time(session, no_show):
+        moment = no_show_at(session, no_show)
+        candidates.append((moment, "cancelled", moment))
+    due = left_due(session, grace)
+    if due is not None:
+        candidates.append((due, "left", due - grace))
+    fire, reason, ended_at = min(candidates)
+    return Ending(reason, ended_at) if fire <= until else None
+
+
+def end_time(session: Session, at: datetime) -> datetime:
+    """A late timer or stop never stretches a session past its end (nor before its start)."""
+    return min(max(at, session.starts_at), session.ends_at)
 
 
 def closed_event(

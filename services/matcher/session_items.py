@@ -64,6 +64,14 @@ def session_start(t: Tables, plan: SessionPlan, history_days: int) -> list[Entry
     return entries
 
 
+def log_unchanged(size: int) -> tuple[str, dict[str, Any]]:
+    """A condition that holds while the session's room log still has the `size` marks it was
+    read with (marks are only ever added, so the same count is the same log)."""
+    if size == 0:
+        return "attribute_not_exists(roomLog)", {}
+    return "size(roomLog) = :logSize", values(logSize=size)
+
+
 def session_end(
     t: Tables,
     session_id: str,
@@ -73,16 +81,24 @@ def session_end(
     reason: str,
     minutes: int,
     stopped_by: str | None,
+    *,
+    connected_at: datetime | None = None,
+    log_size: int = 0,
 ) -> list[Entry]:
+    """The end, written only over the room log it was decided on (`log_size` marks)."""
     fields: dict[str, Any] = {"status": "ended", "endedAt": iso(ended_at), "reason": reason}
     fields |= {"minutesUsed": minutes} | ({"stoppedBy": stopped_by} if stopped_by else {})
+    if connected_at is not None:
+        fields["connectedAt"] = iso(connected_at)
+    removes = "liveShard, awaitingShard" + ("" if connected_at else ", connectedAt")
+    unchanged, log_values = log_unchanged(log_size)
     entries = [
         update_entry(
             t.sessions,
             {"sessionId": session_id},
-            f"SET {assign(fields)} REMOVE liveShard, awaitingShard",
-            "#status = :live",
-            values(**fields, live="live"),
+            f"SET {assign(fields)} REMOVE {removes}",
+            f"#status = :live AND {unchanged}",
+            values(**fields, live="live") | log_values,
             aliases(fields),
         )
     ]

@@ -1,27 +1,39 @@
-"""Sessions: how one starts (a match or an accepted invite) and every way it ends — the timer
-at `endsAt`, Stop from either person, or both out of the media room past a grace period."""
+"""Sessions: how one starts (a match or an accepted invite), the media room log that says who
+was in it when, and every way it ends — the timer at `endsAt`, Stop from either person, both
+out of the media room past a grace period, or (reconcile.py) a no-show. What is charged and
+when it ended follow docs/api.md, "Points and time: the rules"."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from services.matcher import outbox
 from services.matcher.clock import iso
 from services.matcher.context import MAX_ATTEMPTS, Matcher, component_log
+from services.matcher.front import places
 from services.matcher.items import Entry, person_to
 from services.matcher.outbox import Action
 from services.matcher.records import Session
-from services.matcher.rules import SessionPlan, end_time, ended_event, minutes_used
-from services.matcher.session_items import pair_met, session_end, session_start
-from services.runtime.dynamo import (
-    TransactionConflict,
-    from_item,
-    is_condition_failure,
-    to_item,
-    values,
+from services.matcher.room_log import IN, MAX_MARKS, OUT, Kind, Mark, marks
+from services.matcher.rules import (
+    Ending,
+    SessionPlan,
+    due_ending,
+    end_time,
+    ended_event,
+    left_due,
+    met_in_time,
 )
+from services.matcher.session_items import (
+    AWAITING,
+    log_unchanged,
+    pair_met,
+    session_end,
+    session_start,
+)
+from services.runtime.dynamo import TransactionConflict, is_condition_failure, to_item, values
 from services.runtime.logs import metric
 from services.wire.events.base import Event, derive_id
 from services.wire.events.gateway import (
@@ -29,7 +41,6 @@ from services.wire.events.gateway import (
     MediaParticipantLeft,
     SessionStopRequested,
 )
-from services.wire.events.matcher import EndReason
 from services.wire.events.timers import MediaGraceDue, SessionEndDue
 
 log = component_log("sessions")
@@ -71,31 +82,58 @@ def started_metrics(plan: SessionPlan, waited_s: float | None = None) -> None:
         metric("MatchWaitSeconds", round(waited_s, 3), "Seconds", **fields)
 
 
+def _ending(
+    m: Matcher, s: Session, until: datetime, stopped_at: datetime | None = None
+) -> Ending | None:
+    """How `s` ends by the rules, noticed at `until`: the first of their own ends in force by
+    then, else a Stop pressed at `stopped_at`, else None (nothing ends it yet)."""
+    ending = due_ending(s, until, _no_show(m), _grace(m))
+    if ending is None and stopped_at is not None:
+        ending = Ending("stopped", end_time(s, stopped_at))
+    return ending
+
+
 async def end_session(
     m: Matcher,
     session_id: str,
-    reason: EndReason,
     marker: str,
-    stopped_by: str | None = None,
-    extra: Callable[[Session, datetime], Awaitable[list[Entry]]] | None = None,
-) -> bool:
-    """End a live session once; False if it had already ended (or never existed)."""
+    *,
+    until: datetime | None = None,
+    stop: SessionStopRequested | None = None,
+) -> Ending | None:
+    """End a live session the way the rules say it ended, noticed at `until` (now by default;
+    a Stop's own time for a Stop); None if it had already ended, or never existed, or nothing
+    ends it yet. The end is written only over the room log it was decided on: a media event
+    landing meanwhile sends the decision round again."""
     for _ in range(MAX_ATTEMPTS):
         s = await m.store.session(session_id)
         if s is None or s.status != "live":
             await m.flush_for(marker)
-            return False
+            return None
         now = m.now()
-        ended_at = end_time(s, now)
-        length = max(1, round((s.ends_at - s.starts_at).total_seconds() / 60))
-        # Minutes count from when both were connected; never connected, nothing to pay.
-        connected = s.connected_at
-        used = minutes_used(connected, ended_at, length) if connected else 0
+        stopped_at = stop.occurred_at if stop is not None else None
+        ending = _ending(m, s, stopped_at or until or now, stopped_at)
+        if ending is None:
+            return None
+        reason = ending.reason
+        stopped_by = stop.user_id if stop is not None and reason == "stopped" else None
+        event = ended_event(s, ending.ended_at, reason, stopped_by)
+        used = event.minutes_used or 0
         items = session_end(
-            m.tables, session_id, s.user_ids, s.starts_at, ended_at, reason, used, stopped_by
+            m.tables,
+            session_id,
+            s.user_ids,
+            s.starts_at,
+            ending.ended_at,
+            reason,
+            used,
+            stopped_by,
+            connected_at=event.connected_at,
+            log_size=len(s.room_log),
         )
-        if extra is not None:
-            items += await extra(s, now)
+        if reason == "cancelled":
+            # Whoever is in gets their place in the queue back, in the same write as the end.
+            items += await places(m, s, now)
         for user in s.user_ids:
             person = await m.store.person(user)
             if person.state == "in_session" and person.session_id == session_id:
@@ -105,13 +143,16 @@ async def end_session(
         actions: list[Action] = []
         if s.media_mode == "livekit":
             actions.append(outbox.room_delete(s.room))
-        actions.append(outbox.publish(ended_event(s, ended_at, reason, stopped_by)))
+        actions.append(outbox.publish(event))
         try:
             await m.commit(marker, items, actions)
         except TransactionConflict:
             continue
         metric("SessionsEnded", 1, reason=reason, session_id=session_id, minutes=used)
-        return True
+        if reason == "cancelled":
+            metric("NoShows", 1, session_id=session_id, joined=list(event.showed_up))
+            log.info("session.no_show", session_id=session_id, joined=list(event.showed_up))
+        return ending
     raise RuntimeError(f"ending session {session_id} kept conflicting")
 
 
@@ -125,11 +166,13 @@ async def rearm_if_early(m: Matcher, timer: Event, due_at: datetime) -> bool:
 
 
 async def on_stop_requested(m: Matcher, event: SessionStopRequested) -> None:
+    """Stop ends the session when the gateway took it (its `occurred_at`), however long it
+    took to get here — unless one of the rules' own ends came first."""
     s = await m.store.session(event.session_id)
     if s is None or event.user_id not in s.user_ids:
         log.warning("session.stop_ignored", session_id=event.session_id, user_id=event.user_id)
         return
-    await end_session(m, event.session_id, "stopped", event.id, stopped_by=event.user_id)
+    await end_session(m, event.session_id, event.id, stop=event)
 
 
 async def on_end_due(m: Matcher, timer: SessionEndDue) -> None:
@@ -138,80 +181,112 @@ async def on_end_due(m: Matcher, timer: SessionEndDue) -> None:
         return  # stopped or left earlier: a late timer changes nothing
     if await rearm_if_early(m, timer, s.ends_at):
         return
-    await end_session(m, timer.session_id, "time_up", timer.id)
+    await end_session(m, timer.session_id, timer.id, until=s.ends_at)
 
 
-async def _media_update(m: Matcher, session_id: str, user_id: str, update: str) -> Any:
-    try:
-        resp = await m.store.db.update_item(
-            TableName=m.tables.sessions,
-            Key=to_item({"sessionId": session_id}),
-            UpdateExpression=update,
-            ConditionExpression="#status = :live AND contains(userIds, :user)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values(live="live", user=user_id, users={user_id}),
-            ReturnValues="ALL_NEW",
-        )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return None  # not live, or not theirs: nothing to track
-        raise
-    return resp["Attributes"]
-
-
+# The media room log (room_log.py): every join and leave is one mark, added over the log that
+# was read, with what the log now says (`connectedAt`, and whether the session still waits
+# for the two to meet in time: the `awaiting` index) in the same write.
 async def on_media_joined(m: Matcher, event: MediaParticipantJoined) -> None:
-    item = await _media_update(
-        m, event.session_id, event.user_id, "ADD inRoom :users, joined :users REMOVE emptySince"
-    )
-    if item is None or "connectedAt" in item:
-        return
-    session = from_item(item)
-    if set(session.get("joined", ())) >= set(session.get("userIds", ())):
-        # Both are in for the first time: the conversation, and what it costs, starts now.
-        try:
-            await m.store.db.update_item(
-                TableName=m.tables.sessions,
-                Key=to_item({"sessionId": event.session_id}),
-                UpdateExpression="SET connectedAt = :now REMOVE awaitingShard",
-                ConditionExpression="#status = :live AND attribute_not_exists(connectedAt)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values(live="live", now=iso(m.now())),
-            )
-        except Exception as exc:
-            if not is_condition_failure(exc):
-                raise
+    await _record(m, event, IN)
 
 
 async def on_media_left(m: Matcher, event: MediaParticipantLeft) -> None:
-    item = await _media_update(m, event.session_id, event.user_id, "DELETE inRoom :users")
-    if item is None or item.get("inRoom"):
-        return
-    now = m.now()
+    await _record(m, event, OUT)
+
+
+async def _record(
+    m: Matcher, event: MediaParticipantJoined | MediaParticipantLeft, kind: Kind
+) -> None:
+    mark = Mark(event.occurred_at, event.user_id, kind, event.connection or "", event.id)
+    for _ in range(MAX_ATTEMPTS):
+        s = await m.store.session(event.session_id)
+        if s is None or s.status != "live" or event.user_id not in s.user_ids:
+            return  # over, unknown, or not theirs: nothing to track
+        if s.connected_at is not None and not s.room_log:
+            return  # connected before sessions kept a room log: it ends and is charged as then
+        if mark.event_id in {k.event_id for k in marks(s.room_log)}:
+            break  # a repeat: the log has it (the grace timer is looked at again below)
+        if len(s.room_log) >= MAX_MARKS:
+            log.warning("session.room_log_full", session_id=s.session_id, user_id=mark.user)
+            metric("RoomLogFull", 1, session_id=s.session_id)
+            return
+        added = await _add_mark(m, s, mark)
+        if added is not None:
+            s = added
+            break
+    else:
+        raise RuntimeError(f"recording {event.id} in session {event.session_id} kept conflicting")
+    await _arm_grace(m, s, event.id)
+
+
+async def _add_mark(m: Matcher, s: Session, mark: Mark) -> Session | None:
+    """`s` with `mark` added to its log, written over the log `s` holds; None if that log
+    changed since it was read."""
+    after = replace(s, room_log=s.room_log | {mark.encode()})
+    connected = after.view().connected_at
+    unchanged, vals = log_unchanged(len(s.room_log))
+    vals |= values(mark={mark.encode()}, live="live")
+    sets: list[str] = []
+    removes: list[str] = []
+    if connected is not None:
+        sets.append("connectedAt = :connected")
+        vals |= values(connected=iso(connected))
+    else:
+        removes.append("connectedAt")
+    # Out of the no-show reconciler's index once they have met in time; back in, should a
+    # late mark show that they had not after all.
+    if met_in_time(after, _no_show(m)):
+        removes.append("awaitingShard")
+    else:
+        sets.append("awaitingShard = :awaiting")
+        vals |= values(awaiting=AWAITING)
+    update = f"ADD roomLog :mark SET {', '.join(sets)}"
+    update += f" REMOVE {', '.join(removes)}" if removes else ""
     try:
         await m.store.db.update_item(
             TableName=m.tables.sessions,
-            Key=to_item({"sessionId": event.session_id}),
-            UpdateExpression="SET emptySince = if_not_exists(emptySince, :now)",
-            ConditionExpression="#status = :live AND attribute_not_exists(inRoom)",
+            Key=to_item({"sessionId": s.session_id}),
+            UpdateExpression=update,
+            ConditionExpression=f"#status = :live AND {unchanged}",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values(live="live", now=iso(now)),
+            ExpressionAttributeValues=vals,
         )
     except Exception as exc:
         if is_condition_failure(exc):
-            return  # someone came back meanwhile
+            return None
         raise
-    due = now + timedelta(seconds=m.settings.media_grace_s)
+    return after
+
+
+def _no_show(m: Matcher) -> timedelta:
+    return timedelta(seconds=m.settings.no_show_s)
+
+
+def _grace(m: Matcher) -> timedelta:
+    return timedelta(seconds=m.settings.media_grace_s)
+
+
+async def _arm_grace(m: Matcher, s: Session, cause: str) -> None:
+    """Once the two have been together and the room is empty, the `left` end is due a grace
+    period after it emptied (at once, when a late webhook shows it is overdue)."""
+    due = left_due(s, _grace(m))
+    if due is None or due >= s.ends_at:
+        return  # someone is in, they never met, or the end timer comes first
+    now = m.now()
     grace = MediaGraceDue(
-        id=derive_id("timer.media_grace", event.id), session_id=event.session_id, due_at=due
+        id=derive_id("timer.media_grace", cause), session_id=s.session_id, due_at=due
     )
-    await m.timers.schedule(grace, due, now)
+    await m.timers.schedule(grace, max(due, now), now)
 
 
 async def on_media_grace_due(m: Matcher, timer: MediaGraceDue) -> None:
     s = await m.store.session(timer.session_id)
-    if s is None or s.status != "live" or s.in_room or s.empty_since is None:
-        return  # over already, or someone is (back) in the room
-    due = s.empty_since + timedelta(seconds=m.settings.media_grace_s)
+    if s is None or s.status != "live":
+        return
+    due = left_due(s, _grace(m))
+    if due is None:
+        return  # someone came back in time, or they never met (the no-show rule's case)
     if await rearm_if_early(m, timer, due):
         return
-    await end_session(m, timer.session_id, "left", timer.id)
+    await end_session(m, timer.session_id, timer.id)

@@ -193,26 +193,40 @@ class PartnershipChanged(Event):
         return user_group(self.user_id)
 
 
+# LiveKit's name for one connection of a participant (`participant.sid`, "PA_…").
+ConnectionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
 class MediaParticipantJoined(Event):
     """Someone's media is connected: from a verified LiveKit webhook (livekit mode), or from
-    the browser's own report once its peer connection is up (direct mode)."""
+    the browser's own report once its peer connection is up (direct mode).
+
+    `occurred_at` is the moment it happened: LiveKit's own stamp on the webhook (`createdAt`),
+    or when the gateway received the browser's report. The matcher orders the room's log by
+    it, whatever order the events arrive in (docs/api.md, "Points and time: the rules")."""
 
     TYPE: ClassVar[str] = "media.participant_joined"
     PUBLISHER: ClassVar[Service] = G
     CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
     session_id: EntityId
     user_id: UserId
+    # Added without a version bump: which of the person's connections (livekit mode).
+    connection: ConnectionId | None = None
 
     def group(self) -> str:
         return session_group(self.session_id)
 
 
 class MediaParticipantLeft(Event):
+    """Someone's media connection is gone (LiveKit's `participant_left` or
+    `participant_connection_aborted`); `occurred_at` as for `MediaParticipantJoined`."""
+
     TYPE: ClassVar[str] = "media.participant_left"
     PUBLISHER: ClassVar[Service] = G
     CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
     session_id: EntityId
     user_id: UserId
+    connection: ConnectionId | None = None
 
     def group(self) -> str:
         return session_group(self.session_id)

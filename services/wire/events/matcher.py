@@ -93,7 +93,7 @@ EndReason = Literal["time_up", "stopped", "left", "cancelled"]
 
 
 class SessionEnded(Event):
-    """The session is over; the ledger charges the started minutes and releases the rest."""
+    """The session is over; the ledger charges `minutes_used` and releases the rest."""
 
     TYPE: ClassVar[str] = "session.ended"
     PUBLISHER: ClassVar[Service] = M
@@ -109,6 +109,10 @@ class SessionEnded(Event):
     # that never connected costs nothing. Events without them are charged from `started_at`.
     media_tracked: bool = False
     connected_at: AwareDatetime | None = None
+    # Added without a version bump: what each of the two is charged, the started minutes both
+    # were in the media room together (docs/api.md, "Points and time: the rules"). When it is
+    # there the ledger charges exactly this; events without it are charged as described above.
+    minutes_used: Annotated[int, Field(ge=0, le=600)] | None = None
     # A no-show (`cancelled`): who did connect. They are told their partner never came, and
     # are first in line if they join again at once.
     showed_up: Annotated[tuple[UserId, ...], Field(max_length=2)] = ()

@@ -10,6 +10,7 @@ from livekit.api import AccessToken
 
 from services.wire.names import Service
 from tests.integration.gateway.conftest import LIVEKIT_KEY, LIVEKIT_SECRET, Gateway, about, new_user
+from tests.integration.gateway.test_reads_http import live_session
 
 
 async def test_a_block_is_published_once_per_pair(gw: Gateway) -> None:
@@ -25,11 +26,13 @@ async def test_a_block_is_published_once_per_pair(gw: Gateway) -> None:
 
 async def test_a_report_is_published_with_its_reason(gw: Gateway) -> None:
     me, them = new_user(), new_user()
+    sid = new_user("s")  # a report is about a conversation the two had
+    await gw.put("matcher-sessions", live_session(sid, me, them))
     answer = await gw.call(
         "POST",
         "/v1/reports",
         me,
-        body={"userId": them, "reason": "abuse", "sessionId": "s-1", "note": "shouted"},
+        body={"userId": them, "reason": "abuse", "sessionId": sid, "note": "shouted"},
     )
     assert answer.status == 202
     (event,) = await gw.published(Service.MATCHER, about(me))
@@ -85,7 +88,8 @@ async def test_signed_join_and_leave_webhooks_become_matcher_events(gw: Gateway)
     # The repeat carries the same event id, so the FIFO topic's dedup drops it.
     events = await gw.published(Service.MATCHER, about(sid), expect=2)
     assert [e["type"] for e in events] == ["media.participant_joined", "media.participant_left"]
-    assert events[0]["payload"] == {"sessionId": sid, "userId": who}
+    # No `sid` or `createdAt` in these webhooks: no connection named, dated on arrival.
+    assert events[0]["payload"] == {"sessionId": sid, "userId": who, "connection": None}
 
 
 async def test_unsigned_or_tampered_webhooks_are_401_and_publish_nothing(gw: Gateway) -> None:

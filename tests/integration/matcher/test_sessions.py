@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from services.matcher.records import Session
 from services.matcher.settings import MatcherSettings
 from services.runtime.aws import Aws
 from services.wire.events.gateway import (
@@ -119,7 +120,7 @@ async def test_both_people_out_of_the_media_room_past_the_grace_period_end_it(
 
         async def back_in() -> bool:
             item = await m.item(tables.SESSIONS, sessionId=sid)
-            return item is not None and item.get("inRoom") == {"alice"}
+            return item is not None and Session.from_item(item).in_room == {"alice"}
 
         await eventually(back_in)
         await asyncio.sleep(2.0)  # the grace period passes with alice in the room

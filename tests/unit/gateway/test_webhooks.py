@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import pytest
 from livekit.api import AccessToken
@@ -85,3 +86,24 @@ def test_other_events_rooms_and_non_people_are_ignored() -> None:
         hook("participant_joined", identity=""),
     ):
         assert media_event(verified_event(body, sign(body), KEY, SECRET), body) is None
+
+
+def test_the_event_happens_when_livekit_stamped_it_on_the_connection_it_names() -> None:
+    body = hook("participant_left", sid="PA_abc123")
+    received = datetime(2030, 1, 1, tzinfo=UTC)
+    event = media_event(verified_event(body, sign(body), KEY, SECRET), body, received)
+    assert event is not None
+    assert event.occurred_at == datetime.fromtimestamp(1700000000, UTC)  # `createdAt`
+    assert event.connection == "PA_abc123"  # type: ignore[attr-defined]
+
+
+def test_a_webhook_without_a_stamp_is_dated_on_arrival() -> None:
+    body = json.dumps(
+        {"event": "participant_joined", "id": "EV_2", "room": {"name": "s1"},
+         "participant": {"identity": "alice"}}
+    ).encode()  # fmt: skip
+    received = datetime(2030, 1, 1, tzinfo=UTC)
+    event = media_event(verified_event(body, sign(body), KEY, SECRET), body, received)
+    assert event is not None
+    assert event.occurred_at == received
+    assert event.connection is None  # type: ignore[attr-defined]
