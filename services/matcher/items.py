@@ -119,6 +119,7 @@ def person_is(t: Tables, was: Person) -> Entry:
 
 
 # Tickets: requested → (funded) → waiting → matched | cancelled | rejected.
+REQUESTED = "0"  # the one shard of the sparse `requested` index (few tickets wait for funding)
 _FRESH = "attribute_not_exists(ticketId) OR #status = :requested"
 
 
@@ -156,6 +157,7 @@ def ticket_requested(
         "ticketId": ticket_id,
         "userId": user_id,
         "status": "requested",
+        "requestedShard": REQUESTED,
         "speaks": list(speaks),
         "learns": list(learns),
         "pool": pool,
@@ -180,6 +182,7 @@ def ticket_waiting(t: Tables, w: Waiting, looking_for: str, since: datetime) -> 
         "lookingFor": looking_for,
     }
     update = f"SET {assign(fields)}, createdAt = if_not_exists(createdAt, :createdAt)"
+    update += " REMOVE requestedShard"
     vals = values(**fields, requested="requested", createdAt=iso(since))
     return update_entry(t.tickets, {"ticketId": w.ticket_id}, update, _FRESH, vals, aliases(fields))
 
@@ -196,7 +199,7 @@ def ticket_matched(t: Tables, w: Waiting, session_id: str, now: datetime, fresh:
         "matchedAt": iso(now),
     }
     update = f"SET {assign(fields)}, createdAt = if_not_exists(createdAt, :createdAt)"
-    update += " REMOVE waitingPool"
+    update += " REMOVE waitingPool, requestedShard"
     cond = _FRESH if fresh else "#status IN (:requested, :waiting)"
     vals = values(**fields, requested="requested", createdAt=iso(now))
     if not fresh:
@@ -230,6 +233,6 @@ def ticket_final(
     fields |= {"reason": reason} if reason else {}
     fields["expiresAt"] = epoch(now + TICKET_TTL)
     update = f"SET {assign(fields)}, createdAt = if_not_exists(createdAt, :createdAt)"
-    update += " REMOVE waitingPool"
+    update += " REMOVE waitingPool, requestedShard"
     vals = values(**fields, createdAt=iso(now)) | (values(was=was) if was else {})
     return update_entry(t.tickets, {"ticketId": ticket_id}, update, cond, vals, aliases(fields))

@@ -22,6 +22,8 @@ from services.matcher.invite_items import OPEN
 from services.matcher.rules import met_in_time
 from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.sessions import end_session
+from services.matcher.stale_requests import close_unanswered
+from services.matcher.strays import repair_strays
 from services.matcher.ttl import refresh_waiting
 from services.runtime.dynamo import TransactionConflict, from_item, values
 from services.runtime.logs import metric, repair
@@ -39,6 +41,8 @@ async def reconcile(m: Matcher) -> int:
     repaired += await _stage(m, "invites", _expire_overdue_invites(m))
     await _stage(m, "no_shows", _end_no_shows(m))
     await _stage(m, "waiting", refresh_waiting(m))
+    repaired += await _stage(m, "unanswered", close_unanswered(m))
+    repaired += await _stage(m, "strays", repair_strays(m))
     return repaired
 
 

@@ -29,6 +29,10 @@ class MatcherSettings(BaseServiceSettings):
     reconcile_s: float = Field(10.0, gt=0, le=3600)
     # How late a timer may be before the reconciler steps in.
     overdue_grace_s: float = Field(30.0, ge=0, le=3600)
+    # A ticket whose funding or refusal has not come this long after it was requested is
+    # closed (cancelled; the ledger releases a hold if it placed one): a lost answer must not
+    # leave the person "looking" for good. Funding normally takes well under a second.
+    requested_stale_s: float = Field(60.0, ge=1, le=3600)
 
     # Search widening, in seconds of waiting: one-sided pairs, then anyone.
     relax_one_sided_s: float = Field(10.0, ge=0, le=3600)

@@ -13,6 +13,9 @@ TICKETS = Table(
         Index("byUser", Key("userId"), Key("createdAt")),
         # Sparse: only waiting tickets carry `waitingPool`.
         Index("waiting", Key("waitingPool"), Key("waitingSince")),
+        # Sparse: only tickets still `requested` (not yet funded or refused) carry
+        # `requestedShard`; the reconciler closes those whose answer never came.
+        Index("requested", Key("requestedShard"), Key("createdAt")),
     ),
     readers=frozenset({G}),
     doc="Ticket state machine: requested → funded → waiting → matched | cancelled | rejected.",
