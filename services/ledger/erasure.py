@@ -65,9 +65,7 @@ class Eraser:
         deleted = await delete_all(db, entries, keys)
         deleted += await delete_all(db, summaries, [key_of(d, ["userId", "day"]) for d in days])
         deleted += await delete_all(db, t["ledger-accounts"], [{"userId": {"S": uid}}])
-        self._log.info(
-            "ledger.erased", pseudonym=event.pseudonym, deleted=deleted, holds=len(hold_ids)
-        )
+        self._log.info("ledger.erased", deleted=deleted, holds=len(hold_ids))
 
 
 def _user_day(user_id: str, day: str) -> str:

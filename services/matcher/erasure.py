@@ -63,9 +63,7 @@ async def on_erased(m: Matcher, event: UserErased) -> None:
     keys += [_other_side(k) for k in keys]
     deleted += await delete_all(db, t.pairs, keys)
     deleted += await delete_all(db, t.people, [{"userId": {"S": uid}}])
-    _log.info(
-        "matcher.erased", pseudonym=pseudo, deleted=deleted, pseudonymised=kept, closed=closed
-    )
+    _log.info("matcher.erased", deleted=deleted, pseudonymised=kept, closed=closed)
 
 
 async def _close_pending(m: Matcher, invite_ids: list[str]) -> int:

@@ -28,6 +28,7 @@ from services.matcher.sessions import (
 )
 from services.runtime.dynamo import TransactionConflict, transact
 from services.runtime.logs import metric
+from services.runtime.retry import Contended
 from services.wire.events.base import derive_id
 from services.wire.events.gateway import InviteCancelRequested, InviteDeclineRequested
 from services.wire.events.ledger import (
@@ -157,7 +158,7 @@ async def on_funded(m: Matcher, event: InviteFunded) -> None:
             continue
         metric("InvitesOpened" if reason is None else "InvitesRefused", 1, reason=reason)
         return
-    raise RuntimeError(f"opening invite {event.invite_id} kept conflicting")
+    raise Contended(f"opening invite {event.invite_id} kept conflicting")
 
 
 async def on_rejected(m: Matcher, event: InviteRejected) -> None:
@@ -223,9 +224,12 @@ async def on_accept_funded(m: Matcher, event: InviteAcceptFunded) -> None:
             await _refuse(m, event, "in_session")
             return
         if await m.store.blocked_between(invite.from_user_id, event.user_id):
+            # A block made while the invite was pending: to the inviter it reads as an ordinary
+            # decline (nobody learns from Parley that they were blocked); it stays "blocked" in
+            # the invite's own record.
             try:
                 await close(
-                    m, invite, "cancelled", event.id, "blocked", [refusal(event, "not_pending")]
+                    m, invite, "declined", event.id, "blocked", [refusal(event, "not_pending")]
                 )
             except TransactionConflict:
                 continue
@@ -253,7 +257,7 @@ async def on_accept_funded(m: Matcher, event: InviteAcceptFunded) -> None:
         started_metrics(plan)
         await _close_others(m, invite, event.id)
         return
-    raise RuntimeError(f"accepting invite {event.invite_id} kept conflicting")
+    raise Contended(f"accepting invite {event.invite_id} kept conflicting")
 
 
 async def _close_others(m: Matcher, accepted: Invite, marker: str) -> None:
@@ -270,8 +274,24 @@ async def _close_others(m: Matcher, accepted: Invite, marker: str) -> None:
 
 
 async def on_accept_rejected(m: Matcher, event: InviteAcceptRejected) -> None:
-    # The invitee could not pay: the invite stays pending until answered or expired.
+    """The invitee could not pay. With no points left they cannot talk again today: the invite
+    is over, and the inviter learns it now (`invite.cancelled`, reason `no_points`) rather than
+    when it expires. Refused because they are busy (waiting, in a call), it stays pending: they
+    may free themselves and press Accept again before it expires."""
     log.info("invite.accept_unfunded", invite_id=event.invite_id, reason=event.reason)
+    if event.reason != "no_points":
+        return
+    for _ in range(MAX_ATTEMPTS):
+        invite = await m.store.invite(event.invite_id)
+        if invite is None or invite.status != "pending" or invite.to_user_id != event.user_id:
+            await m.flush_for(event.id)
+            return
+        try:
+            await close(m, invite, "cancelled", event.id, "no_points")
+        except TransactionConflict:
+            continue
+        return
+    raise RuntimeError(f"closing invite {event.invite_id} kept conflicting")
 
 
 async def on_decline_requested(m: Matcher, event: InviteDeclineRequested) -> None:

@@ -35,6 +35,7 @@ from services.matcher.session_items import (
 )
 from services.runtime.dynamo import TransactionConflict, is_condition_failure, to_item, values
 from services.runtime.logs import metric
+from services.runtime.retry import Contended
 from services.wire.events.base import Event, derive_id
 from services.wire.events.gateway import (
     MediaParticipantJoined,
@@ -153,7 +154,7 @@ async def end_session(
             metric("NoShows", 1, session_id=session_id, joined=list(event.showed_up))
             log.info("session.no_show", session_id=session_id, joined=list(event.showed_up))
         return ending
-    raise RuntimeError(f"ending session {session_id} kept conflicting")
+    raise Contended(f"ending session {session_id} kept conflicting")
 
 
 async def rearm_if_early(m: Matcher, timer: Event, due_at: datetime) -> bool:
@@ -216,7 +217,7 @@ async def _record(
             s = added
             break
     else:
-        raise RuntimeError(f"recording {event.id} in session {event.session_id} kept conflicting")
+        raise Contended(f"recording {event.id} in session {event.session_id} kept conflicting")
     await _arm_grace(m, s, event.id)
 
 

@@ -111,9 +111,15 @@ def _session_started(e: matcher.SessionStarted) -> list[Push]:
 
 
 def _session_ended(e: matcher.SessionEnded) -> list[Push]:
-    # As the ledger charges: from when both were connected; never both connected, free.
+    # Exactly what the ledger charges: the session's own figure (time together, from the room
+    # log), or for an event from an older matcher, from when both were connected.
     free = e.reason == "cancelled" or (e.media_tracked and e.connected_at is None)
     since = (e.connected_at or e.started_at) if e.media_tracked else e.started_at
+
+    def used(p: Participant) -> int:
+        if e.minutes_used is not None:
+            return min(e.minutes_used, p.minutes)
+        return 0 if free else minutes_used(since, e.ended_at, p.minutes)
 
     def body(p: Participant) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -122,7 +128,7 @@ def _session_ended(e: matcher.SessionEnded) -> list[Push]:
             "reason": e.reason,
             "startedAt": iso(e.started_at),
             "endedAt": iso(e.ended_at),
-            "minutesUsed": 0 if free else minutes_used(since, e.ended_at, p.minutes),
+            "minutesUsed": used(p),
         }
         if e.reason == "cancelled" and p.user_id in e.showed_up:
             out["partnerNoShow"] = True  # they came, the other did not
@@ -148,8 +154,9 @@ def _invite_closed(e: matcher.InviteDeclined | matcher.InviteExpired) -> list[Pu
 
 
 def _invite_cancelled(e: matcher.InviteCancelled) -> list[Push]:
-    # Nobody learns from Parley that someone blocked them: a block reads as "unavailable".
-    reason = "unavailable" if e.reason == "blocked" else e.reason
+    # Nobody learns from Parley that someone blocked them: a block (caught when the invite was
+    # funded) reads as the invitee having just become busy, the answer any busy invitee gives.
+    reason = "busy" if e.reason == "blocked" else e.reason
     body = {"type": "invite.cancelled", "inviteId": e.invite_id, "reason": reason}
     return [Push(e.to_user_id, body), Push(e.from_user_id, body)]
 

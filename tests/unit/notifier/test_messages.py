@@ -234,7 +234,9 @@ def test_an_invite_closed_by_a_block_tells_nobody_that_they_were_blocked() -> No
     event = InviteCancelled(invite_id="i1", from_user_id="ann", to_user_id="ben", reason="blocked")
     pushes = pushes_for(event)
     assert {p.user_id for p in pushes} == {"ann", "ben"}
-    assert {bare(p).body["reason"] for p in pushes} == {"unavailable"}
+    assert {bare(p).body["reason"] for p in pushes} == {"busy"}
+    busy = InviteCancelled(invite_id="i1", from_user_id="ann", to_user_id="ben", reason="busy")
+    assert [bare(p).body for p in pushes] == [bare(p).body for p in pushes_for(busy)]
     assert "blocked" not in json.dumps([bare(p).body for p in pushes])
 
 
@@ -327,6 +329,20 @@ def test_minutes_used_count_from_when_both_were_connected() -> None:
     )
     ann, ben = pushes_for(late)
     assert (ann.body["minutesUsed"], ben.body["minutesUsed"]) == (5, 5)
+
+
+def test_minutes_used_is_the_charge_the_matcher_worked_out_from_time_together() -> None:
+    # In from the start to 9:01, but one of them stepped out: 3 min 10 s together, 4 points,
+    # which the ledger charges (and at most what each booked).
+    stepped_out = ended(9 * 60 + 1).model_copy(
+        update={"media_tracked": True, "connected_at": T0, "minutes_used": 4}
+    )
+    ann, ben = pushes_for(stepped_out)
+    assert (ann.body["minutesUsed"], ben.body["minutesUsed"]) == (4, 4)
+    capped = stepped_out.model_copy(update={"minutes_used": 9})
+    assert [p.body["minutesUsed"] for p in pushes_for(capped)] == [9, 7]
+    never = stepped_out.model_copy(update={"minutes_used": 0})
+    assert [p.body["minutesUsed"] for p in pushes_for(never)] == [0, 0]
 
 
 def test_times_in_other_zones_are_sent_in_utc() -> None:
