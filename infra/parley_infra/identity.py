@@ -110,6 +110,15 @@ class Identity(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[google, domain]),
         )
+        # Operators (moderation: /v1/admin/*, checked from the token's `cognito:groups`).
+        # Members are added by hand: `aws cognito-idp admin-add-user-to-group`.
+        aws.cognito.UserGroup(
+            f"{name}-operators",
+            name="operators",
+            user_pool_id=pool.id,
+            description="Parley operators: review suspensions, ban, read the audit log",
+            opts=child,
+        )
         self.user_pool_id = pool.id
         self.user_pool_arn = pool.arn
         self.client_id = client.id

@@ -25,6 +25,8 @@ TIMER_AGE_S = 1200  # timers sit up to 900 s by design before they are due
 ERROR_RATE_PERCENT = 5
 LATENCY_P99_S = 2
 NODE_CPU_PERCENT = 80
+# A suspension by reports waits for an operator no longer than this (ModerationQueueAge).
+MODERATION_QUEUE_AGE_S = 24 * 3600
 HANDLER_ERRORS_PER_5_MIN = 10
 # Throttled DynamoDB attempts the services absorbed (retried) on one table in 5 minutes.
 THROTTLED_PER_5_MIN = 50
@@ -115,6 +117,18 @@ class Observability(pulumi.ComponentResource):
                 evaluation_periods=1,
                 threshold=HANDLER_ERRORS_PER_5_MIN,
             )
+        self._alarm(
+            "moderation-queue-age",
+            "moderation-queue",
+            "Someone suspended by reports has waited more than a day for an operator's review.",
+            namespace="Parley",
+            metric_name="ModerationQueueAge",
+            dimensions={"Service": Service.GATEWAY.value},
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=1,
+            threshold=MODERATION_QUEUE_AGE_S,
+        )
         for table in topo.tables:
             self._throttled_alarm(table.name(s.prefix), [table.writer, *sorted(table.readers)])
         alb = t.alb_suffix

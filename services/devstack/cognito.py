@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 DEMO_PEOPLE = ("alice", "bob", "carol", "dave")
 DEMO_PASSWORD = "Parley-demo-1"
+OPERATORS = "operators"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ def provision_user_pool(
     )["UserPoolClient"]["ClientId"]
     for name in people:
         add_person(idp, pool_id, name)
+    # Who may use /v1/admin/* (moderation); nobody is in it until added:
+    # `aws cognito-idp admin-add-user-to-group --group-name operators …`.
+    idp.create_group(GroupName=OPERATORS, UserPoolId=pool_id, Description="Parley operators")
     return UserPool(region, pool_id, client_id, endpoint_url)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from services.gateway import (
+    routes_admin,
     routes_invites,
     routes_me,
     routes_partners,
@@ -12,6 +15,7 @@ from services.gateway import (
     routes_queue,
     routes_safety,
     routes_sessions,
+    routes_words,
 )
 from services.gateway.models import (
     AuthConfig,
@@ -21,6 +25,7 @@ from services.gateway.models import (
     MediaConfig,
     Presence,
 )
+from services.gateway.safety import NOT_WHILE_SUSPENDED
 from services.gateway.settings import GatewaySettings
 from services.gateway.spec import Operation
 from services.gateway.webhooks import livekit_webhook
@@ -111,13 +116,15 @@ SYSTEM = (
 PRESENCE = Operation(
     "GET",
     "/v1/presence",
-    "People online now who could take an invite",
+    "People online now, and whether each could take an invite",
     "presence",
     "listPresence",
     reply=Presence,
     rule="read",
-    description="Online, free, not me, nobody I blocked or who blocked me; my partners first; "
-    "at most 50.",
+    description="Online, not me, nobody I blocked or who blocked me; at most 50. `available` "
+    "says whether an invite to them can be answered now; if not, `why`: `in_call`, `busy` "
+    "(waiting in the queue or inviting someone) or `no_points` (none left today). Those who "
+    "can come first, my partners first among them.",
 )
 WEBSOCKET = Operation(
     "GET",
@@ -127,7 +134,7 @@ WEBSOCKET = Operation(
     "openWebSocket",
     auth=False,
     status=101,
-    problems=((401, "unauthorized"),),
+    problems=((401, "unauthorized"), (403, "banned")),
     description="Locally `ws://127.0.0.1:8080/v1/ws?token=<ID token>`; in AWS the API Gateway "
     "WebSocket URL from `/v1/config`. An invalid token closes the socket with code 4401 (or "
     'refuses the upgrade with 401). The browser may send `{"type": "ping"}` and gets '
@@ -165,16 +172,33 @@ WEBHOOK = Operation(
     },
 )
 
-OPERATIONS: tuple[Operation, ...] = (
-    *SYSTEM,
-    *routes_me.OPERATIONS,
-    *routes_privacy.OPERATIONS,
-    *routes_queue.OPERATIONS,
-    PRESENCE,
-    *routes_invites.OPERATIONS,
-    *routes_sessions.OPERATIONS,
-    *routes_safety.OPERATIONS,
-    *routes_partners.OPERATIONS,
-    WEBSOCKET,
-    WEBHOOK,
+
+def with_safety(op: Operation) -> Operation:
+    """Every signed-in route refuses a banned person (403 `banned`), and joining or inviting
+    someone suspended pending review (403 `suspended`): the guard's checks (safety.py)."""
+    if not op.auth or op.raw is not None:
+        return op
+    refusals = [(403, "banned")]
+    if op.operation_id in NOT_WHILE_SUSPENDED:
+        refusals.append((403, "suspended"))
+    return replace(op, problems=(*op.problems, *refusals))
+
+
+OPERATIONS: tuple[Operation, ...] = tuple(
+    with_safety(op)
+    for op in (
+        *SYSTEM,
+        *routes_me.OPERATIONS,
+        *routes_privacy.OPERATIONS,
+        *routes_queue.OPERATIONS,
+        PRESENCE,
+        *routes_invites.OPERATIONS,
+        *routes_sessions.OPERATIONS,
+        *routes_words.OPERATIONS,
+        *routes_safety.OPERATIONS,
+        *routes_partners.OPERATIONS,
+        *routes_admin.OPERATIONS,
+        WEBSOCKET,
+        WEBHOOK,
+    )
 )

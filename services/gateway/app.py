@@ -21,6 +21,7 @@ from services.gateway.api import OPENAPI_JSON, OPERATIONS, SETTINGS, config_body
 from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
 from services.gateway.middleware import edge
+from services.gateway.moderation import queue_age_forever
 from services.gateway.openapi import document
 from services.gateway.ratelimit_store import RateLimitCounters
 from services.gateway.settings import GatewaySettings
@@ -112,11 +113,16 @@ def create_app(settings: GatewaySettings, verifier: TokenVerifier | None = None)
                 ),
             )
             warm = asyncio.create_task(_warm_keys(token_verifier)) if prefetch else None
+            # ModerationQueueAge: how long the oldest suspension has waited for an operator.
+            queue_age = asyncio.create_task(
+                queue_age_forever(app[CTX].safety.records, settings.moderation_metric_s)
+            )
             yield
-            if warm is not None:
-                warm.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await warm
+            for task in (warm, queue_age):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await token_verifier.jwks.close()
 
     app.cleanup_ctx.append(clients)

@@ -48,6 +48,11 @@ class Identity:
     username: str = ""
     # The identity provider's given name (Google's `given_name`), when the token carries it.
     given_name: str = ""
+    # Who the person is at their identity provider (`Google:<id>` from the `identities`
+    # claim of a federated sign-in; empty otherwise): it outlives the Cognito user.
+    provider_subject: str = ""
+    # The user pool groups the person is in (`cognito:groups`), e.g. `operators`.
+    groups: tuple[str, ...] = ()
 
 
 class Jwks:
@@ -290,7 +295,25 @@ class TokenVerifier:
             expires_at=int(claims["exp"]),
             username=str(claims.get("cognito:username") or "")[:128],
             given_name=str(claims.get("given_name") or "")[:128],
+            provider_subject=_provider_subject(claims.get("identities")),
+            groups=_groups(claims.get("cognito:groups")),
         )
+
+
+def _provider_subject(identities: Any) -> str:
+    """`<providerName>:<userId>` of the first linked identity in Cognito's `identities` claim."""
+    for linked in identities if isinstance(identities, list) else ():
+        if isinstance(linked, dict):
+            provider, subject = linked.get("providerName"), linked.get("userId")
+            if isinstance(provider, str) and isinstance(subject, str) and provider and subject:
+                return f"{provider}:{subject}"[:256]
+    return ""
+
+
+def _groups(groups: Any) -> tuple[str, ...]:
+    if not isinstance(groups, list):
+        return ()
+    return tuple(str(g)[:128] for g in groups[:50] if isinstance(g, str))
 
 
 async def identify(verifier: TokenVerifier, authorization: str | None) -> Identity:

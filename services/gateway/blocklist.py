@@ -4,6 +4,9 @@ readable here) and is told through `user.blocked` / `user.unblocked`.
 
 Two rows per pair, one per direction, each written by plain idempotent updates: a retried
 block or unblock converges to the same rows, and a row with neither flag counts as nothing.
+
+Someone suspended pending review (safety.py) is out of everyone's reach the same way: hidden
+from presence and, to an inviter, "offline", as if they had blocked everyone.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from services.gateway.safety_records import SafetyRecords
 from services.runtime.dynamo import from_item
 from services.wire.tables.gateway import BLOCKS
 
@@ -42,6 +46,7 @@ class BlockList:
     def __init__(self, dynamodb: DynamoDBClient, prefix: str) -> None:
         self._db = dynamodb
         self.table = BLOCKS.name(prefix)
+        self._safety = SafetyRecords(dynamodb, prefix)
 
     async def _set(self, user: str, other: str, expression: str, values: dict[str, Any]) -> None:
         await self._db.update_item(
@@ -65,12 +70,16 @@ class BlockList:
         return str(resp["Attributes"]["blockedAt"]["S"])
 
     async def get(self, user: str, other: str) -> PairRow | None:
+        """The pair's row as `user` sees it; `blocked_me` also when `other` is suspended."""
         resp = await self._db.get_item(
             TableName=self.table,
             Key={"userId": {"S": user}, "otherUserId": {"S": other}},
             ConsistentRead=True,
         )
-        return _row(from_item(resp["Item"])) if "Item" in resp else None
+        row = _row(from_item(resp["Item"])) if "Item" in resp else None
+        if other in await self._safety.suspended_users():
+            return PairRow(other, bool(row and row.i_blocked), True, row.blocked_at if row else "")
+        return row
 
     async def unblock(self, user: str, other: str) -> None:
         """Lifts my block of `other` (idempotent). Their block of me stays."""
@@ -101,8 +110,10 @@ class BlockList:
         return out
 
     async def hidden_from(self, user: str) -> frozenset[str]:
-        """People `user` must not see online: whom they blocked and who blocked them."""
-        return frozenset(r.other for r in await self.rows(user) if r.i_blocked or r.blocked_me)
+        """People `user` must not see online: whom they blocked, who blocked them, and
+        whoever is suspended."""
+        blocked = frozenset(r.other for r in await self.rows(user) if r.i_blocked or r.blocked_me)
+        return blocked | await self._safety.suspended_users()
 
     async def blocked_by(self, user: str) -> list[PairRow]:
         """Whom `user` blocked, newest first."""

@@ -12,6 +12,7 @@ from aiohttp import web
 from services.gateway.auth import TokenVerifier
 from services.gateway.erasure import ErasedMarkers
 from services.gateway.readmodels import ReadModels
+from services.gateway.safety import SafetyGate
 from services.gateway.settings import GatewaySettings
 from services.gateway.shared_limits import SharedLimiter
 from services.runtime.aws import Aws
@@ -40,6 +41,11 @@ class GatewayContext:
     def erased(self) -> ErasedMarkers:
         """Who deleted their account (sign-in refuses their remaining ID tokens)."""
         return ErasedMarkers(self.aws, self.settings)
+
+    @cached_property
+    def safety(self) -> SafetyGate:
+        """Safety that follows the person: bans, suspensions, blocks kept by identity."""
+        return SafetyGate(self.aws, self.settings, self.publisher)
 
 
 CTX = web.AppKey("ctx", GatewayContext)

@@ -5,7 +5,10 @@
   by) an erased person still read as one person to the team handling abuse.
 - The gateway's own tables: profile, presence, connections, rate-limit windows, blocks and
   partners (both directions of each pair) are deleted; reports by or about the person keep
-  the pseudonym in place of their id, for `erased_reports_days`.
+  the pseudonym in place of their id, for `erased_reports_days`. The safety records, kept by
+  identity rather than account (`gateway-safety`, safety_records.py `left`), lose the account
+  id and are kept for `safety_retention_days`: someone who signs up again gets their blocks
+  and bans back (safety.py).
 - Sign-in: Cognito's AdminUserGlobalSignOut revokes the person's refresh tokens, then the user
   is deleted; their ID tokens stay valid by signature until they expire, so a marker keyed by
   the pseudonym (`gateway-erased`) makes sign-in refuse them until the longest lifetime is past.

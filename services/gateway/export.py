@@ -120,6 +120,7 @@ class Exporter:
             blocks,
             partners,
             reports,
+            safety,
         ) = await asyncio.gather(
             self._get("gateway-profiles", {"userId": user_id}),
             self._get("gateway-presence", {"userId": user_id}),
@@ -134,6 +135,8 @@ class Exporter:
             self._query("gateway-blocks", me, user_id, ConsistentRead=True),
             self._query("gateway-partners", me, user_id, ConsistentRead=True),
             self._query("gateway-reports", "reporterId = :u", user_id, IndexName="byReporter"),
+            # Which identity keys this account is signed in as, and its standing (safety.py).
+            self._query("gateway-safety", me, user_id, IndexName="byUser"),
         )
         entries, holds, accounts, pairs, sockets = await self._points_and_pairs(
             user_id, [str(d["day"]) for d in summaries]
@@ -157,6 +160,7 @@ class Exporter:
             "gateway-blocks": mine,
             "gateway-partners": partners,
             "gateway-reports": reports,
+            "gateway-safety": safety,
             "ledger-entries": entries,
             "ledger-holds": holds,
             "ledger-accounts": accounts,

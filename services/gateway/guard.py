@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import structlog
 from aiohttp import web
 
@@ -36,6 +38,9 @@ async def authenticate(request: web.Request, context: GatewayContext | None = No
             {"WWW-Authenticate": 'Bearer realm="parley", error="invalid_token"'},
         )
     structlog.contextvars.bind_contextvars(user_id=me.user_id)
+    # Banned (403 `banned`), or suspended from what this route does (403 `suspended`).
+    route = request.match_info.route.name if request.match_info.route else None
+    await context.safety.admit(me, route, datetime.now(UTC))
     return me
 
 

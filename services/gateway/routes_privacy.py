@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -87,6 +88,11 @@ async def delete_me(call: Call) -> Erased:
             UserErased(id=derive_id("user.erased", pseudo), user_id=uid, pseudonym=pseudo)
         )
         done, sockets = await erase_gateway_tables(c.aws, c.settings, uid, pseudo, call.now)
+        # The safety records stay with the person, not the account (docs/privacy.md): their
+        # keys forget this account, and what is kept expires after the retention.
+        retention = timedelta(days=c.settings.safety_retention_days)
+        done["gateway-safety"] = await c.safety.records.left(uid, call.now, retention)
+        c.safety.forget(uid)
         signed_out = await c.erased.end_sign_in(me)
         await c.erased.mark(pseudo, call.now)
     except BaseException:
@@ -146,7 +152,9 @@ OPERATIONS = (
         problems=((409, "account-busy"), (503, "unavailable")),
         description="Erases the profile, preferences, presence, blocks and partners at once, and "
         "(over the bus) everything the other services hold about the person; reports by or "
-        "about them are kept under `pseudonym` for abuse handling. Refreshes are revoked and "
+        "about them are kept under `pseudonym` for abuse handling, and their blocks (both "
+        "ways), bans and the reports about them are kept by identity for a stated time and come "
+        "back if they sign up again (docs/privacy.md). Refreshes are revoked and "
         "the remaining ID tokens are refused (401 `account-deleted`). Refused (409 "
         "`account-busy`) while the person waits, talks or has an invite pending. "
         "See docs/privacy.md.",

@@ -32,6 +32,7 @@ from services.gateway.reports import (
     may_report,
     report_id_for,
 )
+from services.gateway.safety_effects import end_shared_session
 from services.gateway.spec import Call, Operation
 from services.gateway.views import iso, person_ref
 from services.runtime.logs import metric
@@ -56,6 +57,8 @@ async def block(call: Call) -> None:
     if body.user_id == uid:
         raise field_error("userId", "you cannot block yourself")
     since = await _blocks(call).block(uid, body.user_id, iso(call.now))
+    # Kept by identity too, so it outlives either account (safety.py).
+    await call.ctx.safety.blocked(call.me, body.user_id, since)
     # Same block, same event id: a double click is one block; a block after an unblock is new.
     await call.ctx.publisher.publish(
         UserBlocked(
@@ -64,6 +67,17 @@ async def block(call: Call) -> None:
             blocked_user_id=body.user_id,
         )
     )
+    await _end_call_with(call, body.user_id, f"block:{since}")
+
+
+async def _end_call_with(call: Call, other: str, cause: str) -> None:
+    """Blocking (or reporting) the person I am talking with ends our call for both, as my
+    Stop at this moment would: nothing is charged past it."""
+    ended = await end_shared_session(
+        call.ctx.reads, call.ctx.publisher, call.me.user_id, other, call.now, cause
+    )
+    if ended is not None:
+        metric("CallsEndedBySafety", why=cause.split(":")[0])
 
 
 async def list_blocked(call: Call) -> BlockedPeople:
@@ -89,6 +103,7 @@ async def unblock(call: Call) -> None:
         )
     )
     await blocks.unblock(uid, other)
+    await call.ctx.safety.unblocked(call.me, other)
     metric("PairsUnblocked")
 
 
@@ -119,7 +134,8 @@ async def _reported_session(call: Call, other: str, session_id: str | None) -> s
 async def _file(call: Call, report: Report) -> None:
     """Blocks the pair and tells the matcher; idempotent (same rows, same event id)."""
     # A report also blocks the pair (the matcher does the same on `user.reported`).
-    await _blocks(call).block(report.reporter_id, report.reported_user_id, iso(call.now))
+    since = await _blocks(call).block(report.reporter_id, report.reported_user_id, iso(call.now))
+    await call.ctx.safety.blocked(call.me, report.reported_user_id, since)
     await call.ctx.publisher.publish(
         UserReported(
             id=derive_id("user.reported", report.report_id),
@@ -157,10 +173,17 @@ async def report(call: Call) -> ReportFiled:
         stored = await records.get(report_id)
         if stored is not None:
             await _file(call, stored)
+            await call.ctx.safety.reported(
+                call.me, stored.reported_user_id, report_id, stored.reason, call.now
+            )
         raise Problem(
             409, "already-reported", "you have already reported this person for this conversation"
         )
     await _file(call, filed)
+    # Kept by identity; enough different reporters suspend the person until reviewed. The
+    # reporter learns nothing of it either way.
+    await call.ctx.safety.reported(call.me, body.user_id, report_id, body.reason, call.now)
+    await _end_call_with(call, body.user_id, f"report:{report_id}")
     metric("ReportsFiled", reason=body.reason)
     return ReportFiled(report_id=report_id)
 
@@ -177,7 +200,9 @@ OPERATIONS = (
         status=202,
         rule="safety",
         description="Publishes `user.blocked`; the matcher keeps the pair apart from now on, "
-        "and neither sees the other in presence.",
+        "and neither sees the other in presence. The block is also kept by identity: it "
+        "outlives either account (docs/privacy.md). Blocking the person I am talking with "
+        "ends the call for both at once, as my Stop would.",
     ),
     Operation(
         "GET",
@@ -220,6 +245,8 @@ OPERATIONS = (
         description="Only about someone I had a conversation with, within 24 hours of it: "
         "the `sessionId` named, or else my latest conversation with them. One report per "
         "person and conversation. Stores the report for the team, blocks the pair, publishes "
-        "`user.reported`.",
+        "`user.reported`; ends our call if it is still going. Someone reported by several "
+        "different people within days is suspended from matching and invites until an "
+        "operator reviews it (the reporter is never named to them).",
     ),
 )

@@ -42,6 +42,24 @@ class GatewaySettings(BaseServiceSettings):
     # How long pseudonymised reports about or by an erased person are kept.
     erased_reports_days: int = Field(365, ge=1, le=3650)
 
+    # Safety follows the person (docs/privacy.md, "Safety records"). How long the safety
+    # records of someone who deleted their account are kept (their blocks either way, the
+    # reports about them), so that signing up again does not wipe them; a ban lasts its term.
+    safety_retention_days: int = Field(365, ge=1, le=3650)
+    # How stale a gateway task's view of a person's standing (banned, suspended) may be: a
+    # ban made elsewhere refuses their next request after at most this long.
+    standing_recheck_s: float = Field(1.0, ge=0, le=60)
+    # Suspended from matching and invites, until an operator decides, once this many
+    # different people reported someone within the window (since their last review).
+    suspend_after_reporters: int = Field(3, ge=1, le=100)
+    suspend_window_days: float = Field(7.0, gt=0, le=365)
+    # The user pool group whose members may use /v1/admin/* (from `cognito:groups`).
+    operators_group: str = Field("operators", pattern=r"^[\w+=,.@-]{1,128}$")
+    # How long the moderation audit log keeps each action.
+    audit_log_days: int = Field(730, ge=30, le=3650)
+    # How often the gateway reports the age of the oldest unreviewed suspension.
+    moderation_metric_s: float = Field(60.0, ge=1, le=3600)
+
     media_mode: Literal["direct", "livekit"] = "direct"
     livekit_url: str = ""
     livekit_api_key: str = ""
@@ -68,6 +86,13 @@ class GatewaySettings(BaseServiceSettings):
     lease_sweep_s: float = Field(30.0, gt=0, le=3600)
     # The local edge's WebSocket-level ping, to notice a browser that vanished.
     ws_heartbeat_s: float = Field(30.0, ge=1, le=300)
+    # Frames one socket may send (edge_limits.py): a token bucket per connection, and a size
+    # cap. The SPA pings every 25 s; past either the socket is closed (1008 locally).
+    ws_frames_per_s: float = Field(10.0, gt=0, le=1000)
+    ws_frame_burst: int = Field(20, ge=1, le=10_000)
+    ws_max_frame_chars: int = Field(4096, ge=64, le=32 * 1024)
+    # Sockets one person may hold at once across all tasks; a new one past it is refused.
+    ws_sockets_per_person: int = Field(5, ge=1, le=100)
 
     # Per-person rate limits on intent routes: 1 = the defaults in ratelimit.py, 0 = off.
     rate_limit_scale: float = Field(1.0, ge=0, le=1000)
