@@ -4,7 +4,8 @@ The SPA loads only its own files (Vite's build has no inline script or style) an
 the API on its own origin, the WebSocket, Cognito and LiveKit: `connect-src` lists exactly
 those origins of the deployment. Video arrives as MediaStreams (`srcObject`, which CSP does
 not govern); images are its own or `data:` (the icon). Nothing may frame the page. The
-Permissions-Policy gives camera and microphone to the page itself and nothing else.
+Permissions-Policy gives camera, microphone and screen sharing (a call can share a screen) to
+the page itself and nothing else.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 PERMISSIONS_POLICY = (
     "camera=(self), microphone=(self), autoplay=(self), fullscreen=(self), "
-    "display-capture=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
+    "display-capture=(self), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
     "bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=()"
 )
 

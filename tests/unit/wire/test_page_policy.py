@@ -67,8 +67,9 @@ def test_origins_keep_scheme_host_and_port_only() -> None:
     assert origin("ftp://files.example") is None
 
 
-def test_camera_and_microphone_are_the_pages_alone() -> None:
+def test_camera_microphone_and_screen_sharing_are_the_pages_alone() -> None:
     assert "camera=(self)" in PERMISSIONS_POLICY
     assert "microphone=(self)" in PERMISSIONS_POLICY
+    # Sharing a screen in a call: the page's own origin may ask, nothing embedded may.
+    assert "display-capture=(self)" in PERMISSIONS_POLICY
     assert "geolocation=()" in PERMISSIONS_POLICY
-    assert "display-capture=()" in PERMISSIONS_POLICY
