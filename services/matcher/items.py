@@ -3,6 +3,8 @@ conditional entry, so a transaction commits only from the state the handler deci
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,6 +95,7 @@ def person_to(
     cond, vals = _person_condition(was)
     sets = {"state": state, "updatedAt": iso(now), "ticketId": ticket_id}
     sets |= {"sessionId": session_id, "inviteId": invite_id}
+    sets["busyState"] = busy_key(state, was.user_id) if state != "free" else None
     present = {k: v for k, v in sets.items() if v is not None}
     removed = [k for k, v in sets.items() if v is None]
     update = "SET " + ", ".join(
@@ -102,6 +105,17 @@ def person_to(
         update += " REMOVE " + ", ".join(removed)
     vals |= values(**present)
     return update_entry(t.people, {"userId": was.user_id}, update, cond, vals, _STATE)
+
+
+BUSY_SHARDS = 4
+
+
+def busy_key(state: str, user_id: str) -> str:
+    """The sparse `busy` index's key for someone waiting, inviting or in a session: the state
+    and one of a few shards (free people are not in the index at all, so its partitions see
+    only the busy minority's writes, spread over the shards)."""
+    shard = int(hashlib.sha256(user_id.encode()).hexdigest()[:8], 16) % BUSY_SHARDS
+    return f"{state}#{shard}"
 
 
 def person_is(t: Tables, was: Person) -> Entry:

@@ -5,7 +5,7 @@ session) and moves in the same transactions as the ticket, invite or session. St
 can outlive what it points at — an item deleted under it (erasure, TTL), a write that freed
 the thing but not the person — and then every Join of theirs is cancelled `person_busy`.
 
-One pass reads, from the people table's `byState` index, each busy state's records older than
+One pass reads, from the people table's sparse `busy` index (`<state>#<shard>`), each busy state's records older than
 that state can legitimately last without its thing being overdue (an index read, never the free
 people), and frees those whose ticket / invite / session is over or missing:
 - waiting: older than the grace; most are answered by one read of the waiting set (a ticket in
@@ -28,13 +28,13 @@ from typing import Any
 
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
-from services.matcher.items import person_to
+from services.matcher.items import BUSY_SHARDS, person_to
 from services.matcher.records import FINAL_TICKET, Person, PersonState
 from services.runtime.dynamo import TransactionConflict, from_item, transact, values
 from services.runtime.logs import repair
 
 log = component_log("strays")
-BY_STATE = "byState"
+BY_STATE = "busy"
 
 
 async def repair_strays(m: Matcher) -> int:
@@ -68,18 +68,19 @@ async def _marked(m: Matcher, state: PersonState, before: datetime) -> AsyncIter
     kwargs: dict[str, Any] = {
         "TableName": m.tables.people,
         "IndexName": BY_STATE,
-        "KeyConditionExpression": "#state = :s AND updatedAt < :before",
-        "ExpressionAttributeNames": {"#state": "state"},
-        "ExpressionAttributeValues": values(s=state, before=iso(before)),
+        "KeyConditionExpression": "busyState = :s AND updatedAt < :before",
     }
-    while True:
-        resp = await m.store.db.query(**kwargs)
-        for item in resp.get("Items", []):
-            d = from_item(item)
-            yield Person.from_item(str(d["userId"]), d)
-        if "LastEvaluatedKey" not in resp:
-            return
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    for shard in range(BUSY_SHARDS):
+        kwargs["ExpressionAttributeValues"] = values(s=f"{state}#{shard}", before=iso(before))
+        kwargs.pop("ExclusiveStartKey", None)
+        while True:
+            resp = await m.store.db.query(**kwargs)
+            for item in resp.get("Items", []):
+                d = from_item(item)
+                yield Person.from_item(str(d["userId"]), d)
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
 async def _going(m: Matcher, p: Person) -> bool:

@@ -64,10 +64,10 @@ PEOPLE = Table(
     writer=M,
     hash_key=Key("userId"),
     # Who has been waiting / inviting / in a session since when: the reconciler reads the
-    # busy states older than what they could legitimately last (strays) and never the free
-    # ones. Every change of state sets `updatedAt`; an item only ever seen free by the
-    # presence handler has none and is not in the index.
-    indexes=(Index("byState", Key("state"), Key("updatedAt")),),
+    # busy states older than what they could legitimately last (strays). Sparse and sharded:
+    # only busy people carry `busyState` (`<state>#<shard>`, removed when they go free), so
+    # the index never holds the free majority and no partition takes every state change.
+    indexes=(Index("busy", Key("busyState"), Key("updatedAt")),),
     readers=frozenset({G}),
     doc="What each person is doing now (free, waiting, inviting, in_session): one thing at a time.",
 )

@@ -8,6 +8,7 @@ from typing import Any
 from services.matcher import strays, tickets
 from services.matcher.clock import ShiftedClock, iso
 from services.matcher.context import Matcher
+from services.matcher.items import busy_key
 from services.matcher.records import Person
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
@@ -27,14 +28,26 @@ async def _seed(m: Matcher, aws: Aws) -> None:
     await _put(
         aws,
         "matcher-people",
-        {"userId": "ana", "state": "inviting", "inviteId": "i-x", "updatedAt": now},
+        {
+            "userId": "ana",
+            "state": "inviting",
+            "busyState": busy_key("inviting", "ana"),
+            "inviteId": "i-x",
+            "updatedAt": now,
+        },
     )
     # Bo waits on a ticket that was cancelled without freeing him.
     await _put(aws, "matcher-tickets", {"ticketId": "t-bo", "userId": "bo", "status": "cancelled"})
     await _put(
         aws,
         "matcher-people",
-        {"userId": "bo", "state": "waiting", "ticketId": "t-bo", "updatedAt": now},
+        {
+            "userId": "bo",
+            "state": "waiting",
+            "busyState": busy_key("waiting", "bo"),
+            "ticketId": "t-bo",
+            "updatedAt": now,
+        },
     )
     # Dee is "in a session" that ended.
     await _put(
@@ -51,7 +64,13 @@ async def _seed(m: Matcher, aws: Aws) -> None:
     await _put(
         aws,
         "matcher-people",
-        {"userId": "dee", "state": "in_session", "sessionId": "s-dee", "updatedAt": now},
+        {
+            "userId": "dee",
+            "state": "in_session",
+            "busyState": busy_key("in_session", "dee"),
+            "sessionId": "s-dee",
+            "updatedAt": now,
+        },
     )
 
 
@@ -66,7 +85,13 @@ async def _live_session(aws: Aws, m: Matcher, who: str) -> None:
         "endsAt": now,
     }
     await _put(aws, "matcher-sessions", session)
-    person = {"userId": who, "state": "in_session", "sessionId": f"s-{who}", "updatedAt": now}
+    person = {
+        "userId": who,
+        "state": "in_session",
+        "busyState": busy_key("in_session", who),
+        "sessionId": f"s-{who}",
+        "updatedAt": now,
+    }
     await _put(aws, "matcher-people", person)
 
 
@@ -100,6 +125,11 @@ async def test_people_marked_busy_with_nothing_behind_them_are_freed_once(
     assert await m.store.person("eve") == Person(
         "eve", "in_session", session_id="s-eve", exists=True
     )
+    # The free are not in the sparse `busy` index: it holds the busy minority only.
+    raw = await aws.dynamodb.get_item(
+        TableName=aws.table("matcher-people"), Key=to_item({"userId": "ana"})
+    )
+    assert "busyState" not in raw["Item"]
     # Idempotent: the next pass (any instance's) finds nothing.
     assert await strays.repair_strays(m) == 0
 
