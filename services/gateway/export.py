@@ -4,11 +4,12 @@ Every table the gateway may read is searched for the person's items by the keys 
 that lead to them (never a scan): their profile, presence, open connections, rate-limit
 windows, points per day with the log of those days and the holds it names, tickets, invites
 sent and received, sessions (with both participants' ids, which is what a session is) and
-history, what they are doing now, their blocks, pairs and partners, and the notifier's copy
-of their connections. The two short-lived tables it does not read are named in
-`notIncluded`, so the answer never claims to be more complete than it is; what other people
-did or hold there (who blocked or reported the person, the other side of a shared
-conversation or invite) is left out, and `withheld` says so (docs/privacy.md).
+history (with the words they starred from each conversation's chat), what they are doing
+now, their blocks, pairs and partners, and the notifier's copy of their connections. The
+two short-lived tables it does not read are named in `notIncluded`, so the answer never
+claims to be more complete than it is; what other people did or hold there (who blocked or
+reported the person, the other side of a shared conversation or invite) is left out, and
+`withheld` says so (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -46,7 +47,14 @@ WITHHELD = {
     "matcher-invites": "the points an inviter held for an invite to you, and whether a block "
     "stood between you (such an invite reads as refused because someone was busy)",
     "matcher-history": "the other person's own row of a conversation you had",
+    "gateway-safety": "who acted on your account and why (an operator's name and note, whether "
+    "and when reports about you were reviewed): moderators and reporters are never revealed",
 }
+# What of a safety record the person it is about may see: the identity keys their account is
+# linked to and their standing (a ban and its end, a suspension). Who banned them, the
+# operator's note and review marks stay out (WITHHELD above); the audit log is not theirs.
+SAFETY_SHOWN = frozenset({"pk", "sk", "userId", "username", "primary", "linkedAt", "banUntil"})
+SAFETY_SHOWN |= {"bannedAt", "suspendedAt", "expiresAt"}
 # What an invite closed by a block says, to both: what the invitee being busy would say.
 BLOCK_READS_AS = "busy"
 
@@ -160,7 +168,9 @@ class Exporter:
             "gateway-blocks": mine,
             "gateway-partners": partners,
             "gateway-reports": reports,
-            "gateway-safety": safety,
+            "gateway-safety": [
+                {k: v for k, v in item.items() if k in SAFETY_SHOWN} for item in safety
+            ],
             "ledger-entries": entries,
             "ledger-holds": holds,
             "ledger-accounts": accounts,
