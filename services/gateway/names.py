@@ -36,6 +36,7 @@ _STAFF_WORDS = frozenset(
         "administrator",
         "moderator",
         "moderators",
+        "moderation",
         "mods",
         "support",
         "official",
@@ -60,6 +61,9 @@ _LOOKALIKES = str.maketrans(
         "$": "s",
         "|": "l",
         "!": "i",
+        "\u03c1": "p",  # greek small letter rho
+        "\uab62": "p",  # cherokee small letter tli (the case-folded look-alike of a P)
+        "\u13e2": "p",  # cherokee letter tli
         "\u0430": "a",  # cyrillic small letter a
         "\u0435": "e",  # cyrillic small letter ie
         "\u043e": "o",  # cyrillic small letter o
@@ -97,10 +101,21 @@ def _is_check_mark(ch: str) -> bool:
 
 
 def impersonates(name: str) -> bool:
-    """Does the name pass for Parley's own staff (or carry a 'verified' check mark)?"""
+    """Does the name pass for Parley's own staff (or carry a 'verified' check mark)?
+
+    Judged on what a stranger sees, not on code points: accents and other combining marks are
+    dropped, look-alike letters mapped, and a capital I is read both as i and as l (in a
+    sans-serif font "ParIey" is "Parley")."""
     if any(_is_check_mark(ch) for ch in name):
         return True
-    folded = name.casefold().translate(_LOOKALIKES)
+    bare = "".join(
+        ch for ch in unicodedata.normalize("NFKD", name) if unicodedata.category(ch) != "Mn"
+    )
+    return any(_reads_as_staff(variant) for variant in (bare, bare.replace("I", "l")))
+
+
+def _reads_as_staff(text: str) -> bool:
+    folded = text.casefold().translate(_LOOKALIKES)
     words = re.findall(r"[^\W\d_]+", folded)
     if any(w in _STAFF_WORDS for w in words):
         return True
