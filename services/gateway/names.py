@@ -61,7 +61,6 @@ _LOOKALIKES = str.maketrans(
         "$": "s",
         "|": "l",
         "!": "i",
-        "\u03c1": "p",  # greek small letter rho
         "\uab62": "p",  # cherokee small letter tli (the case-folded look-alike of a P)
         "\u13e2": "p",  # cherokee letter tli
         "\u0430": "a",  # cyrillic small letter a
