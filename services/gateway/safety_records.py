@@ -12,6 +12,8 @@ Every write is an idempotent update: a retried request converges to the same row
 
 from __future__ import annotations
 
+import time
+
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,10 +52,15 @@ class Row:
 
 
 class SafetyRecords:
+    # How long one read of the suspension queue answers presence, invites and partners in this
+    # task: every listing would otherwise query the queue's one index partition.
+    SUSPENDED_FRESH_S = 2.0
+
     def __init__(self, dynamodb: DynamoDBClient, prefix: str) -> None:
         self._db = dynamodb
         self.table = SAFETY.name(prefix)
         self.log_table = MODERATION_LOG.name(prefix)
+        self._suspended: tuple[float, frozenset[str]] | None = None
 
     # ---- standing ------------------------------------------------------------------------
 
@@ -148,6 +155,7 @@ class SafetyRecords:
 
     async def suspend(self, keys: Sequence[str], now: datetime) -> bool:
         """Suspends the person pending review; False if they already were."""
+        self._suspended = None  # this task reads the queue afresh next time
         try:
             await self._update(
                 keys[0],
@@ -167,6 +175,7 @@ class SafetyRecords:
 
     async def reviewed(self, keys: Sequence[str], now: datetime) -> None:
         """An operator decided: out of the queue; reports before now no longer count."""
+        self._suspended = None
         for key in keys:
             await self._update(
                 key,
@@ -189,8 +198,15 @@ class SafetyRecords:
         return [from_item(i) for i in resp.get("Items", [])]
 
     async def suspended_users(self) -> frozenset[str]:
-        """The accounts of everyone suspended now (a short list: operators empty it)."""
-        return frozenset(str(i["userId"]) for i in await self.queue(MAX_ROWS) if i.get("userId"))
+        """The accounts of everyone suspended now (a short list: operators empty it), read at
+        most every `SUSPENDED_FRESH_S` per task (suspending also withdraws the person's
+        ticket and invites at once, so a listing a second old misleads nobody for long)."""
+        now = time.monotonic()
+        if self._suspended is not None and now - self._suspended[0] < self.SUSPENDED_FRESH_S:
+            return self._suspended[1]
+        users = frozenset(str(i["userId"]) for i in await self.queue(MAX_ROWS) if i.get("userId"))
+        self._suspended = (now, users)
+        return users
 
     # ---- blocks and reports --------------------------------------------------------------
 
