@@ -9,6 +9,7 @@ import { Header } from './components/Header';
 import { InviteOverlay } from './components/InviteOverlay';
 import { Progress } from './components/Progress';
 import { RefusalBanner } from './components/RefusalBanner';
+import { useT } from './i18n/context';
 import { Call } from './pages/Call';
 import { Home } from './pages/Home';
 import { SignIn } from './pages/SignIn';
@@ -17,13 +18,14 @@ import { Waiting } from './pages/Waiting';
 
 /** Reads `/v1/config` (with a Retry), then starts Parley with it. */
 export function App() {
+  const tr = useT();
   const [config, setConfig] = useState<AppConfig | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(() => {
     setError(null);
     const api = new ParleyApi(new HttpClient({ getToken: () => null, onUnauthorized: () => {} }));
-    api.config().then(setConfig, (e: unknown) => setError(sentenceForError(e)));
+    api.config().then(setConfig, (e: unknown) => setError(e ?? new Error('failed')));
   }, []);
   useEffect(load, [load]);
 
@@ -33,11 +35,11 @@ export function App() {
       <h1 className="brand">Parley</h1>
       {error ? (
         <div className="refusal" role="alert" data-testid="refusal">
-          <p>{error}</p>
-          <button onClick={load}>Retry</button>
+          <p>{sentenceForError(tr, error)}</p>
+          <button onClick={load}>{tr.t('common.retry')}</button>
         </div>
       ) : (
-        <Progress text="Starting Parley…" />
+        <Progress text={tr.t('app.starting')} />
       )}
     </main>
   );
@@ -66,13 +68,14 @@ function Screen() {
 
 function CurrentPage() {
   const { state } = useParley();
+  const tr = useT();
   switch (state.phase) {
     case 'signed-out':
       return <SignIn />;
     case 'loading':
       return (
         <main className="page narrow">
-          <Progress text="Loading your day…" />
+          <Progress text={tr.t('app.loadingDay')} />
         </main>
       );
     case 'home':
@@ -80,7 +83,11 @@ function CurrentPage() {
     case 'waiting':
       return <Waiting />;
     case 'in-call':
-      return state.session ? <Call session={state.session} /> : <Progress text="Joining…" />;
+      return state.session ? (
+        <Call session={state.session} />
+      ) : (
+        <Progress text={tr.t('app.joining')} />
+      );
     case 'summary':
       return <Summary />;
   }

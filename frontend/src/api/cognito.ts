@@ -1,6 +1,7 @@
 // Signing in with Cognito: the demo password flow (InitiateAuth JSON API) and the hosted UI
 // with Google (authorization code + PKCE). Tokens live in sessionStorage.
 
+import type { MessageKey } from '../i18n/translator';
 import type { AppConfig } from './types';
 
 const TOKENS_KEY = 'parley.tokens';
@@ -14,10 +15,13 @@ export interface TokenSet {
   expiresAt: number;
 }
 
+/** Signing in failed; `key` is the sentence for the person (src/i18n/messages/). */
 export class SignInError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly key: MessageKey;
+  constructor(key: MessageKey) {
+    super(key);
     this.name = 'SignInError';
+    this.key = key;
   }
 }
 
@@ -58,11 +62,7 @@ async function postWithTimeout(url: string, init: RequestInit): Promise<Response
   try {
     return await fetch(url, { ...init, signal: controller.signal });
   } catch {
-    throw new SignInError(
-      controller.signal.aborted
-        ? 'Sign-in did not answer in time. Please try again.'
-        : 'Sign-in could not be reached. Check your connection and try again.',
-    );
+    throw new SignInError(controller.signal.aborted ? 'signIn.timeout' : 'signIn.unreachable');
   } finally {
     clearTimeout(timer);
   }
@@ -76,12 +76,12 @@ interface AuthenticationResult {
   ExpiresIn: number;
 }
 
-const COGNITO_ERRORS: Record<string, string> = {
-  NotAuthorizedException: 'That username and password do not match.',
-  UserNotFoundException: 'That username and password do not match.',
-  UserNotConfirmedException: 'This account is not confirmed yet.',
-  PasswordResetRequiredException: 'This account needs a new password.',
-  TooManyRequestsException: 'Too many attempts. Please wait a moment and try again.',
+const COGNITO_ERRORS: Record<string, MessageKey> = {
+  NotAuthorizedException: 'signIn.mismatch',
+  UserNotFoundException: 'signIn.mismatch',
+  UserNotConfirmedException: 'signIn.unconfirmed',
+  PasswordResetRequiredException: 'signIn.newPassword',
+  TooManyRequestsException: 'signIn.tooMany',
 };
 
 async function initiateAuth(
@@ -105,13 +105,11 @@ async function initiateAuth(
   };
   if (!response.ok) {
     const type = (body.__type ?? '').split('#').pop() ?? '';
-    throw new SignInError(COGNITO_ERRORS[type] ?? 'Signing in did not work. Please try again.');
+    throw new SignInError(COGNITO_ERRORS[type] ?? 'signIn.failed');
   }
   if (!body.AuthenticationResult) {
     throw new SignInError(
-      body.ChallengeName === 'NEW_PASSWORD_REQUIRED'
-        ? 'This account needs a new password.'
-        : 'Signing in did not work. Please try again.',
+      body.ChallengeName === 'NEW_PASSWORD_REQUIRED' ? 'signIn.newPassword' : 'signIn.failed',
     );
   }
   return body.AuthenticationResult;
@@ -130,7 +128,7 @@ export async function passwordSignIn(
   username: string,
   password: string,
 ): Promise<TokenSet> {
-  if (!config.endpoint) throw new SignInError('Sign-in is not configured.');
+  if (!config.endpoint) throw new SignInError('signIn.notConfigured');
   const result = await initiateAuth(config.endpoint, config.clientId, 'USER_PASSWORD_AUTH', {
     USERNAME: username,
     PASSWORD: password,
@@ -177,7 +175,7 @@ export async function pkceChallenge(verifier: string): Promise<string> {
 
 /** Sends the browser to the hosted UI (Google). Returns only if it cannot. */
 export async function startHostedSignIn(config: AppConfig['auth']): Promise<void> {
-  if (!config.hostedUiDomain) throw new SignInError('Sign-in is not configured.');
+  if (!config.hostedUiDomain) throw new SignInError('signIn.notConfigured');
   const verifier = base64Url(crypto.getRandomValues(new Uint8Array(48)));
   const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
   sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
@@ -198,13 +196,13 @@ async function tokenEndpoint(
   config: AppConfig['auth'],
   form: Record<string, string>,
 ): Promise<{ id_token: string; refresh_token?: string; expires_in: number }> {
-  if (!config.hostedUiDomain) throw new SignInError('Sign-in is not configured.');
+  if (!config.hostedUiDomain) throw new SignInError('signIn.notConfigured');
   const response = await postWithTimeout(`${hostedBase(config.hostedUiDomain)}/oauth2/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ client_id: config.clientId, ...form }).toString(),
   });
-  if (!response.ok) throw new SignInError('Signing in with Google did not work. Please try again.');
+  if (!response.ok) throw new SignInError('signIn.googleFailed');
   return (await response.json()) as {
     id_token: string;
     refresh_token?: string;
@@ -222,14 +220,14 @@ export async function completeHostedSignIn(config: AppConfig['auth']): Promise<T
   const error = url.searchParams.get('error_description') ?? url.searchParams.get('error');
   if (!code && !error) return null;
   window.history.replaceState(null, '', url.pathname);
-  if (error) throw new SignInError('Google sign-in was cancelled or refused.');
+  if (error) throw new SignInError('signIn.googleRefused');
   const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? '{}') as {
     verifier?: string;
     state?: string;
   };
   sessionStorage.removeItem(PKCE_KEY);
   if (!saved.verifier || saved.state !== url.searchParams.get('state')) {
-    throw new SignInError('That sign-in link is no longer valid. Please sign in again.');
+    throw new SignInError('signIn.staleLink');
   }
   const answer = await tokenEndpoint(config, {
     grant_type: 'authorization_code',
@@ -250,9 +248,9 @@ export async function refreshTokens(
   config: AppConfig['auth'],
   tokens: TokenSet,
 ): Promise<TokenSet> {
-  if (!tokens.refreshToken) throw new SignInError('Your sign-in has expired.');
+  if (!tokens.refreshToken) throw new SignInError('signIn.expired');
   if (config.mode === 'local') {
-    if (!config.endpoint) throw new SignInError('Sign-in is not configured.');
+    if (!config.endpoint) throw new SignInError('signIn.notConfigured');
     const result = await initiateAuth(config.endpoint, config.clientId, 'REFRESH_TOKEN_AUTH', {
       REFRESH_TOKEN: tokens.refreshToken,
     });

@@ -1,87 +1,125 @@
-// Every refusal the server (or the network) can give, as a sentence a person understands.
+// Every refusal the server (or the network) can give, as a sentence a person understands, in
+// their language (src/i18n/messages/). Stable codes in, catalogue keys out.
 
-import { ApiError } from './http';
+import { SignInError } from './cognito';
+import { ApiError, type FieldError } from './http';
+import type { MessageKey, Translator } from '../i18n/translator';
 
-const PROBLEM_SENTENCES: Record<string, string> = {
-  unauthorized: 'Your sign-in has expired. Please sign in again.',
-  'account-deleted': 'This account has been deleted.',
-  'account-busy':
-    'Your account cannot be deleted while you wait for a partner, talk, or have an invite open. Finish that first, then try again.',
-  forbidden: 'You are not allowed to do that.',
-  'not-found': 'That no longer exists.',
-  'invalid-json': 'Parley could not read what was sent. Please try again.',
-  'validation-failed': 'Some of what you entered is not valid.',
-  'body-too-large': 'That is too long to send.',
-  'rate-limited': 'That was a lot of requests at once. Please wait a moment and try again.',
-  'unsupported-media-type': 'Parley could not read what was sent. Please try again.',
-  'already-waiting': 'You are already waiting for a partner.',
-  'in-session': 'You are already in a conversation.',
-  'no-ticket': 'You were not waiting any more.',
-  'invitee-offline': 'That person has just gone offline.',
-  'invitee-busy': 'That person is busy right now — in a conversation or answering another invite.',
-  'self-invite': 'You cannot invite yourself.',
-  'invite-not-found': 'That invite is no longer open.',
-  'session-not-live': 'That conversation has already ended.',
-  'not-a-participant': 'You are not part of that conversation.',
-  'wrong-media-mode': 'This conversation uses a different kind of video connection. Please reload.',
-  timeout: 'Parley did not answer in time. Check your connection and try again.',
-  network: 'Parley could not be reached. Check your connection and try again.',
-  'bad-response': 'Parley sent an answer that could not be read. Please try again.',
-  'server-error': 'Something went wrong on our side. Please try again.',
+/** Codes with a sentence of their own (`problem.<code>` in the catalogues). */
+const CODES_WITH_SENTENCES = new Set<string>([
+  'unauthorized',
+  'account-deleted',
+  'account-busy',
+  'forbidden',
+  'not-found',
+  'invalid-json',
+  'validation-failed',
+  'body-too-large',
+  'rate-limited',
+  'already-waiting',
+  'in-session',
+  'no-ticket',
+  'invitee-offline',
+  'invitee-busy',
+  'self-invite',
+  'invite-not-found',
+  'session-not-live',
+  'not-a-participant',
+  'wrong-media-mode',
+  'no-shared-session',
+  'report-window-closed',
+  'already-reported',
+  'media-unavailable',
+  'unavailable',
+  'timeout',
+  'network',
+  'bad-response',
+  'server-error',
+]);
+
+/** Codes that mean the same to a person as another one. */
+const SAME_AS: Record<string, string> = {
+  'unsupported-media-type': 'invalid-json',
+  internal: 'server-error',
 };
 
-const FALLBACK = 'Something went wrong. Please try again.';
-
 /** The sentence for a problem `code`; unknown codes get a general sentence. */
-export function sentenceForCode(code: string): string {
-  return PROBLEM_SENTENCES[code] ?? FALLBACK;
+export function sentenceForCode(tr: Translator, code: string): string {
+  const known = SAME_AS[code] ?? code;
+  return CODES_WITH_SENTENCES.has(known)
+    ? tr.t(`problem.${known}` as MessageKey)
+    : tr.t('problem.fallback');
+}
+
+/** Why the server refused a display name, in the person's language (server says English). */
+export function nameRefusal(tr: Translator, message: string): string {
+  const text = message.replace(/^Value error, /, '');
+  if (/control characters/.test(text)) return tr.t('name.control');
+  if (/visible characters|at least 1 character/.test(text)) return tr.t('name.invisible');
+  const long = /at most (\d+) characters?/.exec(text);
+  if (long) return tr.t('name.tooLong', { max: Number(long[1]) });
+  if (/staff|check mark/.test(text)) return tr.t('name.staff');
+  return tr.t('name.invalid', { message: text });
+}
+
+/** The field error for the display name in a `validation-failed` answer, if there is one. */
+export function nameFieldError(error: unknown): FieldError | null {
+  if (!(error instanceof ApiError) || error.code !== 'validation-failed') return null;
+  return error.errors.find((e) => e.field === 'name') ?? null;
 }
 
 /** The sentence for any thrown value, with field errors and Retry-After spelled out. */
-export function sentenceForError(error: unknown): string {
-  if (!(error instanceof ApiError)) return FALLBACK;
-  let sentence = sentenceForCode(error.code);
+export function sentenceForError(tr: Translator, error: unknown): string {
+  if (error instanceof SignInError) return tr.t(error.key);
+  if (!(error instanceof ApiError)) return tr.t('problem.fallback');
+  let sentence = sentenceForCode(tr, error.code);
   if (error.code === 'validation-failed' && error.errors.length > 0) {
-    sentence += ' ' + error.errors.map((e) => `${e.field}: ${e.message}`).join('; ') + '.';
+    const fields = error.errors.map((e) =>
+      e.field === 'name'
+        ? nameRefusal(tr, e.message)
+        : tr.t('problem.field', { field: e.field, message: e.message }),
+    );
+    sentence += ' ' + fields.join(' ');
   }
   if (error.code === 'rate-limited' && error.retryAfterS !== undefined) {
-    sentence = `That was a lot of requests at once. Please try again in ${error.retryAfterS} s.`;
+    sentence = tr.t('problem.rate-limited-wait', { wait: tr.unit(error.retryAfterS, 'second') });
   }
   return sentence;
 }
 
 /** Codes that a plain retry might fix (the Retry button is offered for these). */
 export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof ApiError)) return true;
+  if (!(error instanceof ApiError)) return !(error instanceof SignInError);
   return ['timeout', 'network', 'bad-response', 'server-error', 'rate-limited'].includes(
     error.code,
   );
 }
 
 /** Why someone at 0 points cannot talk, and when they can again. */
-export function noPointsSentence(untilText: string, dailyPoints = 15): string {
-  return `You have used today's ${dailyPoints} ${dailyPoints === 1 ? 'point' : 'points'}. You can talk again ${untilText}.`;
+export function noPointsSentence(tr: Translator, untilText: string, dailyPoints = 15): string {
+  return tr.t('points.none', { count: dailyPoints, until: untilText });
 }
 
 // ---- reasons carried by pushed messages -------------------------------------------------
 
-/** `ticket.rejected` → why Join did not work. `untilText` is e.g. "in 5 h 12 min". */
+/** `ticket.rejected` → why Join did not work. `untilText` is e.g. "in 5 hr, 12 min". */
 export function ticketRejectedSentence(
+  tr: Translator,
   reason: string,
   untilText: string,
   dailyPoints = 15,
 ): string {
   switch (reason) {
     case 'no_points':
-      return noPointsSentence(untilText, dailyPoints);
+      return noPointsSentence(tr, untilText, dailyPoints);
     case 'already_waiting':
-      return 'You are already waiting for a partner.';
+      return tr.t('problem.already-waiting');
     case 'in_session':
-      return 'You are already in a conversation.';
+      return tr.t('problem.in-session');
     case 'busy':
-      return 'You have an invite open. Answer or withdraw it before joining.';
+      return tr.t('ticket.busy');
     default:
-      return 'Joining did not work this time. Please try again.';
+      return tr.t('ticket.failed');
   }
 }
 
@@ -94,98 +132,69 @@ export interface InviteOutcomeFacts {
 }
 
 /** One sentence for every way an invite can end, from the point of view of this person. */
-export function inviteOutcomeSentence(facts: InviteOutcomeFacts): string {
-  const who = facts.name || 'The other person';
-  const whom = facts.name || 'the other person';
+export function inviteOutcomeSentence(tr: Translator, facts: InviteOutcomeFacts): string {
   const outgoing = facts.direction === 'outgoing';
+  // The name at the start of a sentence, or inside one.
+  const who = { name: facts.name || tr.t('common.theOtherPerson') };
+  const whom = { name: facts.name || tr.t('common.theOtherPersonLower') };
+  const say = (key: MessageKey, values = whom) => tr.t(key, values);
   switch (facts.kind) {
     case 'accepted':
-      return outgoing
-        ? `${who} accepted your invite. Starting your conversation…`
-        : 'Invite accepted. Starting your conversation…';
+      return outgoing ? say('outcome.acceptedOut', who) : say('outcome.acceptedIn');
     case 'declined':
-      return outgoing ? `${who} declined your invite.` : `You declined the invite from ${whom}.`;
+      return outgoing ? say('outcome.declinedOut', who) : say('outcome.declinedIn');
     case 'expired':
-      return outgoing
-        ? `${who} did not answer in time, so the invite expired.`
-        : `The invite from ${whom} expired before it was answered.`;
+      return outgoing ? say('outcome.expiredOut', who) : say('outcome.expiredIn');
     case 'cancelled':
-      return cancelledSentence(facts.reason, outgoing, who, whom);
+      if (facts.reason === 'busy' || facts.reason === 'accepted_elsewhere') {
+        return outgoing ? say('outcome.busyOut', who) : say('outcome.cancelledIn');
+      }
+      if (facts.reason === 'unavailable' || facts.reason === 'blocked') {
+        return say('outcome.undelivered');
+      }
+      return outgoing ? say('outcome.withdrawnOut') : say('outcome.withdrawnIn', who);
     case 'rejected':
-      return inviteRejectedSentence(facts.reason, whom);
+      return say(REJECTED[facts.reason ?? ''] ?? 'outcome.rejectedOther', {
+        name: facts.reason === 'busy' || facts.reason === 'invitee_busy' ? who.name : whom.name,
+      });
     case 'accept_failed':
-      return acceptFailedSentence(facts.reason, whom);
+      return say(ACCEPT_FAILED[facts.reason ?? ''] ?? 'outcome.acceptOther');
   }
 }
 
-function cancelledSentence(
-  reason: string | undefined,
-  outgoing: boolean,
-  who: string,
-  whom: string,
-): string {
-  if (reason === 'busy' || reason === 'accepted_elsewhere') {
-    return outgoing
-      ? `${who} is busy right now, so your invite was cancelled.`
-      : `The invite from ${whom} was cancelled.`;
-  }
-  if (reason === 'unavailable' || reason === 'blocked') {
-    return `Your invite to ${whom} could not be delivered.`;
-  }
-  return outgoing ? 'You withdrew your invite.' : `${who} withdrew the invite.`;
-}
+const REJECTED: Record<string, MessageKey> = {
+  no_points: 'outcome.rejectedNoPoints',
+  in_session: 'outcome.rejectedInSession',
+  already_waiting: 'outcome.rejectedWaiting',
+  busy: 'outcome.rejectedBusy',
+  invitee_busy: 'outcome.rejectedBusy',
+};
 
-function inviteRejectedSentence(reason: string | undefined, whom: string): string {
-  switch (reason) {
-    case 'no_points':
-      return `You cannot invite ${whom}: you have no points left today.`;
-    case 'in_session':
-      return `You cannot invite ${whom} while you are in a conversation.`;
-    case 'already_waiting':
-      return `You cannot invite ${whom} while you are waiting for a match. Leave the queue first.`;
-    case 'busy':
-    case 'invitee_busy':
-      return `${whom} is busy right now. Try again in a little while.`;
-    default:
-      return `Your invite to ${whom} could not be sent.`;
-  }
-}
-
-function acceptFailedSentence(reason: string | undefined, whom: string): string {
-  switch (reason) {
-    case 'no_points':
-      return `You cannot accept: you have no points left today.`;
-    case 'already_waiting':
-      return 'You cannot accept while you are waiting for a match. Leave the queue first.';
-    case 'in_session':
-      return 'You cannot accept while you are in a conversation.';
-    case 'expired':
-      return `Too late — the invite from ${whom} had already expired.`;
-    case 'not_pending':
-      return `The invite from ${whom} is no longer open.`;
-    default:
-      return `The invite from ${whom} could not be accepted.`;
-  }
-}
+const ACCEPT_FAILED: Record<string, MessageKey> = {
+  no_points: 'outcome.acceptNoPoints',
+  already_waiting: 'outcome.acceptWaiting',
+  in_session: 'outcome.acceptInSession',
+  expired: 'outcome.acceptExpired',
+  not_pending: 'outcome.acceptNotPending',
+};
 
 /** Why a conversation ended, for the summary. */
 export function endReasonSentence(
+  tr: Translator,
   reason: string | undefined,
   stoppedByMe: boolean,
   partnerNoShow = false,
 ): string {
   switch (reason) {
     case 'time_up':
-      return 'Time is up.';
+      return tr.t('end.timeUp');
     case 'stopped':
-      return stoppedByMe ? 'You ended the conversation.' : 'The conversation was ended.';
+      return tr.t(stoppedByMe ? 'end.stoppedByMe' : 'end.stopped');
     case 'left':
-      return 'The connection was lost and the conversation ended.';
+      return tr.t('end.left');
     case 'cancelled':
-      return partnerNoShow
-        ? "Your partner never connected, so this one is free — no points used. Join again now and you'll be first in line."
-        : 'The conversation was cancelled before it began.';
+      return tr.t(partnerNoShow ? 'end.noShow' : 'end.cancelled');
     default:
-      return 'The conversation has ended.';
+      return tr.t('end.other');
   }
 }

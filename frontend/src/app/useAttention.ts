@@ -7,25 +7,26 @@ import { exposeForTests } from '../lib/testHook';
 import { chime } from '../lib/sound';
 import { loadChoice } from '../media/devices';
 import type { AppState } from '../state/types';
+import type { Translator } from '../i18n/translator';
 
 const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
 
-export function useAttention(state: AppState): void {
+export function useAttention(state: AppState, tr: Translator): void {
   const prev = useRef<AppState>(state);
   const shown = useRef<Set<string>>(new Set());
 
   useEffect(() => {
     const before = prev.current;
     prev.current = state;
-    const alert = alertFor(before, state);
+    const alert = alertFor(tr, before, state);
     if (!alert || !hidden() || shown.current.has(alert.key)) return;
     shown.current.add(alert.key);
-    document.title = alert.title;
+    document.title = `${alert.title} — ${BASE_TITLE}`;
     exposeForTests({ alerted: alert.key });
     void chime(loadChoice().speakerId);
     if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
       try {
-        const n = new Notification(alert.title.replace(` — ${BASE_TITLE}`, ''), {
+        const n = new Notification(alert.title, {
           body: alert.body,
           tag: alert.key,
         });
@@ -37,7 +38,7 @@ export function useAttention(state: AppState): void {
         // Some browsers allow notifications only from a service worker: the title still shows.
       }
     }
-  }, [state]);
+  }, [state, tr]);
 
   useEffect(() => {
     const back = () => {

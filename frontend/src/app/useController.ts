@@ -11,10 +11,11 @@ import {
 } from 'react';
 import { hostedSignOutUrl, passwordSignIn, SignInError, startHostedSignIn } from '../api/cognito';
 import { ParleyApi } from '../api/endpoints';
-import { ApiError, HttpClient } from '../api/http';
-import { isRetryable, sentenceForError } from '../api/problems';
+import { ApiError, HttpClient, type FieldError } from '../api/http';
+import { isRetryable, nameFieldError } from '../api/problems';
 import type { AppConfig, Preferences, Profile, PushMessage, ReportReason } from '../api/types';
 import { PushSocket, socketUrl } from '../api/ws';
+import { useT } from '../i18n/context';
 import { exposeForTests } from '../lib/testHook';
 import { loadChoice } from '../media/devices';
 import { checkDevices, readinessOf, type Readiness } from '../media/readiness';
@@ -111,7 +112,7 @@ export function useController(config: AppConfig) {
         !(error instanceof ApiError && error.status === 401)
       ) {
         retryRef.current = () => void reloadMe();
-        dispatch({ type: 'refusal', refusal: { text: sentenceForError(error), retryable: true } });
+        dispatch({ type: 'refusal', refusal: { error, retryable: true } });
       }
     } finally {
       const again = reading.current.again;
@@ -130,7 +131,7 @@ export function useController(config: AppConfig) {
         if (error instanceof ApiError && error.status === 401) return false;
         const retryable = isRetryable(error);
         retryRef.current = retryable ? () => void run(action) : null;
-        dispatch({ type: 'refusal', refusal: { text: sentenceForError(error), retryable } });
+        dispatch({ type: 'refusal', refusal: { error, retryable } });
         if (error instanceof ApiError && STALE_CODES.has(error.code)) void reloadMe();
         return false;
       }
@@ -153,7 +154,7 @@ export function useController(config: AppConfig) {
         if (cancelled) return;
         dispatch({ type: 'signed-out' });
         if (error instanceof SignInError) {
-          dispatch({ type: 'refusal', refusal: { text: error.message, retryable: false } });
+          dispatch({ type: 'refusal', refusal: { error, retryable: false } });
         }
         setRestored(true);
       },
@@ -214,7 +215,8 @@ export function useController(config: AppConfig) {
     exposeForTests({ state: state.phase });
   }, [state.phase]);
 
-  useAttention(state);
+  const tr = useT();
+  useAttention(state, tr);
 
   // ---- devices and pages -----------------------------------------------------------------
 
@@ -309,15 +311,41 @@ export function useController(config: AppConfig) {
           });
         }),
       closeSummary: () => dispatch({ type: 'summary.closed' }),
-      savePreferences: (preferences: Preferences) =>
-        run(async () => {
-          await api.putPreferences(preferences);
+      /** Saved: true; a refused display name is the settings' to show (by its field). */
+      savePreferences: async (preferences: Preferences): Promise<true | FieldError | false> => {
+        let nameRefused: FieldError | null = null;
+        const ok = await run(async () => {
+          try {
+            await api.putPreferences(preferences);
+          } catch (error) {
+            nameRefused = nameFieldError(error);
+            if (!nameRefused) throw error;
+            return;
+          }
           await reloadMe();
-        }),
+        });
+        return nameRefused ?? ok;
+      },
       block: (userId: string) => run(() => api.block(userId)),
       unblock: (userId: string) => run(() => api.unblock(userId)),
-      report: (userId: string, reason: ReportReason, sessionId?: string, note?: string) =>
-        run(() => api.report({ userId, reason, sessionId, note: note || undefined })),
+      /** 'sent', 'already' (this conversation was reported before: that is fine), or false. */
+      report: async (
+        userId: string,
+        reason: ReportReason,
+        sessionId?: string,
+        note?: string,
+      ): Promise<'sent' | 'already' | false> => {
+        let already = false;
+        const ok = await run(async () => {
+          try {
+            await api.report({ userId, reason, sessionId, note: note || undefined });
+          } catch (error) {
+            already = error instanceof ApiError && error.code === 'already-reported';
+            if (!already) throw error;
+          }
+        });
+        return already ? 'already' : ok && 'sent';
+      },
       dismissRefusal: () => {
         retryRef.current = null;
         dispatch({ type: 'refusal.dismissed' });

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ChatLine } from '../hooks/useCall';
+import { useT } from '../i18n/context';
 
 /** In-call text chat over the media connection's data channel. */
 export function ChatPanel(props: {
@@ -7,8 +8,9 @@ export function ChatPanel(props: {
   send: (text: string) => boolean;
   partner: string;
 }) {
+  const tr = useT();
   const [text, setText] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState(false);
   const end = useRef<HTMLLIElement>(null);
   useEffect(() => {
     // Braces matter: newer browsers return a Promise from scrollIntoView.
@@ -21,33 +23,34 @@ export function ChatPanel(props: {
     if (!message) return;
     if (props.send(message)) {
       setText('');
-      setProblem(null);
+      setProblem(false);
     } else {
-      setProblem('Chat is not connected yet. Try again in a moment.');
+      setProblem(true);
     }
   }
 
   return (
-    <section className="chat" aria-label="Chat">
+    <section className="chat" aria-label={tr.t('chat.label')}>
       <ul data-testid="chat-lines">
         {props.lines.map((line) => (
           <li key={line.id} className={line.fromMe ? 'me' : 'them'}>
-            <span className="small muted">{line.fromMe ? 'You' : props.partner}</span> {line.text}
+            <span className="small muted">{line.fromMe ? tr.t('common.you') : props.partner}</span>{' '}
+            {line.text}
           </li>
         ))}
         <li ref={end} aria-hidden="true" />
       </ul>
-      {problem && <p className="small muted">{problem}</p>}
+      {problem && <p className="small muted">{tr.t('chat.notConnected')}</p>}
       <form className="row" onSubmit={submit}>
         <input
           data-testid="chat-input"
-          placeholder="Type a word you could not say…"
+          placeholder={tr.t('chat.placeholder')}
           value={text}
           maxLength={500}
           onChange={(e) => setText(e.target.value)}
         />
         <button type="submit" data-testid="chat-send">
-          Send
+          {tr.t('chat.send')}
         </button>
       </form>
     </section>

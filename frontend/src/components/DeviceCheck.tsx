@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useParley } from '../app/context';
+import { useT } from '../i18n/context';
 import { chime } from '../lib/sound';
 import {
   failureHelp,
@@ -61,6 +62,7 @@ export function DeviceCheck() {
   const {
     devices: { setReadiness },
   } = useParley();
+  const tr = useT();
   const [choice, setChoice] = useState<DeviceChoice>(loadChoice);
   const [result, setResult] = useState<CheckResult | null>(null);
   const [checking, setChecking] = useState(false);
@@ -152,19 +154,17 @@ export function DeviceCheck() {
       aria-labelledby="device-check-title"
       data-testid="device-check"
     >
-      <h2 id="device-check-title">Camera and microphone</h2>
-      {!supported && <p className="blocked">{failureHelp('unsupported', 'camera')}</p>}
+      <h2 id="device-check-title">{tr.t('device.title')}</h2>
+      {!supported && <p className="blocked">{tr.t(failureHelp('unsupported', 'camera'))}</p>}
       {supported && !result && !checking && (
         <div className="stack">
-          <p className="muted">
-            Check them before you join, so your conversation starts the moment you are paired.
-          </p>
+          <p className="muted">{tr.t('device.intro')}</p>
           <button data-testid="check-devices" onClick={() => void run(choice)}>
-            Check camera and microphone
+            {tr.t('device.check')}
           </button>
         </div>
       )}
-      {checking && <Progress text="Opening your camera and microphone…" />}
+      {checking && <Progress text={tr.t('device.opening')} />}
       {result && (
         <div className="device-grid">
           <figure className="preview">
@@ -174,7 +174,7 @@ export function DeviceCheck() {
               autoPlay
               playsInline
               muted
-              aria-label="Your camera preview"
+              aria-label={tr.t('device.preview')}
             />
             {!hasVideo && (
               <figcaption className="placeholder">
@@ -184,18 +184,18 @@ export function DeviceCheck() {
                     data-testid="preview-again"
                     onClick={() => void run(choice)}
                   >
-                    Show the preview again
+                    {tr.t('device.previewAgain')}
                   </button>
                 ) : choice.audioOnly ? (
-                  'Audio only'
+                  tr.t('device.audioOnly')
                 ) : (
-                  'No camera'
+                  tr.t('device.noCamera')
                 )}
               </figcaption>
             )}
           </figure>
           <div className="stack">
-            <label htmlFor="mic-level">Microphone level — say something</label>
+            <label htmlFor="mic-level">{tr.t('device.level')}</label>
             <meter
               id="mic-level"
               data-testid="mic-level"
@@ -205,7 +205,7 @@ export function DeviceCheck() {
               value={result.microphone || paused ? 0 : level}
             />
             <DeviceSelect
-              label="Camera"
+              label={tr.t('device.camera')}
               testid="pick-camera"
               disabled={choice.audioOnly}
               devices={options('videoinput')}
@@ -213,7 +213,7 @@ export function DeviceCheck() {
               onChange={(cameraId) => change({ cameraId })}
             />
             <DeviceSelect
-              label="Microphone"
+              label={tr.t('device.microphone')}
               testid="pick-microphone"
               devices={options('audioinput')}
               value={choice.micId}
@@ -221,7 +221,7 @@ export function DeviceCheck() {
             />
             {canPickSpeaker && (
               <DeviceSelect
-                label="Speaker"
+                label={tr.t('device.speaker')}
                 testid="pick-speaker"
                 devices={options('audiooutput')}
                 value={choice.speakerId}
@@ -234,7 +234,7 @@ export function DeviceCheck() {
                 data-testid="test-speaker"
                 onClick={() => void chime(choice.speakerId)}
               >
-                Play a test sound
+                {tr.t('device.testSound')}
               </button>
               <label className="inline">
                 <input
@@ -243,7 +243,7 @@ export function DeviceCheck() {
                   checked={choice.audioOnly}
                   onChange={(e) => change({ audioOnly: e.target.checked })}
                 />
-                Audio only (no camera)
+                {tr.t('device.audioOnlyChoice')}
               </label>
             </div>
           </div>
@@ -251,24 +251,23 @@ export function DeviceCheck() {
       )}
       {result?.camera && !choice.audioOnly && (
         <p className="help" role="alert" data-testid="camera-help">
-          {failureHelp(result.camera, 'camera')}
-          {readiness === 'audio-only' ? ' You can still join with audio only.' : ''}
+          {tr.t(failureHelp(result.camera, 'camera'))}
+          {readiness === 'audio-only' ? ` ${tr.t('device.stillAudioOnly')}` : ''}
         </p>
       )}
       {result?.microphone && (
         <p className="help" role="alert" data-testid="microphone-help">
-          {failureHelp(result.microphone, 'microphone')}
+          {tr.t(failureHelp(result.microphone, 'microphone'))}
         </p>
       )}
       {result && readiness !== 'ready' && (
         <button className="secondary" data-testid="check-again" onClick={() => void run(choice)}>
-          Check again
+          {tr.t('device.checkAgain')}
         </button>
       )}
       {readiness === 'ready' && (
         <p className="ok" data-testid="devices-ready">
-          ✓ Ready — {choice.audioOnly ? 'your microphone works' : 'your camera and microphone work'}
-          .
+          {tr.t(choice.audioOnly ? 'device.readyMic' : 'device.readyBoth')}
         </p>
       )}
     </section>
@@ -283,6 +282,7 @@ function DeviceSelect(props: {
   disabled?: boolean;
   onChange: (id: string) => void;
 }) {
+  const tr = useT();
   if (props.devices.length === 0) return null;
   return (
     <label>
@@ -295,7 +295,7 @@ function DeviceSelect(props: {
       >
         {props.devices.map((d, i) => (
           <option key={d.deviceId} value={d.deviceId}>
-            {d.label || `${props.label} ${i + 1}`}
+            {d.label || tr.t('device.numbered', { label: props.label, n: i + 1 })}
           </option>
         ))}
       </select>

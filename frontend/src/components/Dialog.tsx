@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { useT } from '../i18n/context';
 
 /**
  * A modal dialog (the native <dialog>): focus moves into it when it opens, Escape closes it,
@@ -11,6 +12,7 @@ export function Dialog(props: {
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const tr = useT();
   const { onClose } = props;
   useEffect(() => {
     const dialog = ref.current;
@@ -44,7 +46,7 @@ export function Dialog(props: {
       <div className="dialog-head">
         <h2 id={`${props.testid}-title`}>{props.title}</h2>
         <button className="link" onClick={onClose} data-testid={`${props.testid}-close`}>
-          Close
+          {tr.t('common.close')}
         </button>
       </div>
       {props.children}

@@ -3,7 +3,7 @@ import { useParley } from '../app/context';
 import { inviteOutcomeSentence } from '../api/problems';
 import { useNow } from '../hooks/useNow';
 import { formatClock, remainingSeconds } from '../lib/countdown';
-import { languageList } from '../lib/languages';
+import { useT } from '../i18n/context';
 import type { IncomingInvite, OutgoingInvite } from '../state/machine';
 
 /** After the countdown ends, wait this long for the server's word before closing the invite. */
@@ -53,24 +53,29 @@ function IncomingCard({ invite, more }: { invite: IncomingInvite; more: number }
   const { actions } = useParley();
   const left = useSecondsLeft(invite.expiresAt, invite.inviteId);
   const ref = useFocusWhileOpen(invite.inviteId);
+  const tr = useT();
   const { from } = invite;
+  const name = from.name || tr.t('common.someone');
   return (
     <div
       ref={ref}
       className="popup"
       role="dialog"
-      aria-label={`Invitation from ${from.name || 'someone'}`}
+      aria-label={tr.t('invite.label', { name })}
       data-testid="invite-popup"
     >
-      <p>
-        <strong>{from.name || 'Someone'}</strong> would like to talk with you.
-      </p>
+      <p>{tr.rich('invite.wouldLike', { name, b: (c) => <strong>{c}</strong> })}</p>
       <p className="muted small">
-        Speaks {languageList(from.speaks)} · practising {languageList(from.learns)}
+        {tr.t('common.speaksPractising', {
+          speaks: tr.languages(from.speaks),
+          learns: tr.languages(from.learns),
+        })}
       </p>
       <p className="small">
-        {left > 0 ? `Answer within ${formatClock(left)}` : 'Time is up…'}
-        {more > 0 ? ` · ${more} more waiting` : ''}
+        {left > 0
+          ? tr.t('invite.answerWithin', { time: formatClock(left) })
+          : tr.t('invite.timeUp')}
+        {more > 0 ? ` · ${tr.t('invite.more', { count: more })}` : ''}
       </p>
       <div className="row">
         <button
@@ -78,7 +83,7 @@ function IncomingCard({ invite, more }: { invite: IncomingInvite; more: number }
           disabled={invite.answering !== null || left === 0}
           onClick={() => void actions.accept(invite.inviteId)}
         >
-          {invite.answering === 'accept' ? 'Starting…' : 'Accept'}
+          {invite.answering === 'accept' ? tr.t('invite.starting') : tr.t('invite.accept')}
         </button>
         <button
           className="secondary"
@@ -86,7 +91,7 @@ function IncomingCard({ invite, more }: { invite: IncomingInvite; more: number }
           disabled={invite.answering !== null}
           onClick={() => void actions.decline(invite.inviteId)}
         >
-          {invite.answering === 'decline' ? 'Declining…' : 'Decline'}
+          {invite.answering === 'decline' ? tr.t('invite.declining') : tr.t('invite.decline')}
         </button>
       </div>
     </div>
@@ -96,18 +101,24 @@ function IncomingCard({ invite, more }: { invite: IncomingInvite; more: number }
 function OutgoingCard({ invite }: { invite: OutgoingInvite }) {
   const { actions } = useParley();
   const left = useSecondsLeft(invite.expiresAt, invite.inviteId);
+  const tr = useT();
   return (
     <div className="popup" role="status" data-testid="invite-pending">
       <p>
-        Waiting for <strong>{invite.to.name || 'them'}</strong> to answer your invite…
+        {tr.rich('invite.waitingFor', {
+          name: invite.to.name || tr.t('common.them'),
+          b: (c) => <strong>{c}</strong>,
+        })}
       </p>
-      <p className="small">{left > 0 ? `${formatClock(left)} left` : 'Time is up…'}</p>
+      <p className="small">
+        {left > 0 ? tr.t('invite.left', { time: formatClock(left) }) : tr.t('invite.timeUp')}
+      </p>
       <button
         className="secondary"
         data-testid="withdraw-invite"
         onClick={() => void actions.withdraw(invite.inviteId)}
       >
-        Withdraw
+        {tr.t('invite.withdraw')}
       </button>
     </div>
   );
@@ -115,6 +126,7 @@ function OutgoingCard({ invite }: { invite: OutgoingInvite }) {
 
 function OutcomeToast() {
   const { state, actions } = useParley();
+  const tr = useT();
   const outcome = state.outcome;
   useEffect(() => {
     if (!outcome) return;
@@ -129,9 +141,9 @@ function OutcomeToast() {
       data-testid="invite-outcome"
       data-outcome={outcome.kind}
     >
-      <p>{inviteOutcomeSentence(outcome)}</p>
+      <p>{inviteOutcomeSentence(tr, outcome)}</p>
       <button className="link" onClick={actions.dismissOutcome}>
-        OK
+        {tr.t('common.ok')}
       </button>
     </div>
   );

@@ -1,22 +1,20 @@
 import { useCallback, useState } from 'react';
 import { sentenceForError } from '../api/problems';
 import { useParley } from '../app/context';
-import {
-  DELETE_CONFIRM_WORD,
-  DELETE_CONSEQUENCES,
-  deleteConfirmed,
-  saveExport,
-} from '../lib/leaving';
+import { useT } from '../i18n/context';
+import { DELETE_CONSEQUENCES, deleteConfirmed, saveExport } from '../lib/leaving';
 import { Dialog } from './Dialog';
 
 /** Settings: download everything Parley holds about me; delete my account. */
 export function Leaving() {
   const { api, actions } = useParley();
+  const tr = useT();
+  const word = tr.t('leaving.confirmWord');
   const [busy, setBusy] = useState<'export' | 'delete' | null>(null);
-  const [note, setNote] = useState<string | null>(null);
+  const [note, setNote] = useState<{ file: string } | { error: unknown } | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const close = useCallback(() => {
     setConfirming(false);
     setTyped('');
@@ -28,9 +26,9 @@ export function Leaving() {
     setNote(null);
     try {
       const name = saveExport(await api.exportMe());
-      setNote(`Saved as ${name}.`);
+      setNote({ file: name });
     } catch (e) {
-      setNote(sentenceForError(e));
+      setNote({ error: e });
     } finally {
       setBusy(null);
     }
@@ -43,29 +41,28 @@ export function Leaving() {
       await api.deleteMe();
       actions.signOut();
     } catch (e) {
-      setError(sentenceForError(e));
+      setError(e ?? new Error('failed'));
       setBusy(null);
     }
   }
 
   return (
     <section className="card" aria-labelledby="leaving-title">
-      <h2 id="leaving-title">Your data</h2>
-      <p className="muted">
-        Everything Parley keeps about you, as a JSON file: your profile, history, points, partners,
-        blocks and reports you filed.
-      </p>
+      <h2 id="leaving-title">{tr.t('leaving.title')}</h2>
+      <p className="muted">{tr.t('leaving.intro')}</p>
       <button
         className="secondary"
         data-testid="export-data"
         disabled={busy !== null}
         onClick={() => void download()}
       >
-        {busy === 'export' ? 'Preparing…' : 'Download my data'}
+        {busy === 'export' ? tr.t('leaving.preparing') : tr.t('leaving.download')}
       </button>
       {note && (
         <p className="muted" role="status" data-testid="export-note">
-          {note}
+          {'file' in note
+            ? tr.t('leaving.savedAs', { file: note.file })
+            : sentenceForError(tr, note.error)}
         </p>
       )}
       <button
@@ -74,17 +71,17 @@ export function Leaving() {
         disabled={busy !== null}
         onClick={() => setConfirming(true)}
       >
-        Delete my account
+        {tr.t('leaving.delete')}
       </button>
       {confirming && (
-        <Dialog title="Delete your account?" testid="delete-dialog" onClose={close}>
+        <Dialog title={tr.t('leaving.dialogTitle')} testid="delete-dialog" onClose={close}>
           <ul>
-            {DELETE_CONSEQUENCES.map((line) => (
-              <li key={line}>{line}</li>
+            {DELETE_CONSEQUENCES.map((key) => (
+              <li key={key}>{tr.t(key)}</li>
             ))}
           </ul>
           <label htmlFor="delete-confirm">
-            Type <strong>{DELETE_CONFIRM_WORD}</strong> to confirm
+            {tr.rich('leaving.typeToConfirm', { word, b: (c) => <strong>{c}</strong> })}
           </label>
           <input
             id="delete-confirm"
@@ -93,18 +90,18 @@ export function Leaving() {
             value={typed}
             onChange={(e) => setTyped(e.target.value)}
           />
-          {error && (
+          {error !== null && (
             <p className="refusal" role="alert" data-testid="delete-error">
-              {error}
+              {sentenceForError(tr, error)}
             </p>
           )}
           <button
             className="danger"
             data-testid="delete-confirm-button"
-            disabled={!deleteConfirmed(typed) || busy !== null}
+            disabled={!deleteConfirmed(typed, word) || busy !== null}
             onClick={() => void erase()}
           >
-            {busy === 'delete' ? 'Deleting…' : 'Delete my account'}
+            {busy === 'delete' ? tr.t('leaving.deleting') : tr.t('leaving.delete')}
           </button>
         </Dialog>
       )}

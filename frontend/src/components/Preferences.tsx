@@ -1,5 +1,8 @@
 import { useState } from 'react';
 import { useParley } from '../app/context';
+import { nameRefusal } from '../api/problems';
+import type { FieldError } from '../api/http';
+import { useT } from '../i18n/context';
 import { LANGUAGES } from '../lib/languages';
 
 function toggle(list: string[], code: string): string[] {
@@ -12,10 +15,11 @@ function Chips(props: {
   chosen: string[];
   onChange: (next: string[]) => void;
 }) {
+  const tr = useT();
   return (
     <fieldset className="chips" data-testid={props.testid}>
       <legend>{props.label}</legend>
-      {LANGUAGES.map(({ code, name }) => (
+      {LANGUAGES.map((code) => (
         <button
           key={code}
           type="button"
@@ -24,7 +28,7 @@ function Chips(props: {
           data-testid={`${props.testid}-${code}`}
           onClick={() => props.onChange(toggle(props.chosen, code))}
         >
-          {name}
+          {tr.language(code)}
         </button>
       ))}
     </fieldset>
@@ -34,11 +38,13 @@ function Chips(props: {
 /** Languages I speak and want to practise; the matcher prefers tandem partners. */
 export function Preferences() {
   const { state, actions } = useParley();
+  const tr = useT();
   const saved = state.me?.preferences;
   const [name, setName] = useState(state.me?.name ?? '');
   const [speaks, setSpeaks] = useState<string[]>(saved?.speaks ?? []);
   const [learns, setLearns] = useState<string[]>(saved?.learns ?? []);
   const [status, setStatus] = useState<'idle' | 'saving' | 'saved'>('idle');
+  const [nameError, setNameError] = useState<FieldError | null>(null);
 
   // Follow the server when it changes (another tab, or the first load).
   // (Adjusted while rendering, as React recommends for state derived from a changed prop.)
@@ -53,27 +59,37 @@ export function Preferences() {
 
   async function save() {
     setStatus('saving');
-    const ok = await actions.savePreferences({ name: name.trim() || null, speaks, learns });
-    setStatus(ok ? 'saved' : 'idle');
+    setNameError(null);
+    const result = await actions.savePreferences({ name: name.trim() || null, speaks, learns });
+    if (typeof result === 'object') setNameError(result);
+    setStatus(result === true ? 'saved' : 'idle');
   }
 
   return (
     <section className="card">
-      <h2>Your languages</h2>
+      <h2>{tr.t('prefs.title')}</h2>
       <label className="stack">
-        Name others see
+        {tr.t('prefs.name')}
         <input
           data-testid="display-name"
           value={name}
           maxLength={40}
+          aria-invalid={nameError ? true : undefined}
+          aria-describedby={nameError ? 'display-name-error' : undefined}
           onChange={(e) => {
             setName(e.target.value);
+            setNameError(null);
             setStatus('idle');
           }}
         />
       </label>
+      {nameError && (
+        <p className="field-error" id="display-name-error" role="alert" data-testid="name-error">
+          {nameRefusal(tr, nameError.message)}
+        </p>
+      )}
       <Chips
-        label="I speak"
+        label={tr.t('prefs.speaks')}
         testid="speaks"
         chosen={speaks}
         onChange={(next) => {
@@ -82,7 +98,7 @@ export function Preferences() {
         }}
       />
       <Chips
-        label="I want to practise"
+        label={tr.t('prefs.learns')}
         testid="learns"
         chosen={learns}
         onChange={(next) => {
@@ -96,9 +112,9 @@ export function Preferences() {
           disabled={status === 'saving'}
           onClick={() => void save()}
         >
-          {status === 'saving' ? 'Saving…' : 'Save'}
+          {status === 'saving' ? tr.t('common.saving') : tr.t('prefs.save')}
         </button>
-        {status === 'saved' && <span className="muted">Saved.</span>}
+        {status === 'saved' && <span className="muted">{tr.t('prefs.saved')}</span>}
       </div>
     </section>
   );

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useParley } from '../app/context';
+import { sentenceForError } from '../api/problems';
 import type { Profile } from '../api/types';
 import { useLoader } from '../hooks/useLoader';
-import { languageList } from '../lib/languages';
+import { useT } from '../i18n/context';
 import { Progress } from './Progress';
 
 const REFRESH_MS = 10_000;
@@ -10,6 +11,7 @@ const REFRESH_MS = 10_000;
 /** People online now, refreshed every 10 s and whenever a pushed message arrives. */
 export function Presence({ canInvite }: { canInvite: boolean }) {
   const { api, state, actions } = useParley();
+  const tr = useT();
   const people = useLoader(() => api.presence(), state.pushes, REFRESH_MS);
   const partners = useLoader(() => api.partners(), state.pushes, REFRESH_MS);
   const partnerIds = new Set(partners.data?.people.map((p) => p.userId) ?? []);
@@ -28,35 +30,37 @@ export function Presence({ canInvite }: { canInvite: boolean }) {
     ...all.filter((p) => partnerIds.has(p.userId)),
     ...all.filter((p) => !partnerIds.has(p.userId)),
   ];
+  const failed = people.error !== null;
   return (
     <section className="card">
-      <h2>Online now</h2>
-      {people.error && (
+      <h2>{tr.t('presence.title')}</h2>
+      {failed && (
         <p className="muted">
-          {people.error}{' '}
+          {sentenceForError(tr, people.error)}{' '}
           <button className="link" onClick={people.reload}>
-            Retry
+            {tr.t('common.retry')}
           </button>
         </p>
       )}
-      {!people.data && !people.error && <Progress text="Looking who is online…" />}
-      {people.data && list.length === 0 && (
-        <p className="muted">Nobody else is free right now. Press Join and Parley will pair you.</p>
-      )}
+      {!people.data && !failed && <Progress text={tr.t('presence.looking')} />}
+      {people.data && list.length === 0 && <p className="muted">{tr.t('presence.nobody')}</p>}
       <ul className="people" data-testid="presence-list">
         {list.map((person) => (
           <li key={person.userId} className={partnerIds.has(person.userId) ? 'partner' : undefined}>
             <div>
               <strong>
-                {person.name || 'Someone'}
+                {person.name || tr.t('common.someone')}
                 {partnerIds.has(person.userId) && (
                   <span className="tag" data-testid={`partner-${person.userId}`}>
-                    Partner
+                    {tr.t('presence.partner')}
                   </span>
                 )}
               </strong>
               <span className="muted small">
-                speaks {languageList(person.speaks)} · practising {languageList(person.learns)}
+                {tr.t('presence.speaksPractising', {
+                  speaks: tr.languages(person.speaks),
+                  learns: tr.languages(person.learns),
+                })}
               </span>
             </div>
             <button
@@ -64,8 +68,8 @@ export function Presence({ canInvite }: { canInvite: boolean }) {
               disabled={!canInvite || pending || inviting !== null}
               onClick={() => void invite(person)}
             >
-              {inviting === person.userId ? 'Inviting…' : 'Invite'}
-              <span className="visually-hidden"> {person.name || 'Someone'}</span>
+              {inviting === person.userId ? tr.t('presence.inviting') : tr.t('presence.invite')}
+              <span className="visually-hidden"> {person.name || tr.t('common.someone')}</span>
             </button>
           </li>
         ))}

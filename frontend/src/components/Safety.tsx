@@ -1,12 +1,14 @@
 import { useState } from 'react';
 import { useParley } from '../app/context';
 import type { PersonRef, ReportReason } from '../api/types';
+import { useT } from '../i18n/context';
+import type { MessageKey } from '../i18n/translator';
 
-export const REPORT_REASONS: Array<{ value: ReportReason; label: string }> = [
-  { value: 'abuse', label: 'Abusive or threatening' },
-  { value: 'inappropriate', label: 'Inappropriate' },
-  { value: 'spam', label: 'Spam or selling' },
-  { value: 'other', label: 'Something else' },
+export const REPORT_REASONS: Array<{ value: ReportReason; label: MessageKey }> = [
+  { value: 'abuse', label: 'safety.abuse' },
+  { value: 'inappropriate', label: 'safety.inappropriate' },
+  { value: 'spam', label: 'safety.spam' },
+  { value: 'other', label: 'safety.other' },
 ];
 
 type Step = 'no' | 'busy' | 'yes';
@@ -14,11 +16,12 @@ type Step = 'no' | 'busy' | 'yes';
 /** Block and report one person (from the summary, the call screen or the history). */
 export function Safety({ partner, sessionId }: { partner: PersonRef; sessionId?: string }) {
   const { actions } = useParley();
+  const tr = useT();
   const [blocked, setBlocked] = useState<Step>('no');
-  const [reported, setReported] = useState<Step>('no');
+  const [reported, setReported] = useState<Step | 'already'>('no');
   const [reason, setReason] = useState<ReportReason>('inappropriate');
   const [note, setNote] = useState('');
-  const name = partner.name || 'this person';
+  const name = partner.name || tr.t('common.thisPerson');
   const ids = `safety-${partner.userId}`;
 
   async function block() {
@@ -28,16 +31,17 @@ export function Safety({ partner, sessionId }: { partner: PersonRef; sessionId?:
 
   async function report() {
     setReported('busy');
-    const ok = await actions.report(partner.userId, reason, sessionId, note.trim());
-    setReported(ok ? 'yes' : 'no');
-    if (ok) setBlocked('yes'); // a report also keeps the two of you apart
+    const outcome = await actions.report(partner.userId, reason, sessionId, note.trim());
+    // Reported before, for this conversation: what the person wanted is already done.
+    setReported(outcome === 'sent' ? 'yes' : outcome === 'already' ? 'already' : 'no');
+    if (outcome) setBlocked('yes'); // a report also keeps the two of you apart
   }
 
   return (
     <div className="stack safety">
       {blocked === 'yes' ? (
         <p data-testid="blocked" role="status">
-          You will not be matched with {name} again, and you will not see each other online.
+          {tr.t('safety.blocked', { name })}
         </p>
       ) : (
         <button
@@ -46,23 +50,25 @@ export function Safety({ partner, sessionId }: { partner: PersonRef; sessionId?:
           disabled={blocked === 'busy'}
           onClick={() => void block()}
         >
-          {blocked === 'busy' ? 'Blocking…' : `Block ${name}`}
+          {blocked === 'busy' ? tr.t('safety.blocking') : tr.t('safety.block', { name })}
         </button>
       )}
-      {reported === 'yes' ? (
-        <p data-testid="reported" role="status">
-          Thank you. Your report about {name} was sent to the Parley team.
+      {reported === 'yes' || reported === 'already' ? (
+        <p data-testid="reported" data-reported={reported} role="status">
+          {reported === 'yes'
+            ? tr.t('safety.reported', { name })
+            : tr.t('problem.already-reported')}
         </p>
       ) : (
         <form
           className="stack"
-          aria-label={`Report ${name}`}
+          aria-label={tr.t('safety.reportLabel', { name })}
           onSubmit={(e) => {
             e.preventDefault();
             void report();
           }}
         >
-          <label htmlFor={`${ids}-reason`}>Reason</label>
+          <label htmlFor={`${ids}-reason`}>{tr.t('safety.reason')}</label>
           <select
             id={`${ids}-reason`}
             data-testid="report-reason"
@@ -71,11 +77,11 @@ export function Safety({ partner, sessionId }: { partner: PersonRef; sessionId?:
           >
             {REPORT_REASONS.map((r) => (
               <option key={r.value} value={r.value}>
-                {r.label}
+                {tr.t(r.label)}
               </option>
             ))}
           </select>
-          <label htmlFor={`${ids}-note`}>What happened (optional)</label>
+          <label htmlFor={`${ids}-note`}>{tr.t('safety.note')}</label>
           <textarea
             id={`${ids}-note`}
             data-testid="report-note"
@@ -89,7 +95,7 @@ export function Safety({ partner, sessionId }: { partner: PersonRef; sessionId?:
             data-testid="report"
             disabled={reported === 'busy'}
           >
-            {reported === 'busy' ? 'Sending…' : `Report ${name}`}
+            {reported === 'busy' ? tr.t('safety.sending') : tr.t('safety.reportLabel', { name })}
           </button>
         </form>
       )}

@@ -2,13 +2,15 @@ import { useState } from 'react';
 import { useParley } from '../app/context';
 import { sentenceForError } from '../api/problems';
 import type { PersonRef } from '../api/types';
+import { useT } from '../i18n/context';
 
 /** After a conversation: "talk again?" — both saying yes makes two people partners. */
 export function TalkAgain({ partner, sessionId }: { partner: PersonRef; sessionId: string }) {
   const { api } = useParley();
+  const tr = useT();
   const [answer, setAnswer] = useState<'none' | 'busy' | 'waiting' | 'mutual'>('none');
-  const [error, setError] = useState<string | null>(null);
-  const name = partner.name || 'them';
+  const [error, setError] = useState<unknown>(null);
+  const name = partner.name || tr.t('common.them');
 
   async function yes() {
     setAnswer('busy');
@@ -17,41 +19,40 @@ export function TalkAgain({ partner, sessionId }: { partner: PersonRef; sessionI
       const result = await api.talkAgain(sessionId);
       setAnswer(result.mutual ? 'mutual' : 'waiting');
     } catch (e) {
-      setError(sentenceForError(e));
+      setError(e ?? new Error('failed'));
       setAnswer('none');
     }
   }
 
   return (
     <section className="card center" aria-labelledby="again-title" data-testid="talk-again">
-      <h2 id="again-title">Talk with {name} again?</h2>
+      <h2 id="again-title">{tr.t('again.title', { name })}</h2>
       {answer === 'mutual' && (
         <p data-testid="partners-now" role="status">
-          You and {name} are partners now: you will see {name} first in “Online now”, one tap away.
+          {tr.t('again.mutual', { name })}
         </p>
       )}
       {answer === 'waiting' && (
         <p data-testid="partners-waiting" role="status">
-          Noted. If {name} says yes too, you become partners and see each other first in “Online
-          now”.
+          {tr.t('again.waiting', { name })}
         </p>
       )}
       {(answer === 'none' || answer === 'busy') && (
         <>
-          <p className="muted">Partners see each other first when they are online.</p>
+          <p className="muted">{tr.t('again.note')}</p>
           <button
             className="secondary"
             data-testid="talk-again-yes"
             disabled={answer === 'busy'}
             onClick={() => void yes()}
           >
-            {answer === 'busy' ? 'Saving…' : `Yes, I'd talk with ${name} again`}
+            {answer === 'busy' ? tr.t('common.saving') : tr.t('again.yes', { name })}
           </button>
         </>
       )}
-      {error && (
+      {error !== null && (
         <p className="muted" role="alert">
-          {error}
+          {sentenceForError(tr, error)}
         </p>
       )}
     </section>

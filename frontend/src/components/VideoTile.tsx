@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useT } from '../i18n/context';
 
 type SinkVideo = HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> };
 
@@ -21,6 +22,7 @@ export function VideoTile(props: {
   sinkId?: string | null;
 }) {
   const ref = useRef<SinkVideo>(null);
+  const tr = useT();
   useEffect(() => {
     const video = ref.current;
     if (!video) return;
@@ -55,12 +57,12 @@ export function VideoTile(props: {
               {(props.name || '?').slice(0, 1).toUpperCase()}
             </span>
           )}
-          <span>{props.cameraOff ? 'Camera off' : props.placeholder}</span>
+          <span>{props.cameraOff ? tr.t('call.cameraOff') : props.placeholder}</span>
         </figcaption>
       )}
       {props.micOff && (
         <span className="badge" role="status" data-testid={`${props.testid}-muted`}>
-          Microphone off
+          {tr.t('call.microphoneOff')}
         </span>
       )}
     </figure>

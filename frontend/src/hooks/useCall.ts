@@ -8,6 +8,8 @@ import type { CallHandle, CallStatus } from '../media/types';
 import { loadChat, saveChat, type ChatLine } from '../lib/chatStore';
 import { exposeForTests } from '../lib/testHook';
 import type { PartnerState } from '../media/channel';
+import type { DeviceProblem } from '../media/devices';
+import { useT } from '../i18n/context';
 import type { Quality } from '../media/quality';
 
 export type { ChatLine };
@@ -19,11 +21,12 @@ export function useCall(session: LiveSession) {
   const { api, inbox, actions, isSessionOver } = useParley();
   const [attempt, setAttempt] = useState(0);
   const [join, setJoin] = useState<JoinAnswer | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+  const tr = useT();
   const [status, setStatus] = useState<CallStatus>('starting');
   const [local, setLocal] = useState<MediaStream | null>(null);
   const [remote, setRemote] = useState<MediaStream | null>(null);
-  const [deviceProblem, setDeviceProblem] = useState<string | null>(null);
+  const [deviceProblem, setDeviceProblem] = useState<DeviceProblem | null>(null);
   const [chat, setChat] = useState<ChatLine[]>(() => loadChat(session.sessionId));
   const [partnerState, setPartnerState] = useState<PartnerState>({ mic: true, cam: true });
   const [quality, setQuality] = useState<Quality>('unknown');
@@ -46,7 +49,7 @@ export function useCall(session: LiveSession) {
     let cancelled = false;
     let started: CallHandle | null = null;
     let reported = false;
-    setError(null);
+    setFailure(null);
     setStatus('starting');
     (async () => {
       try {
@@ -78,7 +81,7 @@ export function useCall(session: LiveSession) {
             onRemoteStream: (s) =>
               !cancelled && setRemote(s ? new MediaStream(s.getTracks()) : null),
             onChat: (text) => !cancelled && addLine(text, false),
-            onDeviceProblem: (message) => !cancelled && setDeviceProblem(message),
+            onDeviceProblem: (problem) => !cancelled && setDeviceProblem(problem),
             onSharing: (on) => !cancelled && setSharing(on),
             onPartnerState: (p) => {
               if (cancelled) return;
@@ -92,11 +95,7 @@ export function useCall(session: LiveSession) {
         else handle.current = started;
       } catch (e) {
         if (cancelled) return;
-        setError(
-          e instanceof ApiError
-            ? sentenceForError(e)
-            : 'The video connection could not be started. Please try again.',
-        );
+        setFailure(e ?? new Error('failed'));
         setStatus('failed');
         if (e instanceof ApiError && ENDED_CODES.has(e.code)) actions.reloadMe();
       }
@@ -108,6 +107,14 @@ export function useCall(session: LiveSession) {
       exposeForTests({ callStatus: null });
     };
   }, [sessionId, attempt, api, inbox, actions, addLine, isSessionOver]);
+
+  // Said at render time, so a change of language reaches it too.
+  const error =
+    failure === null
+      ? null
+      : failure instanceof ApiError
+        ? sentenceForError(tr, failure)
+        : tr.t('call.couldNotStart');
 
   return {
     join,

@@ -1,20 +1,20 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { sentenceForError } from '../api/problems';
 
 export interface Loaded<T> {
   data: T | null;
-  error: string | null;
+  /** The last failure (say it with sentenceForError), or null. */
+  error: unknown;
   loading: boolean;
   reload: () => void;
 }
 
 /**
  * Loads `load()` now, again whenever `key` changes, and every `intervalMs` if given.
- * Keeps the last good data while reloading; an error is kept as a sentence.
+ * Keeps the last good data while reloading, and the last failure until a load succeeds.
  */
 export function useLoader<T>(load: () => Promise<T>, key: unknown, intervalMs?: number): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const loadRef = useRef(load);
   useLayoutEffect(() => {
@@ -33,7 +33,7 @@ export function useLoader<T>(load: () => Promise<T>, key: unknown, intervalMs?: 
       },
       (e: unknown) => {
         if (!alive.current) return;
-        setError(sentenceForError(e));
+        setError(e ?? new Error('failed'));
         setLoading(false);
       },
     );

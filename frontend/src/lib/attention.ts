@@ -1,6 +1,7 @@
 // Never miss a match or an invite: what to tell someone whose tab is hidden. Pure; the hook in
 // app/useAttention.ts shows it (title, chime, system notification).
 
+import type { Translator } from '../i18n/translator';
 import type { AppState } from '../state/types';
 
 export const BASE_TITLE = 'Parley';
@@ -8,12 +9,13 @@ export const BASE_TITLE = 'Parley';
 export interface Alert {
   /** Stable per event, so one invite or match alerts once (also across re-renders). */
   key: string;
+  /** What the tab's title says (followed by " — Parley"); also the notification's title. */
   title: string;
   body: string;
 }
 
 /** A new incoming invite or a conversation that just started, else null. */
-export function alertFor(prev: AppState, next: AppState): Alert | null {
+export function alertFor(tr: Translator, prev: AppState, next: AppState): Alert | null {
   if (
     next.phase === 'in-call' &&
     next.session &&
@@ -22,18 +24,18 @@ export function alertFor(prev: AppState, next: AppState): Alert | null {
     const who = next.session.partner?.name;
     return {
       key: `session:${next.session.sessionId}`,
-      title: `▶ Your conversation started — ${BASE_TITLE}`,
-      body: who ? `You are paired with ${who}. Come back to talk.` : 'Come back to talk.',
+      title: tr.t('alert.started'),
+      body: who ? tr.t('alert.pairedWith', { name: who }) : tr.t('alert.comeBack'),
     };
   }
   const known = new Set(prev.incoming.map((i) => i.inviteId));
   const fresh = next.incoming.find((i) => !known.has(i.inviteId));
   if (fresh) {
-    const who = fresh.from.name || 'Someone';
+    const who = fresh.from.name || tr.t('common.someone');
     return {
       key: `invite:${fresh.inviteId}`,
-      title: `(${next.incoming.length}) ${who} invites you — ${BASE_TITLE}`,
-      body: `${who} would like to talk with you. Answer within a minute.`,
+      title: tr.t('alert.invites', { count: next.incoming.length, name: who }),
+      body: tr.t('alert.inviteBody', { name: who }),
     };
   }
   return null;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { englishTranslator as en } from '../i18n/english';
 import {
   elapsedSeconds,
   formatClock,
-  formatDuration,
   inWords,
   isWarning,
   remainingSeconds,
@@ -93,23 +93,26 @@ describe('formatClock', () => {
   });
 });
 
-describe('formatDuration and inWords', () => {
+describe('durations and "in …" in words', () => {
   it('says hours and minutes the way people read them', () => {
-    expect(formatDuration(5 * 3600 + 12 * 60)).toBe('5 h 12 min');
-    expect(formatDuration(12 * 60)).toBe('12 min');
-    expect(formatDuration(2 * 3600)).toBe('2 h');
-    expect(formatDuration(30)).toBe('less than a minute');
+    expect(en.duration(5 * 3600 + 12 * 60)).toBe('5 hr, 12 min');
+    expect(en.duration(12 * 60)).toBe('12 min');
+    expect(en.duration(2 * 3600)).toBe('2 hr');
+    expect(en.duration(30)).toBe('less than a minute');
   });
 
   it('rounds a started minute up, so it never promises earlier than true', () => {
-    expect(formatDuration(5 * 3600 + 11 * 60 + 1)).toBe('5 h 12 min');
+    expect(en.duration(5 * 3600 + 11 * 60 + 1)).toBe('5 hr, 12 min');
   });
 
   it('says "in …" before the moment and "now" after it', () => {
     const at = '2030-01-02T00:00:00Z';
     const before = Date.parse(at) - (5 * 3600 + 12 * 60) * 1000;
-    expect(inWords(at, before)).toBe('in 5 h 12 min');
-    expect(inWords(at, Date.parse(at) + 1000)).toBe('now');
+    expect(inWords(en, at, before)).toBe('in 5 hr, 12 min');
+    expect(inWords(en, at, Date.parse(at) - 12 * 60 * 1000)).toBe('in 12 minutes');
+    expect(inWords(en, at, Date.parse(at) - 2 * 3600 * 1000)).toBe('in 2 hours');
+    expect(inWords(en, at, Date.parse(at) - 20 * 1000)).toBe('in less than a minute');
+    expect(inWords(en, at, Date.parse(at) + 1000)).toBe('now');
   });
 });
 

@@ -1,6 +1,8 @@
 // Pure time arithmetic for what the screens show. The server owns every deadline; these
 // functions only turn a server timestamp into what a person reads.
 
+import type { Translator } from '../i18n/translator';
+
 /** The countdown turns into a warning this many seconds before the end. */
 export const WARNING_SECONDS = 60;
 
@@ -35,27 +37,7 @@ export function formatClock(seconds: number): string {
   return `${minutes}:${rest.toString().padStart(2, '0')}`;
 }
 
-/** A duration in words: "5 h 12 min", "12 min", "less than a minute". Rounds minutes up. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(Number.isFinite(seconds) ? seconds : 0));
-  if (s < 60) return 'less than a minute';
-  const totalMinutes = Math.ceil(s / 60);
-  const hours = Math.floor(totalMinutes / 60);
-  const minutes = totalMinutes % 60;
-  if (hours === 0) return `${minutes} min`;
-  if (minutes === 0) return `${hours} h`;
-  return `${hours} h ${minutes} min`;
-}
-
-/** "in 5 h 12 min" until `atIso` (server time), or "now" when it has passed. */
-export function inWords(atIso: string, localNowMs: number, offsetMs = 0): string {
-  const s = remainingSeconds(atIso, localNowMs, offsetMs);
-  return s === 0 ? 'now' : `in ${formatDuration(s)}`;
-}
-
-/** The local wall-clock time of a server timestamp, e.g. "01:00". */
-export function localTime(atIso: string, locale?: string): string {
-  const at = Date.parse(atIso);
-  if (Number.isNaN(at)) return '';
-  return new Date(at).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+/** "in 5 hr, 12 min" until `atIso` (server time), or "now" when it has passed. */
+export function inWords(tr: Translator, atIso: string, localNowMs: number, offsetMs = 0): string {
+  return tr.relative(remainingSeconds(atIso, localNowMs, offsetMs));
 }

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ParleyApi } from '../api/endpoints';
 import { ApiError, HttpClient } from '../api/http';
 import { sentenceForError } from '../api/problems';
+import { englishTranslator as en } from '../i18n/english';
 import { deleteConfirmed, exportFileName, exportText } from './leaving';
 
 function apiWith(fetchImpl: typeof fetch, onUnauthorized = () => {}) {
@@ -53,7 +54,7 @@ describe('leaving', () => {
     }
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('account-busy');
-    expect(sentenceForError(error)).toMatch(/cannot be deleted while you wait/);
+    expect(sentenceForError(en, error)).toMatch(/cannot be deleted while you wait/);
     expect(onUnauthorized).not.toHaveBeenCalled();
   });
 
@@ -61,5 +62,12 @@ describe('leaving', () => {
     expect(deleteConfirmed('')).toBe(false);
     expect(deleteConfirmed('del')).toBe(false);
     expect(deleteConfirmed(' Delete ')).toBe(true);
+  });
+
+  it("takes the word in the person's language, or the English one", () => {
+    expect(deleteConfirmed('削除', '削除')).toBe(true);
+    expect(deleteConfirmed('delete', 'löschen')).toBe(true);
+    expect(deleteConfirmed('Löschen', 'löschen')).toBe(true);
+    expect(deleteConfirmed('lösch', 'löschen')).toBe(false);
   });
 });

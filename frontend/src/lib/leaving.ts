@@ -1,5 +1,7 @@
 // Taking one's data and leaving: the export saved as a JSON file, and what deleting means.
 
+import type { MessageKey } from '../i18n/translator';
+
 /** The export's file name: Parley, the person, the day it was taken. */
 export function exportFileName(exportedAt: unknown, now: Date = new Date()): string {
   const day =
@@ -31,14 +33,15 @@ export function saveExport(data: Record<string, unknown>, doc: Document = docume
 
 /** What the confirm dialog says deleting does (docs/privacy.md). */
 export const DELETE_CONSEQUENCES = [
-  'Your profile, languages, partners, blocks, history and points are erased.',
-  'Reports you filed or that were filed about you are kept for a year without your name or id, so the team can still act on them.',
-  'You are signed out everywhere. This cannot be undone.',
-];
+  'leaving.consequenceErased',
+  'leaving.consequenceReports',
+  'leaving.consequenceSignedOut',
+] as const satisfies readonly MessageKey[];
 
-/** The confirm button stays off until the person types this. */
+/** The confirm button stays off until the person types this word (or its English one). */
 export const DELETE_CONFIRM_WORD = 'delete';
 
-export function deleteConfirmed(typed: string): boolean {
-  return typed.trim().toLowerCase() === DELETE_CONFIRM_WORD;
+export function deleteConfirmed(typed: string, word: string = DELETE_CONFIRM_WORD): boolean {
+  const said = typed.trim().toLocaleLowerCase();
+  return said === word.toLocaleLowerCase() || said === DELETE_CONFIRM_WORD;
 }

@@ -2,6 +2,7 @@
 // left today, and the server says whose (`limitedBy`, docs/api.md). Pure text for the screens.
 
 import type { LimitedBy } from '../api/types';
+import type { Translator } from '../i18n/translator';
 
 export interface LengthLimit {
   by: LimitedBy;
@@ -25,44 +26,44 @@ export function limitOf(session: {
   return { by: session.limitedBy, minutes: sessionMinutes(session.startsAt, session.endsAt) };
 }
 
-function minutesText(n: number): string {
-  return `${n} ${n === 1 ? 'minute' : 'minutes'}`;
-}
-
 /** "Bob has 4 minutes left today, so this call lasts 4 minutes." */
-export function whyShorter(limit: LengthLimit | null, partnerName?: string | null): string | null {
+export function whyShorter(
+  tr: Translator,
+  limit: LengthLimit | null,
+  partnerName?: string | null,
+): string | null {
   if (!limit) return null;
-  const m = minutesText(limit.minutes);
-  const who = {
-    me: 'You have',
-    partner: `${partnerName || 'Your partner'} has`,
-    both: 'You both have',
-  }[limit.by];
-  return `${who} ${m} left today, so this call lasts ${m}.`;
+  const values = { minutes: limit.minutes, name: partnerName || tr.t('common.yourPartner') };
+  const key = (
+    { me: 'length.nowMe', partner: 'length.nowPartner', both: 'length.nowBoth' } as const
+  )[limit.by];
+  return tr.t(key, values);
 }
 
 /** On the summary, after a call that ran to its end: why it was not longer. */
 export function whyItWasShort(
+  tr: Translator,
   limit: LengthLimit | null,
   reason: string | null | undefined,
   partnerName?: string | null,
 ): string | null {
   if (!limit || reason !== 'time_up') return null;
-  const m = minutesText(limit.minutes);
-  const who = {
-    me: 'you',
-    partner: partnerName || 'your partner',
-    both: 'you both',
-  }[limit.by];
-  return `The call lasted ${m} because ${who} had ${m} left today.`;
+  const values = { minutes: limit.minutes, name: partnerName || tr.t('common.yourPartnerLower') };
+  const key = (
+    { me: 'length.wasMe', partner: 'length.wasPartner', both: 'length.wasBoth' } as const
+  )[limit.by];
+  return tr.t(key, values);
 }
 
 /**
  * While waiting: my minutes for this call are what the ledger holds for my ticket. Fewer than
  * a full session means a shorter call, whoever the partner is.
  */
-export function waitingLimitText(held: number | undefined, sessionMinutes?: number): string | null {
+export function waitingLimitText(
+  tr: Translator,
+  held: number | undefined,
+  sessionMinutes?: number,
+): string | null {
   if (!held || !sessionMinutes || held >= sessionMinutes) return null;
-  const m = minutesText(held);
-  return `You have ${m} left today, so your call will last at most ${m}. We look for someone with about as many minutes left.`;
+  return tr.t('length.waiting', { minutes: held });
 }

@@ -1,9 +1,14 @@
 // Opening the camera and microphone (the devices chosen on Home), degrading to audio-only or
 // receive-only, and saying in plain words why a device could not be opened.
 
+import type { MessageKey } from '../i18n/translator';
+
+/** What went wrong opening the devices for a call (said in words by the call screen). */
+export type DeviceProblem = 'audio-only' | 'none' | 'unsupported';
+
 export interface LocalMedia {
   stream: MediaStream | null;
-  problem: string | null;
+  problem: DeviceProblem | null;
 }
 
 export interface DeviceChoice {
@@ -80,20 +85,25 @@ export function classifyFailure(error: unknown): DeviceFailure {
   }
 }
 
-export function failureHelp(failure: DeviceFailure, what: 'camera' | 'microphone'): string {
-  switch (failure) {
-    case 'denied':
-      return `Parley is not allowed to use your ${what}. Click the camera icon or the padlock in the address bar, allow the ${what}, then press "Check again".`;
-    case 'no-device':
-      return `No ${what} was found. Plug one in (or pick another below), then press "Check again".`;
-    case 'in-use':
-      return `Your ${what} is busy in another app or tab. Close it there, then press "Check again".`;
-    case 'unsupported':
-      return 'This browser cannot use a camera or microphone here. Try a recent Chrome, Firefox or Safari.';
-    default:
-      return `Your ${what} could not be opened. Press "Check again", or try another one.`;
-  }
+const HELP: Record<DeviceFailure, { camera: MessageKey; microphone: MessageKey }> = {
+  denied: { camera: 'device.deniedCamera', microphone: 'device.deniedMicrophone' },
+  'no-device': { camera: 'device.missingCamera', microphone: 'device.missingMicrophone' },
+  'in-use': { camera: 'device.busyCamera', microphone: 'device.busyMicrophone' },
+  unsupported: { camera: 'device.unsupported', microphone: 'device.unsupported' },
+  other: { camera: 'device.otherCamera', microphone: 'device.otherMicrophone' },
+};
+
+/** What to do about a device that did not open (the sentence's catalogue key). */
+export function failureHelp(failure: DeviceFailure, what: 'camera' | 'microphone'): MessageKey {
+  return HELP[failure][what];
 }
+
+/** A call's device problem in words. */
+export const DEVICE_PROBLEMS = {
+  'audio-only': 'device.audioOnlyFallback',
+  none: 'device.noneOpened',
+  unsupported: 'device.unsupported',
+} as const satisfies Record<DeviceProblem, MessageKey>;
 
 /** Constraints for a chosen device: `exact` when one was chosen, so the wrong one is never used. */
 export function constraintsFor(choice: DeviceChoice, exact = true): MediaStreamConstraints {
@@ -109,7 +119,7 @@ export async function openCameraAndMicrophone(
   choice: DeviceChoice = loadChoice(),
 ): Promise<LocalMedia> {
   if (!navigator.mediaDevices?.getUserMedia) {
-    return { stream: null, problem: failureHelp('unsupported', 'camera') };
+    return { stream: null, problem: 'unsupported' };
   }
   const gum = (c: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(c);
   const attempts: MediaStreamConstraints[] = [
@@ -127,15 +137,14 @@ export async function openCameraAndMicrophone(
   if (!choice.audioOnly) {
     try {
       const stream = await gum({ audio: true });
-      return { stream, problem: 'Your camera could not be opened; you are on audio only.' };
+      return { stream, problem: 'audio-only' };
     } catch {
       // fall through
     }
   }
   return {
     stream: null,
-    problem:
-      'Your camera and microphone could not be opened. Allow them in the browser to be seen and heard.',
+    problem: 'none',
   };
 }
 

@@ -71,9 +71,7 @@ class LiveKitCall implements CallHandle {
     try {
       await room.localParticipant.enableCameraAndMicrophone();
     } catch {
-      events.onDeviceProblem(
-        'Your camera or microphone could not be opened. Allow them in the browser to be seen and heard.',
-      );
+      events.onDeviceProblem('none');
     }
     this.showLocal();
   }

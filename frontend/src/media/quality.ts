@@ -1,5 +1,7 @@
 // A connection quality indicator from WebRTC stats: round-trip time and packet loss.
 
+import type { MessageKey } from '../i18n/translator';
+
 export type Quality = 'good' | 'fair' | 'poor' | 'unknown';
 
 export interface Sample {
@@ -39,9 +41,10 @@ export function sampleOf(stats: RTCStatsReport): Sample {
   return { rttMs, received, lost };
 }
 
-export const QUALITY_WORDS: Record<Quality, string> = {
-  good: 'Good connection',
-  fair: 'Fair connection',
-  poor: 'Poor connection',
-  unknown: 'Checking connection',
-};
+/** What the indicator says for each quality (src/i18n/messages/). */
+export const QUALITY_WORDS = {
+  good: 'quality.good',
+  fair: 'quality.fair',
+  poor: 'quality.poor',
+  unknown: 'quality.unknown',
+} as const satisfies Record<Quality, MessageKey>;

@@ -1,6 +1,7 @@
 // What a page needs from a running call, whichever media mode carries it.
 
 import type { PartnerState } from './channel';
+import type { DeviceProblem } from './devices';
 import type { Quality } from './quality';
 
 export type CallStatus =
@@ -12,7 +13,7 @@ export interface CallEvents {
   onRemoteStream: (stream: MediaStream | null) => void;
   onChat: (text: string) => void;
   /** Camera or microphone could not be opened; the call goes on without them. */
-  onDeviceProblem: (message: string) => void;
+  onDeviceProblem: (problem: DeviceProblem) => void;
   /** Screen sharing started or stopped (also when the browser's own "Stop sharing" is used). */
   onSharing: (sharing: boolean) => void;
   /** The partner turned their microphone or camera on or off. */

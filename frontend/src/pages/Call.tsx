@@ -9,7 +9,9 @@ import { Progress } from '../components/Progress';
 import { VideoTile } from '../components/VideoTile';
 import { useCall } from '../hooks/useCall';
 import { useNow } from '../hooks/useNow';
-import { loadChoice } from '../media/devices';
+import { useT } from '../i18n/context';
+import type { MessageKey } from '../i18n/translator';
+import { DEVICE_PROBLEMS, loadChoice } from '../media/devices';
 import { QUALITY_WORDS } from '../media/quality';
 import type { CallStatus } from '../media/types';
 import { formatClock, isWarning, remainingSeconds } from '../lib/countdown';
@@ -18,18 +20,19 @@ import { limitOf, whyShorter } from '../lib/sessionLength';
 /** After the countdown reaches 0, re-read the truth this often until the end is confirmed. */
 const OVERTIME_REREAD_MS = 5_000;
 
-const STATUS_WORDS: Record<CallStatus, string | null> = {
-  starting: 'Opening your camera and microphone…',
-  connecting: 'Connecting to your partner…',
+const STATUS_WORDS: Record<CallStatus, MessageKey | null> = {
+  starting: 'call.starting',
+  connecting: 'call.connecting',
   connected: null,
-  reconnecting: 'The connection dropped — reconnecting…',
-  'partner-left': 'Your partner left the call. They can come back until the time is up.',
+  reconnecting: 'call.reconnecting',
+  'partner-left': 'call.partnerLeft',
   failed: null,
   closed: null,
 };
 
 export function Call({ session }: { session: LiveSession }) {
   const { state, actions, clock } = useParley();
+  const tr = useT();
   const call = useCall(session);
   const now = useNow(250);
   const [chatOpen, setChatOpen] = useState(() => call.chat.length > 0);
@@ -38,7 +41,7 @@ export function Call({ session }: { session: LiveSession }) {
   const endsAt = call.join?.endsAt ?? session.endsAt;
   const left = remainingSeconds(endsAt, now, clock.offsetMs);
   const warning = isWarning(left);
-  const partner = session.partner?.name || 'your partner';
+  const partner = session.partner?.name || tr.t('common.yourPartnerLower');
   const overtime = left === 0;
 
   useEffect(() => {
@@ -47,14 +50,15 @@ export function Call({ session }: { session: LiveSession }) {
     return () => clearInterval(timer);
   }, [overtime, actions]);
 
-  const statusWords = call.error ?? STATUS_WORDS[call.status];
+  const statusKey = STATUS_WORDS[call.status];
+  const statusWords = call.error ?? (statusKey && tr.t(statusKey));
 
   return (
     <main className="call" id="main" data-testid="in-call">
-      <h1 className="visually-hidden">Conversation with {partner}</h1>
+      <h1 className="visually-hidden">{tr.t('call.heading', { name: partner })}</h1>
       <div className="call-bar">
         <span>
-          Talking with <strong>{partner}</strong>
+          {tr.rich('call.talkingWith', { name: partner, b: (c) => <strong>{c}</strong> })}
         </span>
         {call.status === 'connected' && (
           <span
@@ -62,8 +66,8 @@ export function Call({ session }: { session: LiveSession }) {
             data-testid="quality"
             data-quality={call.quality}
             role="img"
-            aria-label={QUALITY_WORDS[call.quality]}
-            title={QUALITY_WORDS[call.quality]}
+            aria-label={tr.t(QUALITY_WORDS[call.quality])}
+            title={tr.t(QUALITY_WORDS[call.quality])}
           >
             <span aria-hidden="true" className="bars">
               <i />
@@ -76,24 +80,28 @@ export function Call({ session }: { session: LiveSession }) {
           className={warning ? 'countdown warn' : 'countdown'}
           data-testid="countdown"
           data-seconds={left}
-          aria-label="Time left"
+          aria-label={tr.t('call.timeLeft')}
         >
           {formatClock(left)}
         </span>
       </div>
-      <LengthNote text={whyShorter(limitOf(session), session.partner?.name)} />
+      <LengthNote text={whyShorter(tr, limitOf(session), session.partner?.name)} />
       {warning && (
         <p className="warning" role="alert" data-testid="time-warning">
-          One minute left — time to say goodbye.
+          {tr.t('call.oneMinute')}
         </p>
       )}
-      {overtime && <Progress text="Time is up — ending the conversation…" />}
+      {overtime && <Progress text={tr.t('call.overtime')} />}
       <div className="stage">
         <VideoTile
           stream={call.remote}
           testid="remote-video"
-          label={`${partner}'s video`}
-          placeholder={call.status === 'connected' ? 'Camera off' : `Waiting for ${partner}…`}
+          label={tr.t('call.theirVideo', { name: partner })}
+          placeholder={
+            call.status === 'connected'
+              ? tr.t('call.cameraOff')
+              : tr.t('call.waitingFor', { name: partner })
+          }
           cameraOff={call.status === 'connected' && !call.partnerState.cam}
           micOff={call.status === 'connected' && !call.partnerState.mic}
           name={session.partner?.name ?? undefined}
@@ -102,26 +110,28 @@ export function Call({ session }: { session: LiveSession }) {
         <VideoTile
           stream={call.local}
           testid="local-video"
-          label="Your video"
+          label={tr.t('call.yourVideo')}
           local
           cameraOff={!call.camOn}
           micOff={!call.micOn}
-          name="You"
+          name={tr.t('common.you')}
         />
       </div>
       {statusWords && (
         <div className="call-status" role="status" data-testid="call-status">
           {call.status === 'failed' || call.error ? (
             <>
-              <span>{call.error ?? 'The video connection failed.'}</span>{' '}
-              <button onClick={call.retry}>Retry</button>
+              <span>{call.error ?? tr.t('call.failed')}</span>{' '}
+              <button onClick={call.retry}>{tr.t('common.retry')}</button>
             </>
           ) : (
             <Progress text={statusWords} />
           )}
         </div>
       )}
-      {call.deviceProblem && <p className="muted small">{call.deviceProblem}</p>}
+      {call.deviceProblem && (
+        <p className="muted small">{tr.t(DEVICE_PROBLEMS[call.deviceProblem])}</p>
+      )}
       <div className="controls">
         <button
           data-testid="mute"
@@ -129,7 +139,7 @@ export function Call({ session }: { session: LiveSession }) {
           className={call.micOn ? 'secondary' : 'secondary off'}
           onClick={() => void call.toggleMic()}
         >
-          {call.micOn ? 'Mute' : 'Unmute'}
+          {call.micOn ? tr.t('call.mute') : tr.t('call.unmute')}
         </button>
         <button
           data-testid="camera"
@@ -137,7 +147,7 @@ export function Call({ session }: { session: LiveSession }) {
           className={call.camOn ? 'secondary' : 'secondary off'}
           onClick={() => void call.toggleCamera()}
         >
-          {call.camOn ? 'Camera off' : 'Camera on'}
+          {call.camOn ? tr.t('call.cameraOffButton') : tr.t('call.cameraOn')}
         </button>
         {call.canShareScreen && (
           <button
@@ -145,7 +155,7 @@ export function Call({ session }: { session: LiveSession }) {
             className="secondary"
             onClick={() => void call.toggleShare()}
           >
-            {call.sharing ? 'Stop sharing' : 'Share screen'}
+            {call.sharing ? tr.t('call.stopSharing') : tr.t('call.shareScreen')}
           </button>
         )}
         <button
@@ -153,7 +163,7 @@ export function Call({ session }: { session: LiveSession }) {
           className="secondary"
           onClick={() => setChatOpen(!chatOpen)}
         >
-          {chatOpen ? 'Hide chat' : `Chat${call.chat.length ? ` (${call.chat.length})` : ''}`}
+          {chatOpen ? tr.t('call.hideChat') : tr.t('call.chat', { count: call.chat.length })}
         </button>
         {session.partner && (
           <button
@@ -162,7 +172,7 @@ export function Call({ session }: { session: LiveSession }) {
             aria-haspopup="dialog"
             onClick={() => setSafetyOpen(true)}
           >
-            Block or report
+            {tr.t('common.blockOrReport')}
           </button>
         )}
         <button
@@ -171,19 +181,17 @@ export function Call({ session }: { session: LiveSession }) {
           disabled={state.stopping}
           onClick={() => void actions.stop(session.sessionId)}
         >
-          {state.stopping ? 'Ending…' : 'Stop'}
+          {state.stopping ? tr.t('call.ending') : tr.t('call.stop')}
         </button>
       </div>
       {chatOpen && <ChatPanel lines={call.chat} send={call.sendChat} partner={partner} />}
       {safetyOpen && session.partner && (
         <Dialog
-          title={`Block or report ${partner}`}
+          title={tr.t('common.blockOrReportName', { name: partner })}
           testid="safety-dialog"
           onClose={() => setSafetyOpen(false)}
         >
-          <p className="muted small">
-            Blocking does not end this call — press Stop for that. {partner} is not told.
-          </p>
+          <p className="muted small">{tr.t('call.blockingNote', { name: partner })}</p>
           <Safety partner={session.partner} sessionId={session.sessionId} />
         </Dialog>
       )}

@@ -5,36 +5,29 @@ import type { PastSession } from '../api/types';
 import { Dialog } from '../components/Dialog';
 import { Progress } from '../components/Progress';
 import { Safety } from '../components/Safety';
+import { useT } from '../i18n/context';
+import type { MessageKey } from '../i18n/translator';
 import { appendPage } from '../lib/paging';
 
 const PAGE = 10;
 
-const REASONS: Record<string, string> = {
-  time_up: 'time up',
-  stopped: 'stopped',
-  left: 'connection lost',
-  cancelled: 'cancelled',
+const REASONS: Record<string, MessageKey> = {
+  time_up: 'history.time_up',
+  stopped: 'history.stopped',
+  left: 'history.left',
+  cancelled: 'history.cancelled',
 };
 
-function when(iso: string): string {
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) return '';
-  return new Date(at).toLocaleString(undefined, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-}
+const reasonKey = (reason: string | null | undefined) => (reason ? REASONS[reason] : undefined);
 
 /** My conversations (kept 90 days), a page at a time; block or report from any of them. */
 export function HistoryPage() {
   const { api } = useParley();
+  const tr = useT();
   const [list, setList] = useState<PastSession[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [status, setStatus] = useState<'loading' | 'idle' | 'done'>('loading');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [safetyFor, setSafetyFor] = useState<PastSession | null>(null);
 
   const load = useCallback(
@@ -47,7 +40,7 @@ export function HistoryPage() {
         setCursor(page.nextCursor ?? null);
         setStatus(page.nextCursor ? 'idle' : 'done');
       } catch (e) {
-        setError(sentenceForError(e));
+        setError(e ?? new Error('failed'));
         setStatus('idle');
       }
     },
@@ -58,53 +51,57 @@ export function HistoryPage() {
   return (
     <main className="page narrow" id="main" data-testid="history-page">
       <section className="card">
-        <h1>Your conversations</h1>
-        {error && (
+        <h1>{tr.t('history.title')}</h1>
+        {error !== null && (
           <p className="muted" role="alert">
-            {error}{' '}
+            {sentenceForError(tr, error)}{' '}
             <button className="link" onClick={() => void load(cursor)}>
-              Retry
+              {tr.t('common.retry')}
             </button>
           </p>
         )}
-        {status !== 'loading' && list.length === 0 && !error && (
-          <p className="muted">No conversations yet.</p>
+        {status !== 'loading' && list.length === 0 && error === null && (
+          <p className="muted">{tr.t('history.empty')}</p>
         )}
         <ul className="history" data-testid="history">
           {list.map((s) => (
             <li key={s.sessionId} data-testid={`history-${s.sessionId}`}>
               <div>
-                <strong>{s.partner.name || 'Someone'}</strong>
+                <strong>{s.partner.name || tr.t('common.someone')}</strong>
                 <span className="muted small">
-                  {when(s.startedAt)} · {s.minutes} min
-                  {s.reason && REASONS[s.reason] ? ` · ${REASONS[s.reason]}` : ''}
+                  {tr.dateTime(s.startedAt)} · {tr.unit(s.minutes, 'minute')}
+                  {reasonKey(s.reason) ? ` · ${tr.t(reasonKey(s.reason) as MessageKey)}` : ''}
                 </span>
               </div>
               <button
                 className="secondary small-button"
                 data-testid={`history-safety-${s.sessionId}`}
-                aria-label={`Block or report ${s.partner.name || 'this person'}`}
+                aria-label={tr.t('common.blockOrReportName', {
+                  name: s.partner.name || tr.t('common.thisPerson'),
+                })}
                 onClick={() => setSafetyFor(s)}
               >
-                Block or report
+                {tr.t('common.blockOrReport')}
               </button>
             </li>
           ))}
         </ul>
-        {status === 'loading' && <Progress text="Loading your conversations…" />}
+        {status === 'loading' && <Progress text={tr.t('history.loading')} />}
         {status === 'idle' && cursor && (
           <button
             className="secondary"
             data-testid="history-more"
             onClick={() => void load(cursor)}
           >
-            Show older conversations
+            {tr.t('history.more')}
           </button>
         )}
       </section>
       {safetyFor && (
         <Dialog
-          title={`Block or report ${safetyFor.partner.name || 'this person'}`}
+          title={tr.t('common.blockOrReportName', {
+            name: safetyFor.partner.name || tr.t('common.thisPerson'),
+          })}
           testid="safety-dialog"
           onClose={() => setSafetyFor(null)}
         >

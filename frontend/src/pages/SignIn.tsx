@@ -1,17 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { useParley } from '../app/context';
 import { SignInError } from '../api/cognito';
+import { sentenceForError } from '../api/problems';
+import { useT } from '../i18n/context';
 import { Progress } from '../components/Progress';
 
 export function SignIn() {
   const { config } = useParley();
+  const tr = useT();
   return (
     <main className="page narrow">
       <section className="card">
-        <h1>A conversation a day</h1>
-        <p className="muted">
-          Fifteen minutes, one to one, with someone new. Practise a language or just talk.
-        </p>
+        <h1>{tr.t('signIn.title')}</h1>
+        <p className="muted">{tr.t('signIn.intro')}</p>
         {config.auth.mode === 'local' ? <PasswordForm /> : <GoogleButton />}
       </section>
     </main>
@@ -20,10 +21,11 @@ export function SignIn() {
 
 function PasswordForm() {
   const { actions } = useParley();
+  const tr = useT();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -32,7 +34,7 @@ function PasswordForm() {
     try {
       await actions.signInWithPassword(username.trim(), password);
     } catch (e) {
-      setError(e instanceof SignInError ? e.message : 'Signing in did not work. Please try again.');
+      setError(e instanceof SignInError ? e : new SignInError('signIn.failed'));
       setBusy(false);
     }
   }
@@ -40,7 +42,7 @@ function PasswordForm() {
   return (
     <form className="stack" onSubmit={submit}>
       <label>
-        Username
+        {tr.t('signIn.username')}
         <input
           data-testid="username"
           autoComplete="username"
@@ -50,7 +52,7 @@ function PasswordForm() {
         />
       </label>
       <label>
-        Password
+        {tr.t('signIn.password')}
         <input
           data-testid="password"
           type="password"
@@ -60,23 +62,24 @@ function PasswordForm() {
           required
         />
       </label>
-      {error && (
+      {error !== null && (
         <p className="refusal" role="alert" data-testid="refusal">
-          {error}
+          {sentenceForError(tr, error)}
         </p>
       )}
       <button type="submit" data-testid="sign-in" disabled={busy}>
-        {busy ? 'Signing in…' : 'Sign in'}
+        {busy ? tr.t('signIn.signingIn') : tr.t('signIn.signIn')}
       </button>
-      <p className="hint">Demo people: alice, bob, carol, dave — password Parley-demo-1</p>
+      <p className="hint">{tr.t('signIn.demo')}</p>
     </form>
   );
 }
 
 function GoogleButton() {
   const { actions } = useParley();
+  const tr = useT();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   async function go() {
     setBusy(true);
@@ -84,23 +87,23 @@ function GoogleButton() {
     try {
       await actions.signInWithGoogle();
     } catch (e) {
-      setError(e instanceof SignInError ? e.message : 'Signing in did not work. Please try again.');
+      setError(e instanceof SignInError ? e : new SignInError('signIn.failed'));
       setBusy(false);
     }
   }
 
   return (
     <div className="stack">
-      {error && (
+      {error !== null && (
         <p className="refusal" role="alert" data-testid="refusal">
-          {error}
+          {sentenceForError(tr, error)}
         </p>
       )}
       {busy ? (
-        <Progress text="Opening Google…" />
+        <Progress text={tr.t('signIn.openingGoogle')} />
       ) : (
         <button data-testid="sign-in" onClick={() => void go()}>
-          Sign in with Google
+          {tr.t('signIn.google')}
         </button>
       )}
     </div>

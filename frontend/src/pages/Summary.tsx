@@ -7,12 +7,14 @@ import { Progress } from '../components/Progress';
 import { Safety } from '../components/Safety';
 import { TalkAgain } from '../components/TalkAgain';
 import { useLoader } from '../hooks/useLoader';
+import { useT } from '../i18n/context';
 import { whyItWasShort } from '../lib/sessionLength';
 
 const SETTLE_REREAD_MS = 3_000;
 
 export function Summary() {
   const { state, api, actions } = useParley();
+  const tr = useT();
   const summary = state.summary;
   // When the end was learnt from /v1/me, the minutes and partner come from the history.
   const history = useLoader(
@@ -35,38 +37,42 @@ export function Summary() {
   return (
     <main className="page narrow" id="main" data-testid="summary">
       <section className="card center">
-        <h1>Conversation over</h1>
+        <h1>{tr.t('summary.title')}</h1>
         <p className="muted">
-          {endReasonSentence(reason ?? undefined, summary.stoppedByMe, summary.partnerNoShow)}
+          {endReasonSentence(tr, reason ?? undefined, summary.stoppedByMe, summary.partnerNoShow)}
         </p>
         {minutes === null ? (
           history.loading ? (
-            <Progress text="Adding up your minutes…" />
+            <Progress text={tr.t('summary.adding')} />
           ) : (
             <p className="muted">
-              Your minutes will show in your history shortly.{' '}
+              {tr.t('summary.later')}{' '}
               <button className="link" onClick={history.reload}>
-                Retry
+                {tr.t('common.retry')}
               </button>
             </p>
           )
         ) : (
           <p className="points">
-            You talked for <strong data-testid="minutes-used">{minutes}</strong>{' '}
-            {minutes === 1 ? 'minute' : 'minutes'}
-            {partner?.name ? ` with ${partner.name}` : ''}.
+            {tr.rich(partner?.name ? 'summary.talkedWith' : 'summary.talked', {
+              count: minutes,
+              name: partner?.name ?? '',
+              b: (c) => <strong data-testid="minutes-used">{c}</strong>,
+            })}
           </p>
         )}
-        <LengthNote text={whyItWasShort(summary.limit ?? null, reason, partner?.name)} />
+        <LengthNote text={whyItWasShort(tr, summary.limit ?? null, reason, partner?.name)} />
         {/* Until the ledger settles, the figure would still count the held points: wait. */}
         {state.me && summary.settled ? (
           <p>
-            <strong data-testid="points-left">{state.me.points.left}</strong>{' '}
-            {state.me.points.left === 1 ? 'point' : 'points'} left today.
+            {tr.rich('summary.pointsLeft', {
+              count: state.me.points.left,
+              b: (c) => <strong data-testid="points-left">{c}</strong>,
+            })}
           </p>
         ) : (
           <div data-testid="points-settling">
-            <Progress text="Settling your points…" />
+            <Progress text={tr.t('summary.settling')} />
           </div>
         )}
         {summary.partnerNoShow && (
@@ -78,11 +84,11 @@ export function Summary() {
               actions.joinQueue();
             }}
           >
-            Join again
+            {tr.t('summary.joinAgain')}
           </button>
         )}
         <button className="big" data-testid="back-home" onClick={actions.closeSummary}>
-          Done
+          {tr.t('summary.done')}
         </button>
       </section>
       {partner && minutes !== null && minutes > 0 && (
@@ -90,7 +96,7 @@ export function Summary() {
       )}
       {partner && (
         <section className="card" aria-labelledby="safety-title">
-          <h2 id="safety-title">Something wrong?</h2>
+          <h2 id="safety-title">{tr.t('summary.somethingWrong')}</h2>
           <Safety partner={partner} sessionId={summary.sessionId} />
         </section>
       )}

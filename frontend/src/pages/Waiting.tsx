@@ -5,26 +5,28 @@ import { LengthNote } from '../components/LengthNote';
 import { Progress } from '../components/Progress';
 import { useNow } from '../hooks/useNow';
 import { elapsedSeconds, formatClock } from '../lib/countdown';
-import { languageList } from '../lib/languages';
+import { useT } from '../i18n/context';
+import type { MessageKey } from '../i18n/translator';
 import { waitingLimitText } from '../lib/sessionLength';
 
 /** What the matcher is trying now, in honest words; it widens the longer someone waits. */
-export function lookingForText(lookingFor: LookingFor | null, status: string | null): string {
-  if (status === 'matched') return 'Found someone — starting your conversation…';
+export function lookingForText(lookingFor: LookingFor | null, status: string | null): MessageKey {
+  if (status === 'matched') return 'waiting.matched';
   switch (lookingFor) {
     case 'tandem':
-      return 'Looking for a tandem partner — someone who speaks what you practise and practises what you speak…';
+      return 'waiting.tandem';
     case 'one_sided':
-      return 'Widening the search to someone who speaks the language you practise…';
+      return 'waiting.oneSided';
     case 'anyone':
-      return 'Widening the search to anyone…';
+      return 'waiting.anyone';
     default:
-      return 'Checking your points and joining the queue…';
+      return 'waiting.joining';
   }
 }
 
 export function Waiting() {
   const { state, actions, clock, config } = useParley();
+  const tr = useT();
   const now = useNow(1000);
   const [localStart] = useState(() => Date.now());
   const [leaving, setLeaving] = useState(false);
@@ -43,26 +45,33 @@ export function Waiting() {
   return (
     <main className="page narrow" data-testid="waiting">
       <section className="card center">
-        <h1>Finding a partner</h1>
-        <p className="elapsed" aria-label="Time waiting" data-testid="elapsed">
+        <h1>{tr.t('waiting.title')}</h1>
+        <p className="elapsed" aria-label={tr.t('waiting.elapsed')} data-testid="elapsed">
           {formatClock(seconds)}
         </p>
         <div data-testid="looking-for" data-looking-for={ticket?.lookingFor ?? ''}>
-          <Progress text={lookingForText(ticket?.lookingFor ?? null, ticket?.status ?? null)} />
+          <Progress
+            text={tr.t(lookingForText(ticket?.lookingFor ?? null, ticket?.status ?? null))}
+          />
         </div>
         <p className="muted small">
           {ticket?.lookingFor === 'anyone'
-            ? 'Anyone free will do — you can still speak the language you practise.'
-            : `You speak ${languageList(prefs?.speaks)} and practise ${languageList(prefs?.learns)}.`}
+            ? tr.t('waiting.anyoneNote')
+            : tr.t('waiting.yourLanguages', {
+                speaks: tr.languages(prefs?.speaks),
+                learns: tr.languages(prefs?.learns),
+              })}
         </p>
-        <LengthNote text={waitingLimitText(state.me?.points.held, config.limits?.sessionMinutes)} />
+        <LengthNote
+          text={waitingLimitText(tr, state.me?.points.held, config.limits?.sessionMinutes)}
+        />
         <button
           className="secondary big"
           data-testid="cancel-wait"
           disabled={leaving}
           onClick={() => void cancel()}
         >
-          {leaving ? 'Leaving…' : 'Cancel'}
+          {leaving ? tr.t('waiting.leaving') : tr.t('waiting.cancel')}
         </button>
       </section>
     </main>

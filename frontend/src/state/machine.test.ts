@@ -288,8 +288,9 @@ describe('re-reading /v1/me on (re)connect', () => {
 
 describe('refusals', () => {
   it('keeps one refusal sentence until it is dismissed', () => {
-    let s = run(home(), { type: 'refusal', refusal: { text: 'No.', retryable: false } });
-    expect(s.refusal?.text).toBe('No.');
+    const error = new Error('No.');
+    let s = run(home(), { type: 'refusal', refusal: { error, retryable: false } });
+    expect(s.refusal?.error).toBe(error);
     s = run(s, { type: 'refusal.dismissed' });
     expect(s.refusal).toBeNull();
   });

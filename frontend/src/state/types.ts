@@ -49,7 +49,8 @@ export interface InviteOutcome extends InviteOutcomeFacts {
 }
 
 export interface Refusal {
-  text: string;
+  /** What was refused (an ApiError, a SignInError...): said in the person's language on screen. */
+  error: unknown;
   retryable: boolean;
 }
 
