@@ -15,6 +15,7 @@ from services.gateway import (
     routes_queue,
     routes_safety,
     routes_sessions,
+    routes_topics,
     routes_words,
 )
 from services.gateway.models import (
@@ -35,6 +36,7 @@ OPENAPI_JSON = web.AppKey("openapi_json", bytes)
 
 PUSHED = (
     "ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, "
+    "session.topic, "
     "invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, "
     "invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, "
     "auth.expired"
@@ -194,6 +196,7 @@ OPERATIONS: tuple[Operation, ...] = tuple(
         PRESENCE,
         *routes_invites.OPERATIONS,
         *routes_sessions.OPERATIONS,
+        *routes_topics.OPERATIONS,
         *routes_words.OPERATIONS,
         *routes_safety.OPERATIONS,
         *routes_partners.OPERATIONS,

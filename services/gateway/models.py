@@ -6,6 +6,7 @@ fields that have no value, and keep `null` where the contract promises it (`tick
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,7 +23,7 @@ from pydantic.alias_generators import to_camel
 from services.gateway.names import MAX_CHARS as MAX_NAME_CHARS
 from services.gateway.names import clean as clean_name
 from services.wire.events.common import Language, MediaMode
-from services.wire.events.gateway import SignalKind
+from services.wire.events.gateway import WORD_MAX_CHARS, SignalKind
 from services.wire.events.matcher import LimitedBy, LookingFor
 
 ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
@@ -94,6 +95,31 @@ class SignalIn(Body):
     kind: SignalKind
     # The SDP description or ICE candidate exactly as the browser made it (size-bounded).
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+def _clean_word(text: str) -> str:
+    """One line of visible text: NFC, blanks (newlines too) folded to single spaces, trimmed;
+    control and invisible characters refused rather than stored."""
+    folded = " ".join(unicodedata.normalize("NFC", text).split())
+    if any(unicodedata.category(c) in _INVISIBLE for c in folded):
+        raise ValueError("must be plain visible text")
+    if not folded:
+        raise ValueError("must not be blank")
+    if len(folded) > WORD_MAX_CHARS:
+        raise ValueError(f"must be at most {WORD_MAX_CHARS} characters")
+    return folded
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cn", "Cs"})
+WordTextIn = Annotated[
+    str, StringConstraints(min_length=1, max_length=2 * WORD_MAX_CHARS), AfterValidator(_clean_word)
+]
+
+
+class WordIn(Body):
+    """A word or phrase from the call's chat to keep (the browser has the chat's text)."""
+
+    text: WordTextIn
 
 
 class BlockIn(Body):
@@ -177,6 +203,16 @@ class TicketView(View):
     waiting_since: Instant | None = omitted()
 
 
+class TopicView(View):
+    """The conversation prompt both people see now (docs/api.md, "Topics")."""
+
+    topic_id: str
+    language: str
+    band: Literal["A", "B", "C"]
+    text: str
+    n: Annotated[int, Field(ge=1)]
+
+
 class SessionView(View):
     session_id: str
     partner: PersonRef
@@ -186,6 +222,7 @@ class SessionView(View):
     role: Role
     # Whose minutes left today made the session shorter than the full length.
     limited_by: LimitedBy | None = omitted()
+    topic: TopicView | None = omitted()  # once the first prompt is picked
 
 
 class InviteView(View):
@@ -257,6 +294,12 @@ class JoinAnswer(RootModel[Annotated[DirectJoin | LiveKitJoin, Field(discriminat
     """Media credentials for my session, valid until `endsAt`."""
 
 
+class KeptWord(View):
+    word_id: str
+    text: str
+    saved_at: Instant
+
+
 class PastSession(View):
     session_id: str
     partner: PersonRef
@@ -264,14 +307,41 @@ class PastSession(View):
     ended_at: Instant
     minutes: Annotated[int, Field(ge=0)]
     reason: str | None = omitted()
+    words: list[KeptWord] | None = omitted()  # starred from its chat, in the order kept
 
 
 class History(View):
     sessions: list[PastSession]
 
 
+class WordSaved(View):
+    word_id: str
+    session_id: str
+    text: str
+    saved_at: Instant
+
+
+class StarredWord(KeptWord):
+    session_id: str
+    partner: PersonRef  # whom I was talking with
+
+
+class Words(View):
+    words: list[StarredWord]
+
+
+# Why someone online cannot take an invite now: in a call, busy (waiting in the queue or
+# inviting someone), or no points left today.
+Unavailable = Literal["in_call", "busy", "no_points"]
+
+
+class PresentPerson(Profile):
+    available: bool  # whether an invite to them can be answered now
+    why: Unavailable | None = omitted()  # only when not available
+
+
 class Presence(View):
-    people: Annotated[list[Profile], Field(max_length=50)]
+    people: Annotated[list[PresentPerson], Field(max_length=50)]
 
 
 class FieldError(View):

@@ -7,6 +7,10 @@ a lost `$disconnect` stops mattering once the lease runs out (DynamoDB's TTL del
 and the embedded AWS never does, so readers compare `expiresAt` with the clock themselves).
 
 Listing reads a bounded slice of each shard's index, newest first; never a table scan.
+Everyone listed says whether they can take a call now (`available`) and, when not, why: in a
+call, busy (waiting in the queue or inviting someone), or out of points for today (the
+ledger's summary of their day, a read model the gateway may read). They are listed rather
+than hidden, so nobody vanishes from the list while they talk; only blocks hide someone.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from services.gateway.blocklist import BlockList
-from services.gateway.models import Presence, Profile
+from services.gateway.models import Presence, PresentPerson, Unavailable
 from services.gateway.names import starting_name
 from services.gateway.routes_partners import PartnerRecords
 from services.gateway.spec import Call
+from services.gateway.views import day_of, points_left
 from services.runtime.dynamo import from_item, is_condition_failure
 from services.wire.tables.gateway import PRESENCE, PROFILES
+from services.wire.tables.ledger import SUMMARIES
 from services.wire.tables.matcher import PEOPLE
 
 if TYPE_CHECKING:
@@ -32,7 +38,10 @@ if TYPE_CHECKING:
 SHARDS = 4
 PER_SHARD = 50  # index entries read per shard: the bound on one listing's cost
 MAX_LISTED = 50
-_BATCH = 50  # people per BatchGetItem: 50 states + 50 profiles = its 100-key limit
+# People per BatchGetItem: 33 states + 33 profiles + 33 days' points, within its 100 keys.
+_BATCH = 33
+# What the matcher's state of a person means for an invite to them now.
+_BUSY: dict[str, Unavailable] = {"in_session": "in_call", "waiting": "busy", "inviting": "busy"}
 
 
 _NAMES = {
@@ -48,6 +57,14 @@ def shard_of(user_id: str) -> str:
     return f"online#{zlib.crc32(user_id.encode()) % SHARDS}"
 
 
+def unavailable_because(state: str, left: int) -> Unavailable | None:
+    """Why someone online cannot take an invite now (None: they can). Their state first: in a
+    call they may have points left for later; out of points they cannot talk again today."""
+    if state in _BUSY:
+        return _BUSY[state]
+    return "no_points" if left <= 0 else None
+
+
 @dataclass(frozen=True)
 class Online:
     user_id: str
@@ -61,6 +78,7 @@ class PresenceRecords:
         self.table = PRESENCE.name(prefix)
         self._people = PEOPLE.name(prefix)
         self._profiles = PROFILES.name(prefix)
+        self._summaries = SUMMARIES.name(prefix)
         self._ttl_s = ttl_s
 
     def _lease(self, user_id: str, now: float) -> dict[str, Any]:
@@ -175,50 +193,72 @@ class PresenceRecords:
         self,
         me: str,
         now: float,
+        day: str,
+        daily_points: int,
         limit: int = MAX_LISTED,
         hidden: frozenset[str] = frozenset(),
         first: frozenset[str] = frozenset(),
     ) -> list[dict[str, Any]]:
-        """Online, free (not waiting, inviting or talking), not `me` and not `hidden` (blocked
-        either way): what the invite list shows, people in `first` (partners) first."""
+        """Online, not `me` and not `hidden` (blocked either way): what the invite list shows,
+        each with whether they can take a call now (`why` not, if not). Those who can come
+        first, and within each, people in `first` (partners); newest first within those."""
         candidates = [
             o for o in await self.online(now) if o.user_id != me and o.user_id not in hidden
         ]
         candidates.sort(key=lambda o: o.user_id not in first)  # stable: newest first within
-        people: list[dict[str, Any]] = []
+        free: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
         for start in range(0, len(candidates), _BATCH):
             chunk = candidates[start : start + _BATCH]
-            states, profiles = await self._states_and_profiles([o.user_id for o in chunk])
+            states, profiles, summaries = await self._lookups([o.user_id for o in chunk], day)
             for o in chunk:
-                if states.get(o.user_id, "free") != "free":
-                    continue
-                profile = profiles.get(o.user_id, {})
-                people.append(
-                    {
-                        "userId": o.user_id,
-                        # The chosen display name; without a profile yet, only the first
-                        # word of the item's sign-in name (never the full name).
-                        "name": str(profile.get("name") or starting_name(o.name, "")),
-                        "speaks": list(profile.get("speaks") or []),
-                        "learns": list(profile.get("learns") or []),
-                    }
+                why = unavailable_because(
+                    states.get(o.user_id, "free"),
+                    points_left(summaries.get(o.user_id), daily_points),
                 )
-                if len(people) == limit:
-                    return people
-        return people
+                profile = profiles.get(o.user_id, {})
+                person: dict[str, Any] = {
+                    "userId": o.user_id,
+                    # The chosen display name; without a profile yet, only the first word of
+                    # the item's sign-in name (never the full name).
+                    "name": str(profile.get("name") or starting_name(o.name, "")),
+                    "speaks": list(profile.get("speaks") or []),
+                    "learns": list(profile.get("learns") or []),
+                    "available": why is None,
+                }
+                if why is not None:
+                    person["why"] = why
+                (free if why is None else others).append(person)
+            if len(free) >= limit:
+                break  # enough who can talk: the rest would only be cut off below
+        return (free + others)[:limit]
 
-    async def _states_and_profiles(
-        self, user_ids: Sequence[str]
-    ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    async def _lookups(
+        self, user_ids: Sequence[str], day: str
+    ) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Each person's state, profile and points for `day`, in one BatchGetItem (and its
+        retries for unprocessed keys)."""
         keys = [{"userId": {"S": u}} for u in user_ids]
         request: Any = {
-            self._people: {"Keys": keys, "ProjectionExpression": "userId, #s"},
-            self._profiles: {"Keys": keys, "ProjectionExpression": "userId, #n, speaks, learns"},
+            self._people: {
+                "Keys": keys,
+                "ProjectionExpression": "userId, #s",
+                "ExpressionAttributeNames": {"#s": "state"},
+            },
+            self._profiles: {
+                "Keys": keys,
+                "ProjectionExpression": "userId, #n, speaks, learns",
+                "ExpressionAttributeNames": {"#n": "name"},
+            },
+            self._summaries: {
+                "Keys": [{"userId": {"S": u}, "day": {"S": day}} for u in user_ids],
+                "ProjectionExpression": "userId, #a, #c, #h",
+                "ExpressionAttributeNames": {"#a": "allowance", "#c": "charged", "#h": "held"},
+            },
         }
-        request[self._people]["ExpressionAttributeNames"] = {"#s": "state"}
-        request[self._profiles]["ExpressionAttributeNames"] = {"#n": "name"}
         states: dict[str, str] = {}
         profiles: dict[str, dict[str, Any]] = {}
+        summaries: dict[str, dict[str, Any]] = {}
         for attempt in range(4):
             resp = await self._db.batch_get_item(RequestItems=request)
             got = resp.get("Responses", {})
@@ -226,11 +266,13 @@ class PresenceRecords:
                 states[str(item["userId"])] = str(item.get("state") or "free")
             for item in map(from_item, got.get(self._profiles, [])):
                 profiles[str(item["userId"])] = item
+            for item in map(from_item, got.get(self._summaries, [])):
+                summaries[str(item["userId"])] = item
             request = resp.get("UnprocessedKeys") or {}
             if not request:
                 break
             await asyncio.sleep(0.02 * 2**attempt)
-        return states, profiles
+        return states, profiles, summaries
 
 
 async def list_presence(call: Call) -> Presence:
@@ -241,6 +283,11 @@ async def list_presence(call: Call) -> Presence:
         BlockList(db, s.name_prefix).hidden_from(me), PartnerRecords(db, s.name_prefix).of(me)
     )
     people = await records.available(
-        me, call.now.timestamp(), hidden=hidden, first=frozenset(partners)
+        me,
+        call.now.timestamp(),
+        day_of(call.now, s.zone),
+        s.daily_points,
+        hidden=hidden,
+        first=frozenset(partners),
     )
-    return Presence(people=[Profile.model_validate(p) for p in people])
+    return Presence(people=[PresentPerson.model_validate(p) for p in people])

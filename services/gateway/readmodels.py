@@ -140,3 +140,53 @@ class ReadModels:
         last = resp.get("LastEvaluatedKey")
         rows = [from_item(i) for i in resp.get("Items", [])]
         return rows, (str(from_item(last)["startedAt"]) if last else None)
+
+    async def history_row(self, user_id: str, started_at: str) -> Item | None:
+        """The person's own row of one session (sort key `<startsAt>#<sessionId>`)."""
+        return await self._get(HISTORY, {"userId": user_id, "startedAt": started_at})
+
+    async def starred(
+        self, user_id: str, limit: int, after: tuple[str, int] | None, max_pages: int = 10
+    ) -> tuple[list[tuple[Item, Item]], tuple[str, int] | None]:
+        """The words the person starred, newest first: up to `limit` (history row, word)
+        pairs, and where to go on from when there may be more.
+
+        A position is (a row's sort key, how many of its words, newest first, are behind
+        us): the next page starts at that row. Only rows with words are returned (a filter:
+        rows without are still read, `max_pages` pages of them at most per call)."""
+        condition, vals = "userId = :u", values(u=user_id)
+        if after is not None:
+            condition += " AND startedAt <= :s"
+            vals |= values(s=after[0])
+        args: dict[str, Any] = {
+            "TableName": self._table(HISTORY),
+            "KeyConditionExpression": condition,
+            "FilterExpression": "attribute_exists(words)",
+            "ProjectionExpression": "startedAt, sessionId, partnerId, words, expiresAt",
+            "ExpressionAttributeValues": vals,
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "Limit": 100,
+        }
+        out: list[tuple[Item, Item, int]] = []
+        last: Item | None = None
+        for _ in range(max_pages):
+            resp = await self._db.query(**args)
+            for row in map(from_item, resp.get("Items", [])):
+                words = row.get("words")
+                newest_first = list(reversed(words)) if isinstance(words, list) else []
+                skip = after[1] if after is not None and row["startedAt"] == after[0] else 0
+                for i, word in enumerate(newest_first[skip:], start=skip):
+                    if isinstance(word, dict):
+                        out.append((row, word, i))
+            last = resp.get("LastEvaluatedKey")
+            if len(out) > limit or not last:
+                break
+            args["ExclusiveStartKey"] = last
+        page = [(row, word) for row, word, _ in out[:limit]]
+        if len(out) > limit:
+            row, _, i = out[limit - 1]
+            return page, (str(row["startedAt"]), i + 1)
+        if last:  # pages left unread: go on after the last row read (all of its words)
+            return page, (str(from_item(last)["startedAt"]), 1_000)
+        return page, None

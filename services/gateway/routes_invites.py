@@ -2,8 +2,9 @@
 
 The inviter's points are held by the ledger before the matcher opens the invite; the invitee
 sees `invite.received` live. Someone blocked either way is answered exactly as someone
-offline. Only the invitee may accept or decline, only the inviter may withdraw; anyone else is
-told the invite does not exist.
+offline. Someone with no points left today is answered at once (`invitee-unavailable`)
+rather than sent an invite they could only fail to accept. Only the invitee may accept or
+decline, only the inviter may withdraw; anyone else is told the invite does not exist.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from services.gateway.problems import Problem
 from services.gateway.profiles import Profiles, first_name
 from services.gateway.spec import Call, Operation
 from services.gateway.views import (
+    day_of,
     display_name,
     invite_is_open,
     is_online,
     iso,
     just_minted,
     languages,
+    points_left,
     state_of,
 )
 from services.wire.events import derive_id, new_id
@@ -46,10 +49,11 @@ async def create_invite(call: Call) -> InviteCreated:
     blocks = BlockList(call.ctx.aws.dynamodb, call.ctx.settings.name_prefix)
     # One round of reads whatever the answer, so a block cannot be told apart by the time
     # the answer takes either.
-    profile, presence, invitee, between = await asyncio.gather(
+    profile, presence, invitee, their_day, between = await asyncio.gather(
         profiles.ensure(call.me, iso(call.now)),
         reads.presence(body.to),
         reads.person(body.to),
+        reads.summary(body.to, day_of(call.now, call.ctx.settings.zone)),
         blocks.get(uid, body.to),
     )
     # A block either way reads exactly as "offline": nobody learns they were blocked, and a
@@ -59,6 +63,8 @@ async def create_invite(call: Call) -> InviteCreated:
         raise Problem(409, "invitee-offline", "that person is not online")
     if state_of(invitee) != "free":
         raise Problem(409, "invitee-busy", "that person is busy right now")
+    if points_left(their_day, call.ctx.settings.daily_points) <= 0:
+        raise Problem(409, "invitee-unavailable", "that person has no points left today")
     invite_id = new_id()
     shown = Profile(
         name=display_name(profile) or first_name(call.me),
@@ -146,9 +152,16 @@ OPERATIONS = (
         reply=InviteCreated,
         status=202,
         rule="invite",
-        problems=((400, "self-invite"), (409, "invitee-offline"), (409, "invitee-busy")),
+        problems=(
+            (400, "self-invite"),
+            (409, "invitee-offline"),
+            (409, "invitee-busy"),
+            (409, "invitee-unavailable"),
+        ),
         description="Publishes `invite.requested` with my profile; the invitee has "
-        "`inviteTimeoutS` seconds to answer.",
+        "`inviteTimeoutS` seconds to answer. `invitee-unavailable`: they have no points left "
+        "today. Should they run out while the invite is open, it is cancelled at once "
+        "(`invite.cancelled`, reason `no_points`).",
     ),
     Operation(
         "POST",

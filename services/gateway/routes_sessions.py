@@ -35,9 +35,10 @@ from services.gateway.views import (
     person_ref,
     role_of,
 )
-from services.wire.events import derive_id
+from services.wire.events import derive_id, new_id
 from services.wire.events.gateway import (
     MediaParticipantJoined,
+    MediaParticipantLeft,
     SessionStopRequested,
     SignalRelayed,
 )
@@ -127,21 +128,34 @@ async def stop_session(call: Call) -> SessionRef:
     return SessionRef(session_id=session_id)
 
 
-async def report_connected(call: Call) -> SessionRef:
-    """Direct mode: my browser's peer connection is up. (In livekit mode LiveKit's webhook
-    says so.) Minutes are charged from the moment both people have reported."""
+async def _report_presence(
+    call: Call, cls: type[MediaParticipantJoined] | type[MediaParticipantLeft]
+) -> SessionRef:
+    """Direct mode: my browser's peer connection came up (`connected`) or went away
+    (`disconnected`); in livekit mode LiveKit's webhooks say so. Each report is an entry of
+    its own in the session's room log, dated when the gateway received it: in, out and in
+    again adds only the stretches both people were in (a repeated "in" changes nothing)."""
     session_id, session = await _my_live_session(call)
     if session.get("mediaMode") == "livekit":
         raise Problem(409, "wrong-media-mode", "this conversation's video goes through LiveKit")
     uid = call.me.user_id
     await call.ctx.publisher.publish(
-        MediaParticipantJoined(
-            id=derive_id("media.participant_joined", session_id, uid, "direct"),
+        cls(
+            id=derive_id(cls.TYPE, session_id, uid, "direct", new_id()),
+            occurred_at=call.now,
             session_id=session_id,
             user_id=uid,
         )
     )
     return SessionRef(session_id=session_id)
+
+
+async def report_connected(call: Call) -> SessionRef:
+    return await _report_presence(call, MediaParticipantJoined)
+
+
+async def report_disconnected(call: Call) -> SessionRef:
+    return await _report_presence(call, MediaParticipantLeft)
 
 
 async def relay_signal(call: Call) -> None:
@@ -238,8 +252,26 @@ OPERATIONS = (
         status=202,
         rule="signal",  # part of setting up the call, like the signalling around it
         problems=(*_SESSION_PROBLEMS, (409, "wrong-media-mode")),
-        description="Minutes are charged from the moment both people are connected; a session "
-        "the two never both connect to within the no-show window ends free of charge.",
+        description="Puts me in the session's media room from the moment the gateway receives "
+        "it. Minutes are charged for the time both people are in; a session the two are not "
+        "both in within the no-show window ends free of charge.",
+    ),
+    Operation(
+        "POST",
+        "/v1/sessions/{id}/disconnected",
+        "Direct mode: my video connection to the other person went away",
+        "sessions",
+        "reportDisconnected",
+        handler=report_disconnected,
+        reply=SessionRef,
+        status=202,
+        rule="signal",
+        problems=(*_SESSION_PROBLEMS, (409, "wrong-media-mode")),
+        description="Takes me out of the session's media room from the moment the gateway "
+        "receives it (a `connected` report later puts me back in). Time alone is never "
+        "charged; once both are out for the grace period the session ends `left`, dated when "
+        "the room emptied. Closing my last tab counts the same, from when it closed, unless "
+        "a tab of mine is open again within seconds.",
     ),
     Operation(
         "POST",

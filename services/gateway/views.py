@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.gateway.models import (
     InviteView,
+    KeptWord,
     PastSession,
     PersonRef,
     Points,
@@ -23,6 +25,7 @@ from services.gateway.models import (
     Role,
     SessionView,
     TicketView,
+    TopicView,
 )
 from services.wire.events.matcher import limited_by_as_seen
 
@@ -65,12 +68,17 @@ def _count(item: Item | None, name: str, default: int = 0) -> int:
     return int(value) if isinstance(value, int | float) else default
 
 
+def points_left(summary: Item | None, daily_points: int) -> int:
+    """allowance - charged - held, never below 0; a missing summary is a fresh day."""
+    allowance = _count(summary, "allowance", daily_points)
+    return max(0, allowance - _count(summary, "charged") - _count(summary, "held"))
+
+
 def points(summary: Item | None, daily_points: int, now: datetime, zone: ZoneInfo) -> Points:
     """left = allowance - charged - held; a missing summary is a fresh day."""
-    allowance = _count(summary, "allowance", daily_points)
     charged, held = _count(summary, "charged"), _count(summary, "held")
     return Points(
-        left=max(0, allowance - charged - held),
+        left=points_left(summary, daily_points),
         used=max(0, charged),
         held=max(0, held),
         resets_at=iso(resets_at(now, zone)),
@@ -192,7 +200,22 @@ def session_view(
         media_mode=mode if mode in ("livekit", "direct") else "direct",
         role=role_of(session, me),
         limited_by=limited_by_as_seen([str(u) for u in session.get("limitedBy") or ()], me),
+        topic=topic_view(session.get("topic")),
     )
+
+
+def topic_view(topic: Any) -> TopicView | None:
+    """The session's current prompt as the matcher wrote it (`topic` on the session)."""
+    if not isinstance(topic, Mapping):
+        return None
+    fields = (topic.get(k) for k in ("topicId", "language", "band", "text", "n"))
+    topic_id, language, band, text, n = fields
+    if not (isinstance(topic_id, str) and isinstance(language, str) and isinstance(text, str)):
+        return None
+    # Numbers inside a map come back as Decimal.
+    if band not in ("A", "B", "C") or not isinstance(n, int | Decimal) or n < 1:
+        return None
+    return TopicView(topic_id=topic_id, language=language, band=band, text=text, n=int(n))
 
 
 # ---- invites -------------------------------------------------------------------------------
@@ -247,7 +270,23 @@ def past_session(row: Item, names: Mapping[str, Item], now: datetime) -> PastSes
         ended_at=iso(ended),
         minutes=max(0, _count(row, "minutes")),
         reason=reason if isinstance(reason, str) and reason else None,
+        words=kept_words(row) or None,
     )
+
+
+def kept_words(row: Item) -> list[KeptWord]:
+    """The words starred from a session's chat, as its history row keeps them (oldest first);
+    anything malformed is left out."""
+    out: list[KeptWord] = []
+    words = row.get("words")
+    for word in words if isinstance(words, list) else []:
+        saved = parse_iso(word.get("savedAt")) if isinstance(word, Mapping) else None
+        if saved is None or not isinstance(word.get("text"), str) or not word.get("wordId"):
+            continue
+        out.append(
+            KeptWord(word_id=str(word["wordId"]), text=str(word["text"]), saved_at=iso(saved))
+        )
+    return out
 
 
 # ---- presence and availability -------------------------------------------------------------

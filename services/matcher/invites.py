@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Literal
 
 from services.matcher import outbox
@@ -19,7 +18,7 @@ from services.matcher.invite_items import invite_closed, invite_opened, invite_r
 from services.matcher.items import person_is, person_to
 from services.matcher.outbox import Action
 from services.matcher.records import Invite
-from services.matcher.rules import closed_event, plan_invite
+from services.matcher.rules import closed_event, invite_deadline, plan_invite
 from services.matcher.sessions import (
     rearm_if_early,
     start_actions,
@@ -101,29 +100,34 @@ async def on_funded(m: Matcher, event: InviteFunded) -> None:
             return
         inviter = await m.store.person(event.from_user_id)
         invitee = await m.store.person(event.to_user_id)
+        deadline = invite_deadline(event.requested_at, now, m.settings.invite_timeout_s)
         reason: InviteCloseReason | None = None
-        if event.from_user_id == event.to_user_id or not (inviter.free and invitee.free):
+        if deadline <= now:
+            # Funded only after the time the inviter was told it expires (the ledger was down,
+            # say): it never opens, and the hold is released at once.
+            reason = "expired"
+        elif event.from_user_id == event.to_user_id or not (inviter.free and invitee.free):
             reason = "busy"
         elif await m.store.blocked_between(event.from_user_id, event.to_user_id):
             reason = "blocked"
         if reason is not None:
+            status = "expired" if reason == "expired" else "cancelled"
             items = [
                 invite_recorded(
                     m.tables,
                     event.invite_id,
                     event.from_user_id,
                     event.to_user_id,
-                    "cancelled",
+                    status,
                     reason,
                     now,
                 )
             ]
             closing = closed_event(
-                event.invite_id, event.from_user_id, event.to_user_id, "cancelled", reason
+                event.invite_id, event.from_user_id, event.to_user_id, status, reason
             )
             actions = [outbox.publish(closing)]
         else:
-            deadline = now + timedelta(seconds=m.settings.invite_timeout_s)
             items = [
                 invite_opened(
                     m.tables,
@@ -291,7 +295,7 @@ async def on_accept_rejected(m: Matcher, event: InviteAcceptRejected) -> None:
         except TransactionConflict:
             continue
         return
-    raise RuntimeError(f"closing invite {event.invite_id} kept conflicting")
+    raise Contended(f"closing invite {event.invite_id} kept conflicting")
 
 
 async def on_decline_requested(m: Matcher, event: InviteDeclineRequested) -> None:

@@ -8,6 +8,13 @@ The same holds for a ticket still being funded when the last tab closes (the per
 `waiting` yet): it is cancelled then if it has not been matched meanwhile.
 A person whose tabs the matcher never saw (opened before it listened) is left alone.
 
+Present means present in a call too. In direct mode the media has no server of its own to say
+who left, so a person in a live direct-mode session whose last tab closes (or whose socket's
+lease lapsed, which the gateway announces as a close) is out of the media room from the moment
+it closed — unless a tab of theirs is open again `socket_gone_after_s` later (a token refresh,
+a flaky network). The room log then ends the session as it would a LiveKit room left empty
+(docs/api.md, "Points and time: the rules").
+
 The picture must not drift, or an abandoned ticket waits forever. A closure is final: the
 matcher remembers each connection it saw close (a marker in its processed-events table,
 living as long as any message can come back), and an open of a connection already closed
@@ -20,13 +27,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.matcher import tickets
+from services.matcher import sessions, tickets
 from services.matcher.context import Matcher, component_log
 from services.runtime.dynamo import from_item, to_item, values
-from services.runtime.logs import repair
+from services.runtime.logs import metric, repair
 from services.wire.events.base import derive_id
-from services.wire.events.gateway import ConnectionClosed, ConnectionOpened, TicketCancelRequested
-from services.wire.events.timers import TicketAbandonDue
+from services.wire.events.gateway import (
+    ConnectionClosed,
+    ConnectionOpened,
+    MediaParticipantLeft,
+    TicketCancelRequested,
+)
+from services.wire.events.timers import SocketGoneDue, TicketAbandonDue
 
 log = component_log("presence")
 # A ticket the ledger has not funded yet: its person is not `waiting` until it is.
@@ -84,6 +96,9 @@ async def on_closed(m: Matcher, event: ConnectionClosed) -> None:
     person = from_item(resp.get("Attributes", {}))
     if person.get("connections"):
         return  # another tab is still open
+    if person.get("state") == "in_session" and person.get("sessionId"):
+        await _watch_session(m, event, str(person["sessionId"]))
+        return
     ticket_id: str | None = None
     if person.get("state") == "waiting":
         ticket_id = str(person["ticketId"])
@@ -121,3 +136,48 @@ async def on_abandon_due(m: Matcher, timer: TicketAbandonDue) -> None:
     await tickets.on_cancel_requested(m, cancel)
     repair("ticket_abandoned", ticket_id=timer.ticket_id, user_id=timer.user_id)
     log.info("ticket.abandoned", ticket_id=timer.ticket_id, user_id=timer.user_id)
+
+
+async def _watch_session(m: Matcher, closed: ConnectionClosed, session_id: str) -> None:
+    """The last tab of someone in a session closed: in a direct-mode session, see whether they
+    come back (`on_socket_gone_due`). LiveKit says itself who left its rooms."""
+    s = await m.store.session(session_id)
+    if s is None or s.status != "live" or s.media_mode != "direct":
+        return
+    if closed.user_id not in s.user_ids:
+        return
+    now = m.now()
+    due = now + timedelta(seconds=m.settings.socket_gone_after_s)
+    timer = SocketGoneDue(
+        id=derive_id("timer.socket_gone", closed.id),
+        session_id=session_id,
+        user_id=closed.user_id,
+        closed_at=closed.occurred_at,
+        cause=closed.id,
+        due_at=due,
+    )
+    if due <= now:
+        await on_socket_gone_due(m, timer)
+        return
+    await m.timers.schedule(timer, due, now)
+
+
+async def on_socket_gone_due(m: Matcher, timer: SocketGoneDue) -> None:
+    """Still no open tab: they left the media room when the last one closed. Recorded like any
+    leave (the room log orders it by that moment, and a repeat counts once); a session already
+    over, or a person back in a tab, changes nothing."""
+    resp = await m.store.db.get_item(
+        TableName=m.tables.people, Key=to_item({"userId": timer.user_id}), ConsistentRead=True
+    )
+    person = from_item(resp.get("Item", {}))
+    if person.get("connections"):
+        return  # back in a tab: the call may well have gone on
+    left = MediaParticipantLeft(
+        id=derive_id("media.socket_gone", timer.cause, timer.session_id),
+        occurred_at=timer.closed_at,
+        session_id=timer.session_id,
+        user_id=timer.user_id,
+    )
+    await sessions.on_media_left(m, left)
+    metric("SocketGoneLeaves", 1, session_id=timer.session_id)
+    log.info("session.socket_gone", session_id=timer.session_id, user_id=timer.user_id)

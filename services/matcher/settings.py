@@ -25,6 +25,10 @@ class MatcherSettings(BaseServiceSettings):
     front_after_no_show_s: float = Field(120.0, ge=0, le=3600)
     # A waiting ticket whose person has had no open tab this long is cancelled.
     abandon_after_s: float = Field(30.0, ge=1, le=3600)
+    # Direct mode: someone in a session whose last tab closed, and who has not opened one
+    # again this long after, left the media room when it closed (a token refresh or a flaky
+    # network reopens the socket within this).
+    socket_gone_after_s: float = Field(10.0, ge=0, le=600)
     # Look for stuck state this often: sessions past their end, invites past their deadline.
     reconcile_s: float = Field(10.0, gt=0, le=3600)
     # How late a timer may be before the reconciler steps in.

@@ -113,6 +113,40 @@ class SessionStopRequested(Event):
         return session_group(self.session_id)
 
 
+class SessionTopicRequested(Event):
+    """A participant pressed "Another topic". `seen_n`: the topic number the gateway saw on
+    the session when the press came (0: none yet); a press made before the topic changed
+    again is about a topic already gone, and changes nothing (two presses at once: one change)."""
+
+    TYPE: ClassVar[str] = "session.topic_requested"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    session_id: EntityId
+    user_id: UserId
+    seen_n: Annotated[int, Field(ge=0)] = 0
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+Verdict = Literal["good", "not_for_me"]
+
+
+class SessionFeedbackGiven(Event):
+    """After the call, one person's private verdict on it (once per session). `not_for_me`
+    keeps the pair apart in random matching for 30 days (the matcher's soft block)."""
+
+    TYPE: ClassVar[str] = "session.feedback_given"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    session_id: EntityId
+    user_id: UserId
+    verdict: Verdict
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
 SignalKind = Literal["offer", "answer", "candidate", "bye"]
 
 
@@ -232,6 +266,28 @@ class MediaParticipantLeft(Event):
         return session_group(self.session_id)
 
 
+# A word or phrase starred from a call's chat: one line of text, as the browser cleaned it.
+WORD_MAX_CHARS = 200
+WordText = Annotated[str, StringConstraints(min_length=1, max_length=WORD_MAX_CHARS)]
+
+
+class WordStarred(Event):
+    """A participant starred a word or phrase from the call's chat (chat lines travel between
+    the browsers, so the text comes from the browser). The matcher keeps it on the person's
+    own history row of the session; `word_id` names it there (a repeat adds nothing)."""
+
+    TYPE: ClassVar[str] = "word.starred"
+    PUBLISHER: ClassVar[Service] = G
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    word_id: EntityId
+    session_id: EntityId
+    user_id: UserId
+    text: WordText
+
+    def group(self) -> str:
+        return user_group(self.user_id)
+
+
 class ConnectionOpened(Event):
     """A browser tab connected to the WebSocket edge (the notifier keeps its own copy; the
     matcher learns who is still around, so a closed tab does not leave a ticket waiting)."""
@@ -284,6 +340,8 @@ EVENTS: tuple[type[Event], ...] = (
     InviteDeclineRequested,
     InviteCancelRequested,
     SessionStopRequested,
+    SessionTopicRequested,
+    SessionFeedbackGiven,
     SignalRelayed,
     UserBlocked,
     UserUnblocked,
@@ -291,6 +349,7 @@ EVENTS: tuple[type[Event], ...] = (
     PartnershipChanged,
     MediaParticipantJoined,
     MediaParticipantLeft,
+    WordStarred,
     ConnectionOpened,
     ConnectionClosed,
     UserErased,

@@ -134,7 +134,8 @@ async def test_tokens_and_presence_carry_the_chosen_name_never_the_sign_in_full_
     assert me.body["name"] == "Ana"  # the given name's first word
     await _online(gw, ana, sign_in_name=full["name"])
     listed = (await gw.call("GET", "/v1/presence", ben)).body["people"]
-    assert {"userId": ana, "name": "Ana", "speaks": [], "learns": []} in listed
+    shown = {"userId": ana, "name": "Ana", "speaks": [], "learns": [], "available": True}
+    assert shown in listed
     assert "Lopez" not in json.dumps(listed)
 
     sid = new_user("s")

@@ -1,4 +1,5 @@
-"""`GET /v1/presence`: people online and free, with their languages; not me; bounded."""
+"""`GET /v1/presence`: people online, with their languages and whether they can take a call;
+not me; bounded."""
 
 from __future__ import annotations
 
@@ -57,13 +58,31 @@ async def test_presence_lists_online_free_people_with_their_languages_but_not_me
 
     status, body = await _presence(gateway, people.token("alice"))
     assert status == 200
+    # Carol is in a call: listed as unavailable, after whoever can take one.
     assert body == {
-        "people": [{"userId": bob, "name": "Bob B.", "speaks": ["es"], "learns": ["en"]}]
+        "people": [
+            {
+                "userId": bob,
+                "name": "Bob B.",
+                "speaks": ["es"],
+                "learns": ["en"],
+                "available": True,
+            },
+            {
+                "userId": carol,
+                "name": "Carol",
+                "speaks": ["en"],
+                "learns": ["fr"],
+                "available": False,
+                "why": "in_call",
+            },
+        ]
     }
 
     # Without a profile, the name from the sign-in token stands in.
     status, body = await _presence(gateway, people.token("bob"))
-    assert body == {"people": [{"userId": alice, "name": "Alice", "speaks": [], "learns": []}]}
+    alice_listed = {"userId": alice, "name": "Alice", "speaks": [], "learns": [], "available": True}
+    assert body["people"][0] == alice_listed
 
 
 async def test_someone_who_closes_their_last_tab_leaves_the_list(
