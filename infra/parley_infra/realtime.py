@@ -34,6 +34,20 @@ ROUTES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+# Stage throttling per route, (burst, requests/s), sized from docs/capacity.md: at the peak
+# 50,000 sockets ping every 25 s (2,000/s) and ~30 connect per second; new connections are
+# capped at 500/s per account anyway. Twice the pings' need, so the stage never throttles a
+# normal peak, and together 5,000/s of the account's 10,000 RPS, which leaves the rest to the
+# notifier's `@connections` posts (~300/s at the peak): a flood on one route cannot take the
+# budget every push shares. The gateway's own per-connection and per-person limits
+# (services/gateway/edge_limits.py) are what stop one socket or one person.
+ROUTE_THROTTLING: dict[str, tuple[int, float]] = {
+    "$connect": (1_000, 500.0),
+    "$disconnect": (1_000, 500.0),
+    "$default": (4_000, 4_000.0),
+}
+
+
 def declared(extra: dict[str, str]) -> list[aws.apigatewayv2.RouteRequestParameterArgs]:
     """The route request parameters the integration's mapping reads (API Gateway requires it).
 
@@ -153,6 +167,12 @@ class Realtime(pulumi.ComponentResource):
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
                 throttling_burst_limit=1000, throttling_rate_limit=500
             ),
+            route_settings=[
+                aws.apigatewayv2.StageRouteSettingArgs(
+                    route_key=key, throttling_burst_limit=burst, throttling_rate_limit=rate
+                )
+                for key, (burst, rate) in ROUTE_THROTTLING.items()
+            ],
             tags=s.tags(),
             opts=child,
         )

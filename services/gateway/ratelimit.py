@@ -37,6 +37,9 @@ RULES: dict[str, Rate] = {
     "signal": Rate(120, 10.0),
     "safety": Rate(5, 0.05),
     "export": Rate(3, 0.01),
+    # WebSocket connects (`$connect` / `GET /v1/ws`): 30 a minute; a tab reconnects a few
+    # times an hour (token renewal, network changes, deploys).
+    "connect": Rate(30, 0.5),
 }
 
 
@@ -75,6 +78,10 @@ class RateLimiter:
         if rate.per_s <= 0:
             return math.inf
         return (1.0 - tokens) / rate.per_s
+
+    def forget(self, rule: str, who: str) -> None:
+        """Drop a bucket that will not be asked again (a closed connection's)."""
+        self._buckets.pop((rule, who), None)
 
     def _remember(self, key: tuple[str, str], tokens: float, now: float) -> None:
         self._buckets[key] = (tokens, now)

@@ -5,7 +5,9 @@ through its `@connections` API. On this machine the gateway plays that part itse
 notifier's code is the same in both places and only its endpoint setting differs:
 - `GET /v1/ws?token=<ID token>` accepts a socket after the token verifies (401 problem+json
   before the upgrade otherwise) and runs the same connect/disconnect code as API Gateway's
-  `$connect`/`$disconnect`;
+  `$connect`/`$disconnect`, with the same limits (`edge_limits.py`): a connect refused for a
+  limit is upgraded and closed at once with a close code a browser can read (4409, 4429), and
+  every frame the socket sends (pings included, control frames too) is counted;
 - `POST|GET|DELETE /@connections/{id}` answers in the wire format of boto3's
   `apigatewaymanagementapi` client (a 410 `GoneException` for a connection that is not open),
   only to callers on this machine (loopback).
@@ -28,11 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aioboto3
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 
 from services.gateway import api, leases
 from services.gateway.connections import iso
 from services.gateway.context import CTX, GatewayContext
+from services.gateway.edge_limits import CLOSE_CODES
 from services.gateway.presence import list_presence
 from services.gateway.problems import Problem
 from services.gateway.socket_expiry import CLOSE_TOKEN_EXPIRED, ApiGatewayCloser
@@ -41,6 +44,9 @@ from services.runtime.logs import get_logger
 
 # API Gateway's limit on one message posted to a connection.
 MAX_POST_BYTES = 128 * 1024
+# A character takes at most 4 bytes: a frame past this is past the character cap too, and is
+# refused unread (aiohttp closes with 1009) instead of read whole into memory.
+_BYTES_PER_CHAR = 4
 _CLOSE_WAIT_S = 5.0
 
 
@@ -91,7 +97,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if c.settings.behind_api_gateway:
         raise Problem(404, "not-found", "WebSockets are served by API Gateway here")
     me = await edge.identify(request.query.get("token"))
-    ws = web.WebSocketResponse(heartbeat=c.settings.ws_heartbeat_s, max_msg_size=4096)
+    ws = web.WebSocketResponse(
+        heartbeat=c.settings.ws_heartbeat_s,
+        max_msg_size=_BYTES_PER_CHAR * edge.limits.max_frame_chars,
+        autoping=False,  # control-frame pings count against the frame limit too
+    )
     if not ws.can_prepare(request).ok:
         raise Problem(400, "bad-request", "expected a WebSocket upgrade")
     await ws.prepare(request)
@@ -105,7 +115,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     rt.sockets[connection_id] = sock
     try:
         try:
-            await edge.connect(connection_id, me)
+            await edge.open(connection_id, me)
+        except Problem as refused:
+            # Past a limit: a close code the browser can read (a refused upgrade has none).
+            code = CLOSE_CODES.get(refused.code, int(WSCloseCode.TRY_AGAIN_LATER))
+            await ws.close(code=code, message=refused.code.encode())
+            return ws
         except Exception:
             log.exception("local_edge.connect_failed")
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
@@ -113,10 +128,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         sock.recorded = True
         async for msg in ws:
             sock.last_active_at = time.time()
-            if msg.type is WSMsgType.TEXT:
-                answer = await edge.frame(connection_id, msg.data)
-                if answer is not None:
-                    await ws.send_json(answer)
+            await _received(edge, ws, connection_id, sock.user_id, msg)
     finally:
         rt.sockets.pop(connection_id, None)
         if task is not None:
@@ -128,6 +140,29 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         closing.add_done_callback(lambda t: _closed(rt, t, log))
         await asyncio.shield(closing)
     return ws
+
+
+async def _received(
+    edge: Edge, ws: web.WebSocketResponse, connection_id: str, user_id: str, msg: Any
+) -> None:
+    """One frame from the browser: answered, ignored, or the end of a socket past its limits."""
+    if msg.type is WSMsgType.TEXT:
+        answer = await edge.frame(connection_id, msg.data, user_id)
+        if answer is not None:
+            await ws.send_json(answer)
+    elif msg.type is WSMsgType.PING:
+        if await edge.admit_frame(connection_id, len(msg.data), user_id):
+            await ws.pong(msg.data)
+    elif msg.type in (WSMsgType.BINARY, WSMsgType.PONG):
+        await edge.admit_frame(connection_id, len(msg.data), user_id)  # counted, not read
+    elif _too_big(msg):
+        # aiohttp has closed it (1009) without reading the frame: counted all the same.
+        await edge.limit(connection_id, "too_large", user_id)
+
+
+def _too_big(msg: Any) -> bool:
+    error = msg.data if msg.type is WSMsgType.ERROR else None
+    return isinstance(error, WebSocketError) and error.code == WSCloseCode.MESSAGE_TOO_BIG
 
 
 def _closed(rt: Realtime, closing: asyncio.Future[Any], log: Any) -> None:
@@ -233,14 +268,20 @@ async def delete_connection(request: web.Request) -> web.Response:
 # ---- sockets whose token expired -------------------------------------------------------------
 
 
-async def _close_local(rt: Realtime, connection_id: str, message: dict[str, Any]) -> None:
+async def _close_local(
+    rt: Realtime,
+    connection_id: str,
+    message: dict[str, Any],
+    code: int = CLOSE_TOKEN_EXPIRED,
+    reason: str = "token expired",
+) -> None:
     sock = rt.sockets.get(connection_id)
     if sock is None or sock.ws.closed:
         return
     with contextlib.suppress(ConnectionError, RuntimeError):
         await sock.ws.send_json(message)
     # The socket's own handler then runs the disconnect (the edge runs it too: only once counts).
-    await sock.ws.close(code=CLOSE_TOKEN_EXPIRED, message=b"token expired")
+    await sock.ws.close(code=code, message=reason.encode()[:123])
 
 
 async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
@@ -251,6 +292,7 @@ async def _socket_expiry(app: web.Application) -> AsyncIterator[None]:
     async with contextlib.AsyncExitStack() as stack:
         if not s.behind_api_gateway:
             edge.closer = functools.partial(_close_local, rt)
+            edge.holds_sockets = True  # one process holds them all: it counts them itself
         elif s.connections_endpoint_url:
             session = aioboto3.Session(region_name=s.aws_region)
             api = await stack.enter_async_context(

@@ -37,8 +37,15 @@ def expired_message(expires_at: float) -> dict[str, Any]:
 
 
 class SocketCloser(Protocol):
-    async def __call__(self, connection_id: str, message: dict[str, Any]) -> None:
-        """Push `message` to the connection, then close it (quietly if it is already gone)."""
+    async def __call__(
+        self,
+        connection_id: str,
+        message: dict[str, Any],
+        code: int = CLOSE_TOKEN_EXPIRED,
+        reason: str = "token expired",
+    ) -> None:
+        """Push `message` to the connection, then close it (quietly if it is already gone).
+        `code` and `reason` reach the browser where the gateway holds the socket itself."""
 
 
 class ExpiryTimers:
@@ -85,7 +92,14 @@ class ApiGatewayCloser:
     def __init__(self, client: Any) -> None:
         self._api = client  # an aioboto3 `apigatewaymanagementapi` client
 
-    async def __call__(self, connection_id: str, message: dict[str, Any]) -> None:
+    async def __call__(
+        self,
+        connection_id: str,
+        message: dict[str, Any],
+        code: int = CLOSE_TOKEN_EXPIRED,
+        reason: str = "token expired",
+    ) -> None:
+        # API Gateway closes with its own code: the message is what tells the browser why.
         try:
             await self._api.post_to_connection(
                 ConnectionId=connection_id, Data=json.dumps(message).encode()
