@@ -73,12 +73,18 @@ def _unique(codes: list[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+# The languages the web app's own screens come in (frontend/src/i18n/).
+UiLanguage = Literal["en", "es", "de", "ja", "pt-BR", "ar"]
+
+
 class PreferencesIn(Body):
-    """Languages I speak and want to practise (first = most wanted); optionally my name."""
+    """Languages I speak and want to practise (first = most wanted); optionally my name and
+    the language of the app's screens (kept with my account, so every device shows it)."""
 
     name: DisplayName | None = None
     speaks: LanguagesIn
     learns: LanguagesIn
+    ui_language: UiLanguage | None = None
 
     _dedupe = field_validator("speaks", "learns")(_unique)
 
@@ -194,6 +200,7 @@ class Preferences(View):
     name: str | None = omitted()
     speaks: list[str]
     learns: list[str]
+    ui_language: UiLanguage | None = omitted()
 
 
 class TicketView(View):

@@ -78,6 +78,9 @@ class Profiles:
         }
         name_update = "#n = :name" if prefs.name else "#n = if_not_exists(#n, :name)"
         fields = f"speaks = :s, learns = :l, email = :e, updatedAt = :u, {name_update}"
+        if prefs.ui_language:
+            fields += ", uiLanguage = :ui"
+            vals[":ui"] = prefs.ui_language
         resp = await self._db.update_item(
             TableName=self._name,
             Key=to_item({"userId": me.user_id}),

@@ -60,7 +60,10 @@ async def put_preferences(call: Call) -> Preferences:
     saved = await Profiles(call.ctx.aws).save_preferences(call.me, body, iso(call.now))
     prefs = preferences(saved)
     return Preferences(
-        name=display_name(saved, call.me.name), speaks=prefs.speaks, learns=prefs.learns
+        name=display_name(saved, call.me.name),
+        speaks=prefs.speaks,
+        learns=prefs.learns,
+        ui_language=prefs.ui_language,
     )
 
 

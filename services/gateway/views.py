@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from services.gateway.models import (
@@ -26,6 +26,7 @@ from services.gateway.models import (
     SessionView,
     TicketView,
     TopicView,
+    UiLanguage,
 )
 from services.wire.events.matcher import limited_by_as_seen
 
@@ -100,8 +101,11 @@ def display_name(profile: Item | None, fallback: str | None = None) -> str | Non
 
 
 def preferences(profile: Item | None) -> Preferences:
+    ui = (profile or {}).get("uiLanguage")
     return Preferences(
-        speaks=_langs((profile or {}).get("speaks")), learns=_langs((profile or {}).get("learns"))
+        speaks=_langs((profile or {}).get("speaks")),
+        learns=_langs((profile or {}).get("learns")),
+        ui_language=ui if ui in get_args(UiLanguage) else None,
     )
 
 

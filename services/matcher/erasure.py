@@ -2,7 +2,8 @@
 
 Deleted: what the person is doing (people), their tickets, invites sent and received, their
 history rows, and their pairs (blocks, today's partners and partners, both directions: nobody
-can be matched with an erased person anyway). Kept with the pseudonym in place of their id, for
+can be matched with an erased person anyway; "not for me" after a call, theirs and anyone's
+about them; the prompts they were shown). Kept with the pseudonym in place of their id, for
 abuse handling (a report names a session): each session they took part in, until its own
 expiry (`PARLEY_HISTORY_DAYS`), and the other person's history row of it (theirs to keep).
 The gateway refuses erasure while the person waits, talks or has an invite pending, but an
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from services.matcher import invites as invite_flow
 from services.matcher.context import MAX_ATTEMPTS, component_log
-from services.matcher.records import PARTNER
+from services.matcher.front import FRONT
+from services.matcher.records import PARTNER, SOFT, TOPICS
 from services.runtime.dynamo import TransactionConflict, from_item
 from services.runtime.erasure import by_key, delete_all, key_of, pseudonymise, query_all
 from services.wire.events.base import derive_id
@@ -60,7 +62,11 @@ async def on_erased(m: Matcher, event: UserErased) -> None:
     deleted += await delete_all(db, t.invites, [key_of(i, ["inviteId"]) for i in invites])
     pairs = await query_all(db, **by_key(t.pairs, "userId", uid, consistent=True))
     keys = [key_of(p, ["userId", "otherUserId"]) for p in pairs]
-    keys += [_other_side(k) for k in keys]
+    keys += [k for k in map(_other_side, keys) if k is not None]
+    # Someone's "not for me" about the person names them on that someone's side only: such a
+    # row can only follow a conversation, and their history rows name everyone they had one with.
+    partners = {r["partnerId"]["S"] for r in history if "S" in r.get("partnerId", {})}
+    keys += [{"userId": {"S": p}, "otherUserId": {"S": SOFT + uid}} for p in sorted(partners)]
     deleted += await delete_all(db, t.pairs, keys)
     deleted += await delete_all(db, t.people, [{"userId": {"S": uid}}])
     _log.info("matcher.erased", deleted=deleted, pseudonymised=kept, closed=closed)
@@ -85,9 +91,12 @@ async def _close_pending(m: Matcher, invite_ids: list[str]) -> int:
     return closed
 
 
-def _other_side(key: dict[str, Any]) -> dict[str, Any]:
-    """The other person's row of a pair (a partner's row is `#partner#<id>` on both sides)."""
+def _other_side(key: dict[str, Any]) -> dict[str, Any] | None:
+    """The other person's row of a pair (a partner's row is `#partner#<id>` on both sides; a
+    soft block, the prompts seen and the front-of-queue place have none)."""
     me, other = key["userId"]["S"], key["otherUserId"]["S"]
+    if other.startswith((SOFT, TOPICS)) or other == FRONT:
+        return None
     if other.startswith(PARTNER):
         return {"userId": {"S": other.removeprefix(PARTNER)}, "otherUserId": {"S": PARTNER + me}}
     return {"userId": key["otherUserId"], "otherUserId": key["userId"]}

@@ -16,6 +16,8 @@ TicketStatus = Literal["requested", "funded", "waiting", "matched", "cancelled",
 PersonState = Literal["free", "waiting", "inviting", "in_session"]
 InviteStatus = Literal["pending", "accepted", "declined", "expired", "cancelled", "rejected"]
 PARTNER = "#partner#"  # a partner's row in matcher-pairs: other = this + their id
+SOFT = "#soft#"  # a soft block ("not for me" after a call, `feedback`): other = this + their id
+TOPICS = "#topics#"  # the prompts a person was shown on a day (`topics`): other = this + day
 FINAL_TICKET: frozenset[str] = frozenset({"matched", "cancelled", "rejected"})
 
 
@@ -188,9 +190,15 @@ class Pairs:
     met_on: dict[str, str] = field(default_factory=dict)
     # A place at the front of the queue after a no-show (see `front`): since, until (epoch s).
     front: tuple[float, float] | None = None
+    # Soft blocks this person set after a call: other → until (epoch s).
+    soft_until: dict[str, float] = field(default_factory=dict)
 
     def met_today(self, day: str) -> set[str]:
         return {other for other, d in self.met_on.items() if d == day}
+
+    def avoiding(self, now: float) -> frozenset[str]:
+        """Whom pairing must keep this person from: blocks, and soft blocks not yet over."""
+        return self.blocked | {other for other, until in self.soft_until.items() if now < until}
 
     @classmethod
     def from_items(cls, items: list[dict[str, Any]]) -> Pairs:
@@ -210,4 +218,9 @@ class Pairs:
                 ),
                 None,
             ),
+            soft_until={
+                i["otherUserId"].removeprefix(SOFT): int(i["softUntilMs"]) / 1000
+                for i in items
+                if i["otherUserId"].startswith(SOFT) and "softUntilMs" in i
+            },
         )

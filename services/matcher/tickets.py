@@ -154,7 +154,7 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             since=_since(pairs, now),
             minutes=event.minutes,
             pool=pool_key(event.speaks, event.learns),
-            avoid=pairs.blocked,
+            avoid=pairs.avoiding(now.timestamp()),
             met=frozenset(pairs.met_today(m.today(now))),
             partners=pairs.partners,
         )

@@ -137,6 +137,19 @@ def _session_ended(e: matcher.SessionEnded) -> list[Push]:
     return [Push(p.user_id, body(p)) for p in e.participants]
 
 
+def _session_topic(e: matcher.SessionTopicChanged) -> list[Push]:
+    body = {
+        "type": "session.topic",
+        "sessionId": e.session_id,
+        "topicId": e.topic_id,
+        "language": e.language,
+        "band": e.band,
+        "text": e.text,
+        "n": e.n,
+    }
+    return [Push(user, body) for user in e.user_ids]
+
+
 def _invite_opened(e: matcher.InviteOpened) -> list[Push]:
     expires = iso(e.expires_at)
     sender = {"userId": e.from_user_id, **e.from_profile.model_dump(mode="json")}
@@ -199,6 +212,7 @@ _RULES: dict[type[Event], Callable[[Any], list[Push]]] = {
     matcher.TicketCancelled: _ticket_cancelled,
     matcher.SessionStarted: _session_started,
     matcher.SessionEnded: _session_ended,
+    matcher.SessionTopicChanged: _session_topic,
     matcher.InviteOpened: _invite_opened,
     matcher.InviteDeclined: _invite_closed,
     matcher.InviteExpired: _invite_closed,

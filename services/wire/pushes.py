@@ -20,6 +20,7 @@ Role = Literal["offerer", "answerer"]
 LimitedBy = Literal["me", "partner", "both"]
 EndReason = Literal["time_up", "stopped", "left", "cancelled"]
 SignalKind = Literal["offer", "answer", "candidate", "bye"]
+Band = Literal["A", "B", "C"]
 
 
 class _Push(BaseModel):
@@ -97,6 +98,18 @@ class SessionEnded(_Push):
     partnerNoShow: bool | None = None
 
 
+class SessionTopic(_Push):
+    """The conversation prompt both people see now (`n`: the session's 1st, 2nd, … prompt)."""
+
+    type: Literal["session.topic"]
+    sessionId: str
+    topicId: str
+    language: str
+    band: Band
+    text: str
+    n: int = Field(ge=1)
+
+
 class InviteReceived(_Push):
     type: Literal["invite.received"]
     inviteId: str
@@ -172,6 +185,7 @@ PUSHES: tuple[type[_Push], ...] = (
     TicketCancelled,
     SessionStarted,
     SessionEnded,
+    SessionTopic,
     InviteReceived,
     InvitePending,
     InviteAccepted,
@@ -193,6 +207,7 @@ PushMessage = Annotated[
     | TicketCancelled
     | SessionStarted
     | SessionEnded
+    | SessionTopic
     | InviteReceived
     | InvitePending
     | InviteAccepted

@@ -80,7 +80,9 @@ PAIRS = Table(
     readers=frozenset({G}),  # the export (GET /v1/me/export)
     doc=(
         "Blocks (forever), today's partners (expiring) and, after a no-show, a place at the "
-        "front of the queue (other = `#front`, expiring) per person."
+        "front of the queue (other = `#front`, expiring) per person; their 'not for me' after "
+        "a call (other = `#soft#<id>`, 30 days) and the prompts they were shown each day "
+        "(other = `#topics#<day>`, expiring)."
     ),
 )
 

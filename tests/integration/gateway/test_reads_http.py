@@ -236,3 +236,21 @@ async def test_history_lists_finished_sessions_newest_first_with_partner_names(
 
 async def test_someone_elses_history_is_never_mixed_in(gw: Gateway) -> None:
     assert (await gw.call("GET", "/v1/sessions", new_user())).body == {"sessions": []}
+
+
+async def test_the_apps_language_is_kept_with_the_account_and_only_a_known_one(
+    gw: Gateway,
+) -> None:
+    me = new_user("ana")
+    body = {"speaks": ["en"], "learns": ["es"], "uiLanguage": "ar"}
+    saved = await gw.call("PUT", "/v1/me/preferences", me, body=body)
+    assert saved.status == 200
+    assert saved.body["uiLanguage"] == "ar"
+    # Another device asks /v1/me and gets the same screens' language.
+    assert (await gw.call("GET", "/v1/me", me)).body["preferences"]["uiLanguage"] == "ar"
+    # Saving languages again without it keeps it.
+    again = await gw.call("PUT", "/v1/me/preferences", me, body={"speaks": ["en"], "learns": []})
+    assert (await gw.call("GET", "/v1/me", me)).body["preferences"]["uiLanguage"] == "ar"
+    assert again.status == 200
+    wrong = await gw.call("PUT", "/v1/me/preferences", me, body=body | {"uiLanguage": "xx"})
+    assert (wrong.status, wrong.code) == (400, "validation-failed")

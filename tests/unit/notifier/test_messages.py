@@ -39,6 +39,7 @@ from services.wire.events.matcher import (
     InviteOpened,
     SessionEnded,
     SessionStarted,
+    SessionTopicChanged,
     TicketCancelled,
     TicketWaiting,
 )
@@ -63,6 +64,7 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
         {"sessionId", "reason", "startedAt", "endedAt", "minutesUsed"},
         {"partnerNoShow"},
     ),
+    "session.topic": ({"sessionId", "topicId", "language", "band", "text", "n"}, set()),
     "invite.received": ({"inviteId", "from", "expiresAt"}, set()),
     "invite.pending": ({"inviteId", "to", "expiresAt"}, set()),
     "invite.accepted": ({"inviteId", "sessionId"}, set()),
@@ -107,6 +109,15 @@ def ended(seconds: float) -> SessionEnded:
 
 PROFILE = Profile(name="Ann", speaks=("en",), learns=("es", "pt-BR"))
 ONE_OF_EACH = [
+    SessionTopicChanged(
+        session_id="s1",
+        user_ids=("ann", "ben"),
+        topic_id="es.B.07",
+        language="es",
+        band="B",
+        text="¿Es mejor vivir en la ciudad o en el campo?",
+        n=2,
+    ),
     TicketWaiting(ticket_id="t1", user_id="ann", looking_for="tandem", waiting_since=T0),
     TicketRejected(ticket_id="t1", user_id="ann", reason="no_points"),
     TicketCancelled(ticket_id="t1", user_id="ann"),
