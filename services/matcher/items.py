@@ -4,7 +4,6 @@ conditional entry, so a transaction commits only from the state the handler deci
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
