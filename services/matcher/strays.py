@@ -6,8 +6,9 @@ can outlive what it points at — an item deleted under it (erasure, TTL), a wri
 the thing but not the person — and then every Join of theirs is cancelled `person_busy`.
 
 One pass reads, from the people table's sparse `busy` index (`<state>#<shard>`), each busy
-state's records older than that state can legitimately last without its thing being overdue
-(an index read, never the free people), and frees those whose ticket / invite / session is over or missing:
+state's records older than that state can legitimately last without its thing being overdue (an
+index read, never the free people), and frees those whose ticket / invite / session is over or
+missing:
 - waiting: older than the grace; most are answered by one read of the waiting set (a ticket in
   it still waits), the rest by reading their ticket;
 - inviting: older than an invite's minute plus the grace;
