@@ -9,7 +9,8 @@ import { Header } from './components/Header';
 import { InviteOverlay } from './components/InviteOverlay';
 import { Progress } from './components/Progress';
 import { RefusalBanner } from './components/RefusalBanner';
-import { useT } from './i18n/context';
+import { useLanguage, useT } from './i18n/context';
+import { isLocale } from './i18n/locales';
 import { Call } from './pages/Call';
 import { Home } from './pages/Home';
 import { SignIn } from './pages/SignIn';
@@ -56,8 +57,10 @@ function Parley({ config }: { config: AppConfig }) {
 
 function Screen() {
   const { state } = useParley();
+  useAccountLanguage(state.me?.preferences.uiLanguage ?? null);
   return (
     <div className={`app phase-${state.phase}`}>
+      <SkipLink />
       <Header />
       <RefusalBanner />
       <CurrentPage />
@@ -91,4 +94,37 @@ function CurrentPage() {
     case 'summary':
       return <Summary />;
   }
+}
+
+/** The screens' language kept with the account (chosen on another device) wins over this
+ * browser's guess, once `/v1/me` says it. */
+function useAccountLanguage(saved: string | null) {
+  const { locale, choose } = useLanguage();
+  useEffect(() => {
+    if (isLocale(saved) && saved !== locale) choose(saved).catch(() => {});
+    // Only when the account's choice changes: a choice made here is saved to the account too.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [saved]);
+}
+
+/** The first stop for the keyboard: straight past the header to the page's own content. */
+function SkipLink() {
+  const tr = useT();
+  return (
+    <a
+      className="skip-link"
+      href="#main"
+      data-testid="skip-link"
+      onClick={(e) => {
+        // Not through the address: the #fragment names Home's page (app/view.ts).
+        e.preventDefault();
+        const main = document.getElementById('main');
+        if (!main) return;
+        main.tabIndex = -1;
+        main.focus();
+      }}
+    >
+      {tr.t('app.skip')}
+    </a>
+  );
 }

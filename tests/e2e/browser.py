@@ -22,6 +22,9 @@ ARGS = [
     "--disable-sync",
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
+    # Screen sharing without a picker: the whole (fake) screen is chosen at once.
+    "--auto-select-desktop-capture-source=Entire screen",
+    "--auto-accept-this-tab-capture",
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "Parley-demo-1"
@@ -79,9 +82,17 @@ class Person:
         assert not bad, f"{name}: accessibility violations {bad}"
 
     async def devices_ready(self) -> None:
-        """The device check on Home has opened the (fake) camera and microphone."""
+        """The device check on Home (opened on request: it no longer opens on every visit) has
+        opened the (fake) camera and microphone."""
+        if not await self.by("device-check").is_visible():
+            await self.by("open-device-check").click()
         await expect(self.by("devices-ready")).to_be_visible(timeout=20_000)
         await expect(self.by("join")).to_be_enabled()
+
+    async def stop(self) -> None:
+        """Stop, and confirm it in the question that follows."""
+        await self.by("stop").click()
+        await self.by("stop-confirm-confirm").click()
 
     async def hide_tab(self, hidden: bool = True) -> None:
         """What switching to another tab does to the page: visibilityState and its event."""
@@ -125,9 +136,20 @@ class Person:
         return int(await self.by("countdown").get_attribute("data-seconds") or "-1")
 
 
-async def person(browser: Browser, name: str, *, phone: bool = False) -> Person:
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
-    context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+async def person(
+    browser: Browser,
+    name: str,
+    *,
+    phone: bool = False,
+    viewport: dict[str, int] | None = None,
+    scale: float = 1,
+) -> Person:
+    if viewport is None:
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
+    context = await browser.new_context(
+        viewport=viewport,  # type: ignore[arg-type]
+        device_scale_factor=scale,
+    )
     await context.grant_permissions(["camera", "microphone"])
     await csp.watch(context)  # any CSP violation fails the test when it closes the context
     page = await context.new_page()

@@ -86,7 +86,7 @@ async def test_matched_people_see_each_other_and_stop_ends_it_for_both(
         assert abs(a - b) <= 1, (a, b)
         assert 13 * 60 < a <= 15 * 60
 
-        await alice.by("stop").click()
+        await alice.stop()
         for p in (alice, bob):
             await expect(p.by("summary")).to_be_visible(timeout=CALL_TIMEOUT_MS)
             await expect(p.by("minutes-used")).to_have_text("1")
@@ -116,7 +116,7 @@ async def test_matched_people_see_each_other_and_stop_ends_it_for_both(
         await bob.by("accept-invite").click()
         for p in (alice, bob):
             await expect(p.by("in-call")).to_be_visible(timeout=CALL_TIMEOUT_MS)
-        await bob.by("stop").click()
+        await bob.stop()
         for p in (alice, bob):
             await expect(p.by("summary")).to_be_visible(timeout=CALL_TIMEOUT_MS)
 

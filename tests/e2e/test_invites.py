@@ -47,7 +47,7 @@ async def test_accepted_invite_starts_a_call_for_both(
         await dave.by("accept-invite").click()
         for p in (carol, dave):
             await expect(p.by("in-call")).to_be_visible(timeout=30_000)
-        await dave.by("stop").click()
+        await dave.stop()
         for p in (carol, dave):
             await expect(p.by("summary")).to_be_visible(timeout=30_000)
     finally:

@@ -86,7 +86,7 @@ async def _walk(
         await _check_screen(guest)
         await _check_screen(host, f"{prefix}-call")
 
-        await host.by("stop").click()
+        await host.stop()
         for p in (host, guest):
             await expect(p.by("summary")).to_be_visible(timeout=CALL_TIMEOUT_MS)
             await expect(p.by("summary").get_by_role("heading", level=1)).to_have_text(

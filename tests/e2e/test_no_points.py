@@ -39,7 +39,7 @@ async def test_person_without_points_is_told_why_and_when(
         # It is paid for once both are connected (a call stopped before that is free).
         for p in (alice, bob):
             await p.connection_reported()
-        await bob.by("stop").click()
+        await bob.stop()
         await expect(alice.by("summary")).to_be_visible(timeout=30_000)
         await alice.by("back-home").click()
 

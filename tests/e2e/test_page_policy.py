@@ -116,7 +116,7 @@ async def test_every_screen_of_a_call_works_under_the_policy_and_a_renewed_socke
 
         await _until(more_frames, what="the call goes on")
 
-        await bob.by("stop").click()
+        await bob.stop()
         for p in (alice, bob):
             await expect(p.by("summary")).to_be_visible(timeout=CALL_TIMEOUT_MS)
     finally:

@@ -76,7 +76,7 @@ async def test_a_report_from_the_call_hides_both_and_reaches_the_operator(
         # ...and back to the button that opened it.
         assert await _focused_testid(heidi) == "call-safety"
 
-        await heidi.by("stop").click()
+        await heidi.stop()
         for p in (grace, heidi):
             await expect(p.by("summary")).to_be_visible(timeout=30_000)
             await p.by("back-home").click()

@@ -1,14 +1,18 @@
 // One typed function per route of docs/api.md.
 
-import type { HttpClient } from './http';
+import { ApiError, type HttpClient } from './http';
 import type {
   AppConfig,
+  FeedbackVerdict,
+  MinutesSpoken,
+  PresentPerson,
+  WordSaved,
+  WordsPage,
   HistoryPage,
   JoinAnswer,
   Me,
   PersonRef,
   Preferences,
-  Profile,
   ReportReason,
   SignalKind,
 } from './types';
@@ -52,7 +56,7 @@ export class ParleyApi {
     return this.http.request('DELETE', '/v1/queue');
   }
 
-  presence(): Promise<{ people: Profile[] }> {
+  presence(): Promise<{ people: PresentPerson[] }> {
     return this.http.request('GET', '/v1/presence');
   }
 
@@ -83,6 +87,52 @@ export class ParleyApi {
   /** Direct mode: my peer connection is up (minutes count from when both have said so). */
   reportConnected(sessionId: string): Promise<{ sessionId: string }> {
     return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/connected`);
+  }
+
+  /**
+   * Direct mode: my peer connection went away (`connected` again puts me back). A gateway
+   * without the route (404 `not-found`) changes nothing: the call goes on as before.
+   */
+  async reportDisconnected(sessionId: string): Promise<void> {
+    try {
+      await this.http.request('POST', `/v1/sessions/${enc(sessionId)}/disconnected`, {
+        keepalive: true,
+      });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return;
+      throw e;
+    }
+  }
+
+  /** Another conversation prompt for both of us (pushed to both as `session.topic`). */
+  nextTopic(sessionId: string): Promise<{ sessionId: string }> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/topic`);
+  }
+
+  /** How the conversation went for me, kept private. */
+  feedback(sessionId: string, verdict: FeedbackVerdict): Promise<{ sessionId: string }> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/feedback`, {
+      body: { verdict },
+    });
+  }
+
+  /** Keep a word or phrase from the call's chat. */
+  starWord(sessionId: string, text: string): Promise<WordSaved> {
+    return this.http.request('POST', `/v1/sessions/${enc(sessionId)}/words`, { body: { text } });
+  }
+
+  /** The words I kept, newest first, a page at a time. */
+  words(page: { cursor?: string | null; limit?: number } = {}): Promise<WordsPage> {
+    const q = new URLSearchParams();
+    if (page.limit) q.set('limit', String(page.limit));
+    if (page.cursor) q.set('cursor', page.cursor);
+    const query = q.toString();
+    return this.http.request('GET', `/v1/me/words${query ? `?${query}` : ''}`);
+  }
+
+  /** Minutes I spoke per language over the last `days` days. */
+  minutes(days = 7): Promise<MinutesSpoken> {
+    return this.http.request('GET', `/v1/me/minutes?days=${days}`);
   }
 
   signal(sessionId: string, kind: SignalKind, data: unknown, keepalive = false): Promise<void> {

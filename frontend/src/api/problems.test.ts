@@ -33,6 +33,9 @@ const DOCUMENTED_CODES = [
   'no-ticket',
   'invitee-offline',
   'invitee-busy',
+  'invitee-unavailable',
+  'banned',
+  'suspended',
   'self-invite',
   'invite-not-found',
   'session-not-live',
@@ -41,6 +44,11 @@ const DOCUMENTED_CODES = [
   'no-shared-session',
   'report-window-closed',
   'already-reported',
+  'session-not-ended',
+  'feedback-window-closed',
+  'feedback-given',
+  'word-window-closed',
+  'word-list-full',
   'media-unavailable',
   'unavailable',
 ];
@@ -186,6 +194,27 @@ describe('pushed reasons → sentence', () => {
     expect(endReasonSentence(en, 'cancelled', false, true)).toMatch(
       /partner never connected.*free.*first in line/,
     );
+  });
+
+  it('names the partner who pressed Stop', () => {
+    expect(endReasonSentence(en, 'stopped', false, false, 'Bob')).toBe(
+      'Bob ended the conversation.',
+    );
+    expect(endReasonSentence(en, 'stopped', true, false, 'Bob')).toBe(
+      'You ended the conversation.',
+    );
+    expect(endReasonSentence(en, 'stopped', false, false, null)).toBe(
+      'The conversation was ended.',
+    );
+  });
+
+  it('says bans, suspensions and an invitee out of time clearly', () => {
+    for (const code of ['banned', 'suspended', 'invitee-unavailable']) {
+      expect(sentenceForCode(en, code)).not.toBe(GENERIC);
+    }
+    const banned = new ApiError({ status: 403, code: 'banned' });
+    expect(sentenceForError(en, banned)).toMatch(/barred/);
+    expect(sentenceForCode(en, 'suspended')).toMatch(/paused/);
   });
 });
 

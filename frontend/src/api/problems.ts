@@ -21,6 +21,9 @@ const CODES_WITH_SENTENCES = new Set<string>([
   'no-ticket',
   'invitee-offline',
   'invitee-busy',
+  'invitee-unavailable',
+  'banned',
+  'suspended',
   'self-invite',
   'invite-not-found',
   'session-not-live',
@@ -29,6 +32,11 @@ const CODES_WITH_SENTENCES = new Set<string>([
   'no-shared-session',
   'report-window-closed',
   'already-reported',
+  'session-not-ended',
+  'feedback-window-closed',
+  'feedback-given',
+  'word-window-closed',
+  'word-list-full',
   'media-unavailable',
   'unavailable',
   'timeout',
@@ -184,12 +192,15 @@ export function endReasonSentence(
   reason: string | undefined,
   stoppedByMe: boolean,
   partnerNoShow = false,
+  partnerName?: string | null,
 ): string {
   switch (reason) {
     case 'time_up':
       return tr.t('end.timeUp');
     case 'stopped':
-      return tr.t(stoppedByMe ? 'end.stoppedByMe' : 'end.stopped');
+      if (stoppedByMe) return tr.t('end.stoppedByMe');
+      // The partner pressed Stop: say who, when we know their name.
+      return partnerName ? tr.t('end.stoppedBy', { name: partnerName }) : tr.t('end.stopped');
     case 'left':
       return tr.t('end.left');
     case 'cancelled':

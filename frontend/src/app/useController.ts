@@ -111,8 +111,10 @@ export function useController(config: AppConfig) {
         stateRef.current.phase === 'loading' &&
         !(error instanceof ApiError && error.status === 401)
       ) {
-        retryRef.current = () => void reloadMe();
-        dispatch({ type: 'refusal', refusal: { error, retryable: true } });
+        // A ban or suspension (403) is not helped by trying again.
+        const retryable = isRetryable(error);
+        retryRef.current = retryable ? () => void reloadMe() : null;
+        dispatch({ type: 'refusal', refusal: { error, retryable } });
       }
     } finally {
       const again = reading.current.again;
@@ -288,6 +290,8 @@ export function useController(config: AppConfig) {
         }),
       invite: (person: Profile) =>
         run(async () => {
+          // Inviting starts a call once accepted: the devices are asked for now, not later.
+          await ensureDevices();
           const { inviteId, expiresAt } = await api.invite(person.userId);
           dispatch({ type: 'invite.sent', inviteId, expiresAt, to: person });
         }),
@@ -310,6 +314,17 @@ export function useController(config: AppConfig) {
             throw error;
           });
         }),
+      /** Runs a request of a page's own; a refusal shows in the banner. True when it worked. */
+      run: (action: () => Promise<unknown>) => run(action),
+      /** Sign out in a call: end it first (a clean Stop for both), then sign out. */
+      signOutDuringCall: async (sessionId: string) => {
+        dispatch({ type: 'session.stopping' });
+        await api.stopSession(sessionId).catch(() => {
+          // Already over, or unreachable: signing out still goes ahead; the server ends a
+          // call whose people left.
+        });
+        signOut(true);
+      },
       closeSummary: () => dispatch({ type: 'summary.closed' }),
       /** Saved: true; a refused display name is the settings' to show (by its field). */
       savePreferences: async (preferences: Preferences): Promise<true | FieldError | false> => {

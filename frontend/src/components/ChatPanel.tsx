@@ -1,12 +1,17 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ChatLine } from '../hooks/useCall';
 import { useT } from '../i18n/context';
+import { Icon } from './Icon';
 
 /** In-call text chat over the media connection's data channel. */
 export function ChatPanel(props: {
   lines: ChatLine[];
   send: (text: string) => boolean;
   partner: string;
+  /** Lines already kept in My words (by text). */
+  kept?: ReadonlySet<string>;
+  /** Keep a line in My words (the star). */
+  keep?: (text: string) => void;
 }) {
   const tr = useT();
   const [text, setText] = useState('');
@@ -36,6 +41,22 @@ export function ChatPanel(props: {
           <li key={line.id} className={line.fromMe ? 'me' : 'them'}>
             <span className="small muted">{line.fromMe ? tr.t('common.you') : props.partner}</span>{' '}
             {line.text}
+            {props.keep && (
+              <button
+                className={props.kept?.has(line.text) ? 'star on' : 'star'}
+                data-testid={`keep-word-${line.id}`}
+                aria-label={tr.t('chat.keep', { text: line.text })}
+                title={
+                  props.kept?.has(line.text)
+                    ? tr.t('chat.kept')
+                    : tr.t('chat.keep', { text: line.text })
+                }
+                aria-pressed={props.kept?.has(line.text) ?? false}
+                onClick={() => props.keep?.(line.text)}
+              >
+                <Icon name={props.kept?.has(line.text) ? 'star' : 'starLine'} />
+              </button>
+            )}
           </li>
         ))}
         <li ref={end} aria-hidden="true" />

@@ -58,7 +58,7 @@ function useLevel(stream: MediaStream | null): number {
  * to do when a device is refused or missing. The permission prompt happens here, never
  * after a match.
  */
-export function DeviceCheck() {
+export function DeviceCheck({ start = false }: { start?: boolean }) {
   const {
     devices: { setReadiness },
   } = useParley();
@@ -110,7 +110,10 @@ export function DeviceCheck() {
 
   useEffect(() => {
     let cancelled = false;
-    if (supported)
+    // Opened by Join: the person is about to talk, so ask now. Otherwise only when the
+    // browser would not prompt.
+    if (supported && start) void run(loadChoice());
+    else if (supported)
       void alreadyAllowed().then((ok) => {
         if (ok && !cancelled) void run(loadChoice());
       });
@@ -119,7 +122,7 @@ export function DeviceCheck() {
       cancelled = true;
       stopPreview();
     };
-  }, [run, supported, setReadiness]);
+  }, [run, supported, setReadiness, start]);
 
   useEffect(() => {
     if (!result?.stream) return;

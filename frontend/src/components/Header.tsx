@@ -8,7 +8,7 @@ const SOCKET_WORDS: Record<string, MessageKey> = {
 };
 
 export function Header() {
-  const { state, actions } = useParley();
+  const { state, actions, go } = useParley();
   const tr = useT();
   const signedIn = state.phase !== 'signed-out';
   const socketWords = signedIn ? SOCKET_WORDS[state.socket] : undefined;
@@ -22,10 +22,25 @@ export function Header() {
       )}
       {signedIn && (
         <span className="who">
+          {state.phase === 'home' && (
+            <a
+              href="#/words"
+              data-testid="nav-words"
+              onClick={(e) => {
+                e.preventDefault();
+                go('words');
+              }}
+            >
+              {tr.t('nav.words')}
+            </a>
+          )}
           {state.me && <span className="name">{state.me.name || state.me.email}</span>}
-          <button className="link" data-testid="sign-out" onClick={actions.signOut}>
-            {tr.t('header.signOut')}
-          </button>
+          {/* In a call, Sign out sits in the call's controls (after Mute) and asks first. */}
+          {state.phase !== 'in-call' && (
+            <button className="link" data-testid="sign-out" onClick={actions.signOut}>
+              {tr.t('header.signOut')}
+            </button>
+          )}
         </span>
       )}
     </header>

@@ -60,7 +60,14 @@ export function Preferences() {
   async function save() {
     setStatus('saving');
     setNameError(null);
-    const result = await actions.savePreferences({ name: name.trim() || null, speaks, learns });
+    // The screens' language is chosen elsewhere (Settings' picker): keep what the account has.
+    const uiLanguage = saved?.uiLanguage ?? null;
+    const result = await actions.savePreferences({
+      name: name.trim() || null,
+      speaks,
+      learns,
+      uiLanguage,
+    });
     if (typeof result === 'object') setNameError(result);
     setStatus(result === true ? 'saved' : 'idle');
   }

@@ -4,6 +4,7 @@ import { ApiError } from '../api/http';
 import { sentenceForError } from '../api/problems';
 import type { JoinAnswer, LiveSession } from '../api/types';
 import { startCall } from '../media/call';
+import { PresenceReporter } from '../media/presence';
 import type { CallHandle, CallStatus } from '../media/types';
 import { loadChat, saveChat, type ChatLine } from '../lib/chatStore';
 import { exposeForTests } from '../lib/testHook';
@@ -48,7 +49,15 @@ export function useCall(session: LiveSession) {
   useEffect(() => {
     let cancelled = false;
     let started: CallHandle | null = null;
-    let reported = false;
+    // Direct mode: minutes are charged for the time both are in the room, which each browser
+    // reports from its peer connection (LiveKit's webhooks tell the server in livekit mode).
+    const presence = new PresenceReporter((present) =>
+      present
+        ? api
+            .reportConnected(sessionId)
+            .then(() => exposeForTests({ connectedReported: sessionId }))
+        : api.reportDisconnected(sessionId),
+    );
     setFailure(null);
     setStatus('starting');
     (async () => {
@@ -65,18 +74,8 @@ export function useCall(session: LiveSession) {
               if (cancelled) return;
               setStatus(s);
               exposeForTests({ callStatus: s });
-              if (s === 'connected' && answer.mode === 'direct' && !reported) {
-                // Minutes are charged from when both are connected: say so once (LiveKit's
-                // webhooks tell the server in livekit mode).
-                reported = true;
-                api.reportConnected(sessionId).then(
-                  () => exposeForTests({ connectedReported: sessionId }),
-                  () => {
-                    reported = false; // a later reconnect reports again
-                  },
-                );
-              }
             },
+            onPeerState: (peer) => presence.onPeerState(peer),
             onLocalStream: (s) => !cancelled && setLocal(s),
             onRemoteStream: (s) =>
               !cancelled && setRemote(s ? new MediaStream(s.getTracks()) : null),
@@ -102,6 +101,7 @@ export function useCall(session: LiveSession) {
     })();
     return () => {
       cancelled = true;
+      presence.close();
       started?.close(!isSessionOver(sessionId));
       handle.current = null;
       exposeForTests({ callStatus: null });

@@ -37,6 +37,7 @@ describe('alertFor', () => {
       mediaMode: 'direct' as const,
       role: 'offerer' as const,
       limitedBy: null,
+      topic: null,
     };
     const inCall = { ...waiting, phase: 'in-call' as const, session };
     expect(alertFor(en, waiting, inCall)).toMatchObject({ key: 'session:s1' });

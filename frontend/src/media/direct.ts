@@ -142,6 +142,7 @@ export class DirectCall implements CallHandle {
   private onConnectionState(pc: RTCPeerConnection): void {
     if (pc !== this.pc || this.closed) return;
     clearTimeout(this.brokenTimer);
+    this.events.onPeerState?.(pc.connectionState);
     switch (pc.connectionState) {
       case 'connected':
         this.events.onStatus('connected');

@@ -19,6 +19,8 @@ export interface CallEvents {
   /** The partner turned their microphone or camera on or off. */
   onPartnerState: (state: PartnerState) => void;
   onQuality: (quality: Quality) => void;
+  /** Direct mode: the peer connection's own state, for telling the server I am in or out. */
+  onPeerState?: (state: RTCPeerConnectionState) => void;
 }
 
 export interface CallHandle {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { useParley } from '../app/context';
 import type { View } from '../app/view';
 import { noPointsSentence } from '../api/problems';
@@ -8,8 +8,28 @@ import { useNow } from '../hooks/useNow';
 import { useT } from '../i18n/context';
 import type { MessageKey, Translator } from '../i18n/translator';
 import { inWords } from '../lib/countdown';
-import { HistoryPage } from './HistoryPage';
-import { Settings } from './Settings';
+import { Progress } from '../components/Progress';
+
+// Home's other pages load when first opened: the first screen's script stays small.
+const HistoryPage = lazy(() => import('./HistoryPage').then((m) => ({ default: m.HistoryPage })));
+const Settings = lazy(() => import('./Settings').then((m) => ({ default: m.Settings })));
+const WordsPage = lazy(() => import('./WordsPage').then((m) => ({ default: m.WordsPage })));
+
+const PHONE = '(max-width: 520px)';
+
+/** Whether a media query matches now (and re-renders when that changes). */
+function useMedia(query: string): boolean {
+  return useSyncExternalStore(
+    (changed) => {
+      if (typeof matchMedia !== 'function') return () => {};
+      const list = matchMedia(query);
+      list.addEventListener('change', changed);
+      return () => list.removeEventListener('change', changed);
+    },
+    () => typeof matchMedia === 'function' && matchMedia(query).matches,
+    () => false,
+  );
+}
 
 const TABS: Array<{ view: View; label: MessageKey }> = [
   { view: 'talk', label: 'nav.talk' },
@@ -38,7 +58,23 @@ export function Home() {
           </a>
         ))}
       </nav>
-      {view === 'history' ? <HistoryPage /> : view === 'settings' ? <Settings /> : <Talk />}
+      <Suspense
+        fallback={
+          <main className="page narrow" id="main">
+            <Progress text={tr.t('app.starting')} />
+          </main>
+        }
+      >
+        {view === 'history' ? (
+          <HistoryPage />
+        ) : view === 'settings' ? (
+          <Settings />
+        ) : view === 'words' ? (
+          <WordsPage />
+        ) : (
+          <Talk />
+        )}
+      </Suspense>
     </>
   );
 }
@@ -55,23 +91,38 @@ function Talk() {
   const tr = useT();
   const now = useNow(30_000);
   const [joining, setJoining] = useState(false);
+  // The device check opens when the person is about to join, not on every visit.
+  const [checkOpen, setCheckOpen] = useState(false);
+  const [wantsJoin, setWantsJoin] = useState(false);
+  const phone = useMedia(PHONE);
+  const readiness = devices.readiness;
+  const devicesOk = readiness === 'ready' || readiness === 'audio-only';
+  const join = useCallback(async () => {
+    setJoining(true);
+    await actions.joinQueue();
+    setJoining(false);
+  }, [actions]);
+  useEffect(() => {
+    // Join was pressed before the devices were checked: go on once they work.
+    if (!wantsJoin || !devicesOk) return;
+    setWantsJoin(false);
+    void join();
+  }, [wantsJoin, devicesOk, join]);
   const me = state.me;
   if (!me) return null;
   const { left, resetsAt } = me.points;
   const until = inWords(tr, resetsAt, now, clock.offsetMs);
   const noPoints = left <= 0;
-  const readiness = devices.readiness;
-  const devicesOk = readiness === 'ready' || readiness === 'audio-only';
 
-  async function join() {
-    setJoining(true);
-    await actions.joinQueue();
-    setJoining(false);
+  function pressJoin() {
+    if (devicesOk) return void join();
+    setCheckOpen(true);
+    setWantsJoin(true);
   }
 
-  return (
-    <main className="page" id="main">
-      <h1 className="visually-hidden">{tr.t('nav.talk')}</h1>
+  const noMicrophone = readiness === 'no-microphone';
+  const day = (
+    <>
       <section className="card hero" aria-label={tr.t('home.yourDay')}>
         <p className="points">
           {tr.rich('common.pointsLeftToday', {
@@ -86,24 +137,42 @@ function Talk() {
             {noPointsSentence(tr, until, config.limits?.dailyPoints)}
           </p>
         )}
-        {!noPoints && !devicesOk && (
+        {!noPoints && noMicrophone && (
           <p className="muted small" id="join-why" data-testid="join-needs-devices">
-            {readiness === 'no-microphone' ? tr.t('home.needsMicrophone') : tr.t('home.checkFirst')}
+            {tr.t('home.needsMicrophone')}
           </p>
         )}
         <button
           className="big"
           data-testid="join"
-          disabled={noPoints || joining || !devicesOk}
-          aria-describedby={!noPoints && !devicesOk ? 'join-why' : undefined}
+          disabled={noPoints || joining || wantsJoin || noMicrophone}
+          aria-describedby={!noPoints && noMicrophone ? 'join-why' : undefined}
           title={noPoints ? tr.t('home.talkAgain', { until }) : undefined}
-          onClick={() => void join()}
+          onClick={pressJoin}
         >
-          {joinLabel(tr, readiness, joining)}
+          {joinLabel(tr, readiness, joining || wantsJoin)}
         </button>
+        {!checkOpen && (
+          <button
+            className="link small"
+            data-testid="open-device-check"
+            onClick={() => setCheckOpen(true)}
+          >
+            {tr.t('device.check')}
+          </button>
+        )}
       </section>
-      <DeviceCheck />
-      <Presence canInvite={!noPoints && devicesOk} />
+      {checkOpen && <DeviceCheck start={wantsJoin} />}
+    </>
+  );
+  const presence = <Presence canInvite={!noPoints && !noMicrophone} />;
+  return (
+    <main className="page" id="main">
+      <h1 className="visually-hidden">{tr.t('nav.talk')}</h1>
+      {/* On a phone, who is online comes first; on a wider screen, the day and Join. */}
+      {phone && presence}
+      {day}
+      {!phone && presence}
     </main>
   );
 }

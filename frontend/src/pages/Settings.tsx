@@ -28,6 +28,8 @@ export function Settings() {
 function UiLanguage() {
   const tr = useT();
   const { locale, choose } = useLanguage();
+  const { state, actions } = useParley();
+  const prefs = state.me?.preferences;
   return (
     <section className="card" aria-labelledby="ui-language-title">
       <h2 id="ui-language-title">{tr.t('settings.language')}</h2>
@@ -38,7 +40,17 @@ function UiLanguage() {
           value={locale}
           onChange={(e) => {
             // Not fetched (offline): the screens simply stay in their language.
-            if (isLocale(e.target.value)) choose(e.target.value).catch(() => {});
+            const chosen = e.target.value;
+            if (!isLocale(chosen)) return;
+            choose(chosen).catch(() => {});
+            // Kept with the account too, so every device shows the same language.
+            if (prefs)
+              void actions.savePreferences({
+                name: null,
+                speaks: prefs.speaks,
+                learns: prefs.learns,
+                uiLanguage: chosen,
+              });
           }}
         >
           {LOCALES.map((code) => (

@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { FeedbackVerdict } from '../api/types';
 import { useParley } from '../app/context';
 import { endReasonSentence } from '../api/problems';
 import type { PersonRef } from '../api/types';
@@ -39,7 +40,13 @@ export function Summary() {
       <section className="card center">
         <h1>{tr.t('summary.title')}</h1>
         <p className="muted">
-          {endReasonSentence(tr, reason ?? undefined, summary.stoppedByMe, summary.partnerNoShow)}
+          {endReasonSentence(
+            tr,
+            reason ?? undefined,
+            summary.stoppedByMe,
+            summary.partnerNoShow,
+            partner?.name,
+          )}
         </p>
         {minutes === null ? (
           history.loading ? (
@@ -92,6 +99,13 @@ export function Summary() {
         </button>
       </section>
       {partner && minutes !== null && minutes > 0 && (
+        <Feedback
+          sessionId={summary.sessionId}
+          name={partner.name || tr.t('common.yourPartnerLower')}
+        />
+      )}
+      <WeekMinutes settled={summary.settled} />
+      {partner && minutes !== null && minutes > 0 && (
         <TalkAgain partner={partner} sessionId={summary.sessionId} />
       )}
       {partner && (
@@ -101,5 +115,75 @@ export function Summary() {
         </section>
       )}
     </main>
+  );
+}
+
+/** "Good conversation" / "Not for me": private, once per conversation. */
+function Feedback({ sessionId, name }: { sessionId: string; name: string }) {
+  const { api, actions } = useParley();
+  const tr = useT();
+  const [given, setGiven] = useState<FeedbackVerdict | null>(null);
+  const [sending, setSending] = useState(false);
+  async function give(verdict: FeedbackVerdict) {
+    setSending(true);
+    if (await actions.run(() => api.feedback(sessionId, verdict))) setGiven(verdict);
+    setSending(false);
+  }
+  return (
+    <section className="card" aria-labelledby="feedback-title" data-testid="feedback">
+      <h2 id="feedback-title">{tr.t('feedback.title')}</h2>
+      {given ? (
+        <p role="status" data-testid="feedback-thanks">
+          {tr.t('feedback.thanks')}
+        </p>
+      ) : (
+        <>
+          <p className="muted small">{tr.t('feedback.private', { name })}</p>
+          <div className="row">
+            <button
+              className="secondary"
+              data-testid="feedback-good"
+              disabled={sending}
+              onClick={() => void give('good')}
+            >
+              {tr.t('feedback.good')}
+            </button>
+            <button
+              className="secondary"
+              data-testid="feedback-not-for-me"
+              disabled={sending}
+              onClick={() => void give('not_for_me')}
+            >
+              {tr.t('feedback.notForMe')}
+            </button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Minutes spoken per language over the last 7 days (read again once the call is settled). */
+function WeekMinutes({ settled }: { settled: boolean }) {
+  const { api } = useParley();
+  const tr = useT();
+  const week = useLoader(() => api.minutes(7), settled);
+  const data = week.data;
+  if (!data || data.total <= 0) return null;
+  return (
+    <section className="card" aria-labelledby="minutes-title" data-testid="week-minutes">
+      <h2 id="minutes-title">{tr.t('minutes.title')}</h2>
+      <p>{tr.t('minutes.total', { minutes: tr.t('common.minutes', { count: data.total }) })}</p>
+      <ul className="plain">
+        {data.languages.map((l) => (
+          <li key={l.language}>
+            {tr.t('minutes.language', {
+              language: tr.language(l.language),
+              minutes: tr.t('common.minutes', { count: l.minutes }),
+            })}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -10,7 +10,7 @@ export function me(overrides: Partial<Me> = {}): Me {
     userId: 'u-alice',
     email: 'alice@example.com',
     name: 'Alice',
-    preferences: { name: null, speaks: ['en'], learns: ['es'] },
+    preferences: { name: null, speaks: ['en'], learns: ['es'], uiLanguage: null },
     points: { left: 15, used: 0, held: 0, resetsAt: '2030-01-02T00:00:00Z' },
     ticket: null,
     session: null,
@@ -66,5 +66,5 @@ export const home = () => run(initialState('loading'), { type: 'me.loaded', me: 
 export const inCall = () =>
   run(home(), push(started), {
     type: 'me.loaded',
-    me: me({ session: { ...SESSION, limitedBy: null } }),
+    me: me({ session: { ...SESSION, limitedBy: null, topic: null } }),
   });

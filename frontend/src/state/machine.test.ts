@@ -193,7 +193,7 @@ describe('re-reading /v1/me on (re)connect', () => {
   it('restores the call after a reload when /v1/me shows a live session', () => {
     const s = run(initialState('loading'), {
       type: 'me.loaded',
-      me: me({ session: { ...SESSION, limitedBy: null } }),
+      me: me({ session: { ...SESSION, limitedBy: null, topic: null } }),
     });
     expect(s.phase).toBe('in-call');
     expect(s.session?.sessionId).toBe('s-1');
@@ -229,7 +229,7 @@ describe('re-reading /v1/me on (re)connect', () => {
   it('does not bring back a session it already saw end, even if /v1/me is a moment behind', () => {
     const s = run(inCall(), push(ended), {
       type: 'me.loaded',
-      me: me({ session: { ...SESSION, limitedBy: null } }),
+      me: me({ session: { ...SESSION, limitedBy: null, topic: null } }),
     });
     expect(s.phase).toBe('summary');
   });
@@ -242,7 +242,7 @@ describe('re-reading /v1/me on (re)connect', () => {
     const fresh = run(
       s,
       { type: 'me.requested' },
-      { type: 'me.loaded', me: me({ session: { ...SESSION, limitedBy: null } }) },
+      { type: 'me.loaded', me: me({ session: { ...SESSION, limitedBy: null, topic: null } }) },
     );
     expect(fresh.meStale).toBe(false);
     expect(fresh.phase).toBe('in-call');

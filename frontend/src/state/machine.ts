@@ -80,6 +80,8 @@ function onPush(state: AppState, m: PushMessage): AppState {
         mediaMode: m.mediaMode,
         role: m.role,
         limitedBy: m.limitedBy ?? null,
+        // The topic arrives in its own push (or /v1/me); one already known for this session stays.
+        topic: state.session?.sessionId === m.sessionId ? state.session.topic : null,
       };
       let next: AppState = {
         ...state,
@@ -115,6 +117,15 @@ function onPush(state: AppState, m: PushMessage): AppState {
       }
       const ended = endSession(state, m.sessionId, m);
       return { ...ended, closed, phaseAt: advance(state.phaseAt, m.occurredAt) };
+    }
+    case 'session.topic': {
+      // Only the live session's prompt; a late push for an older prompt (smaller `n`) is dropped.
+      const session = state.session;
+      if (!session || session.sessionId !== m.sessionId) return state;
+      if (isClosed(state, 'sessions', m.sessionId)) return state;
+      if (session.topic && session.topic.n >= m.n) return state;
+      const { topicId, text, language, band, n } = m;
+      return { ...state, session: { ...session, topic: { topicId, text, language, band, n } } };
     }
     case 'invite.received': {
       if (isClosed(state, 'invites', m.inviteId)) return state;

@@ -165,6 +165,7 @@ describe('messages applied in event order, whatever order they arrive in', () =>
       mediaMode: 'direct' as const,
       role: 'answerer' as const,
       limitedBy: null,
+      topic: null,
     };
     const loaded = reducer(initialState('loading'), {
       type: 'me.loaded',

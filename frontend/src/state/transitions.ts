@@ -51,7 +51,12 @@ export function reconcile(state: AppState, me: Me): AppState {
   if (me.session && !isClosed(state, 'sessions', me.session.sessionId)) {
     // A session's start is its `session.started` time: an older start arriving later is stale.
     const phaseAt = advance(state.phaseAt, me.session.startsAt);
-    return { ...next, phase: 'in-call', session: me.session, ticket: null, summary: null, phaseAt };
+    // A topic pushed after this answer was computed is newer than the one it carries: keep it.
+    const held = state.session?.sessionId === me.session.sessionId ? state.session.topic : null;
+    const topic =
+      held && (!me.session.topic || me.session.topic.n < held.n) ? held : me.session.topic;
+    const session = { ...me.session, topic: topic ?? null };
+    return { ...next, phase: 'in-call', session, ticket: null, summary: null, phaseAt };
   }
   if (state.phase === 'in-call' && state.session) {
     // The session ended while we were not listening: show what we know, the rest is fetched.

@@ -17,6 +17,100 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The moderation audit log, newest first (operators only) */
+        get: operations["readAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ban a person by identity (operators only)
+         * @description By `userId`, `email` or `person` key; `until` is `7d`, `12h`, an ISO time or absent (no end). Ends their conversation (a Stop of theirs now), takes them out of the queue, closes their sockets; their next request is refused (403 `banned`), whatever account they come back with.
+         */
+        post: operations["banPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/bans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift a ban (operators only) */
+        delete: operations["liftBan"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/suspensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People suspended by reports, awaiting review (operators only)
+         * @description Oldest first, with the reports about each person; never who filed them.
+         */
+        get: operations["listSuspensions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/suspensions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide a suspension: ban, clear or warn (operators only)
+         * @description `id` is the person's key from the queue. Recorded in the audit log.
+         */
+        post: operations["decideSuspension"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/blocks": {
         parameters: {
             query?: never;
@@ -29,7 +123,7 @@ export type paths = {
         put?: never;
         /**
          * Never match me with this person again
-         * @description Publishes `user.blocked`; the matcher keeps the pair apart from now on, and neither sees the other in presence.
+         * @description Publishes `user.blocked`; the matcher keeps the pair apart from now on, and neither sees the other in presence. The block is also kept by identity: it outlives either account (docs/privacy.md). Blocking the person I am talking with ends the call for both at once, as my Stop would.
          */
         post: operations["blockPerson"];
         delete?: never;
@@ -86,7 +180,7 @@ export type paths = {
         put?: never;
         /**
          * Invite someone who is online
-         * @description Publishes `invite.requested` with my profile; the invitee has `inviteTimeoutS` seconds to answer.
+         * @description Publishes `invite.requested` with my profile; the invitee has `inviteTimeoutS` seconds to answer. `invitee-unavailable`: they have no points left today. Should they run out while the invite is open, it is cancelled at once (`invite.cancelled`, reason `no_points`).
          */
         post: operations["createInvite"];
         delete?: never;
@@ -162,7 +256,7 @@ export type paths = {
         post?: never;
         /**
          * Delete my account
-         * @description Erases the profile, preferences, presence, blocks and partners at once, and (over the bus) everything the other services hold about the person; reports by or about them are kept under `pseudonym` for abuse handling. Refreshes are revoked and the remaining ID tokens are refused (401 `account-deleted`). Refused (409 `account-busy`) while the person waits, talks or has an invite pending. See docs/privacy.md.
+         * @description Erases the profile, preferences, presence, blocks and partners at once, and (over the bus) everything the other services hold about the person; reports by or about them are kept under `pseudonym` for abuse handling, and their blocks (both ways), bans and the reports about them are kept by identity for a stated time and come back if they sign up again (docs/privacy.md). Refreshes are revoked and the remaining ID tokens are refused (401 `account-deleted`). Refused (409 `account-busy`) while the person waits, talks or has an invite pending. See docs/privacy.md.
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -190,6 +284,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Minutes I spoke per language over the last days
+         * @description `?days=` (1-90, default 7): finished conversations started since then, their charged minutes in all and per conversation language.
+         */
+        get: operations["getMyMinutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/preferences": {
         parameters: {
             query?: never;
@@ -200,6 +314,26 @@ export type paths = {
         get?: never;
         /** Languages I speak and want to practise (and my display name) */
         put: operations["putPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/words": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The words I kept from my conversations, newest first, a page at a time
+         * @description `?limit=` (1-100, default 50) words per page; `nextCursor`, present when there may be more, goes back as `?cursor=` for the next page.
+         */
+        get: operations["listWords"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -270,8 +404,8 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * People online now who could take an invite
-         * @description Online, free, not me, nobody I blocked or who blocked me; my partners first; at most 50.
+         * People online now, and whether each could take an invite
+         * @description Online, not me, nobody I blocked or who blocked me; at most 50. `available` says whether an invite to them can be answered now; if not, `why`: `in_call`, `busy` (waiting in the queue or inviting someone) or `no_points` (none left today). Those who can come first, my partners first among them.
          */
         get: operations["listPresence"];
         put?: never;
@@ -317,7 +451,7 @@ export type paths = {
         put?: never;
         /**
          * Report someone (this also blocks them)
-         * @description Only about someone I had a conversation with, within 24 hours of it: the `sessionId` named, or else my latest conversation with them. One report per person and conversation. Stores the report for the team, blocks the pair, publishes `user.reported`.
+         * @description Only about someone I had a conversation with, within 24 hours of it: the `sessionId` named, or else my latest conversation with them. One report per person and conversation. Stores the report for the team, blocks the pair, publishes `user.reported`; ends our call if it is still going. Someone reported by several different people within days is suspended from matching and invites until an operator reviews it (the reporter is never named to them).
          */
         post: operations["reportPerson"];
         delete?: never;
@@ -357,9 +491,49 @@ export type paths = {
         put?: never;
         /**
          * Direct mode: my video connection to the other person is up
-         * @description Minutes are charged from the moment both people are connected; a session the two never both connect to within the no-show window ends free of charge.
+         * @description Puts me in the session's media room from the moment the gateway receives it. Minutes are charged for the time both people are in; a session the two are not both in within the no-show window ends free of charge.
          */
         post: operations["reportConnected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/disconnected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Direct mode: my video connection to the other person went away
+         * @description Takes me out of the session's media room from the moment the gateway receives it (a `connected` report later puts me back in). Time alone is never charged; once both are out for the grace period the session ends `left`, dated when the room emptied. Closing my last tab counts the same, from when it closed, unless a tab of mine is open again within seconds.
+         */
+        post: operations["reportDisconnected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * After the call: how it went for me (kept private)
+         * @description `good` or `not_for_me`, once per conversation, within a day of its end; never shown to the other person. `not_for_me`: we are not paired at random again for 30 days (invites still work).
+         */
+        post: operations["giveFeedback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -426,6 +600,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/topic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Another topic: a new conversation prompt for both of us
+         * @description Publishes `session.topic_requested`; both people are pushed the new `session.topic` (and `GET /v1/me`'s `session.topic` shows it). Presses made before the topic last changed change nothing, so two at once give one new topic.
+         */
+        post: operations["nextTopic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/words": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a word or phrase from my conversation's chat
+         * @description `text`: one line, at most 200 characters (blanks are folded, invisible characters refused). During the conversation or up to 10 minutes after it; at most 50 per conversation; the same text again is the same word. Kept with my history of that conversation (listed by `GET /v1/me/words`, in the export, erased with my account).
+         */
+        post: operations["starWord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ws": {
         parameters: {
             query?: never;
@@ -435,7 +649,7 @@ export type paths = {
         };
         /**
          * The local WebSocket edge for pushed messages
-         * @description Locally `ws://127.0.0.1:8080/v1/ws?token=<ID token>`; in AWS the API Gateway WebSocket URL from `/v1/config`. An invalid token closes the socket with code 4401 (or refuses the upgrade with 401). The browser may send `{"type": "ping"}` and gets `{"type": "pong"}`. Server → browser messages are JSON objects with `type` and their ids at the top level: ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, auth.expired. See docs/api.md for each message's fields.
+         * @description Locally `ws://127.0.0.1:8080/v1/ws?token=<ID token>`; in AWS the API Gateway WebSocket URL from `/v1/config`. An invalid token closes the socket with code 4401 (or refuses the upgrade with 401). The browser may send `{"type": "ping"}` and gets `{"type": "pong"}`. Server → browser messages are JSON objects with `type` and their ids at the top level: ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, session.topic, invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, auth.expired. See docs/api.md for each message's fields.
          */
         get: operations["openWebSocket"];
         put?: never;
@@ -470,6 +684,11 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        /** AuditLog */
+        AuditLog: {
+            /** Actions */
+            actions: components["schemas"]["LoggedAction"][];
+        };
         /** AuthConfig */
         AuthConfig: {
             /** Clientid */
@@ -499,6 +718,31 @@ export type components = {
             /** Userpoolid */
             userPoolId: string;
         };
+        /** BanIn */
+        BanIn: {
+            /**
+             * Email
+             * @default null
+             */
+            email: string | null;
+            /**
+             * Person
+             * @default null
+             */
+            person: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Until
+             * @default null
+             */
+            until: string | null;
+            /**
+             * Userid
+             * @default null
+             */
+            userId: string | null;
+        };
         /** BlockedPeople */
         BlockedPeople: {
             /** People */
@@ -516,6 +760,21 @@ export type components = {
             media: components["schemas"]["MediaConfig"];
             /** Websocketurl */
             websocketUrl: string;
+        };
+        /** Decision */
+        Decision: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "ban" | "clear" | "warn";
+            /** Reason */
+            reason: string;
+            /**
+             * Until
+             * @default null
+             */
+            until: string | null;
         };
         /** DirectJoin */
         DirectJoin: {
@@ -540,6 +799,23 @@ export type components = {
             /** Sessionid */
             sessionId: string;
         };
+        /** Done */
+        Done: {
+            /** Action */
+            action: string;
+            /** Person */
+            person: string;
+            /**
+             * Sessionended
+             * @default null
+             */
+            sessionEnded: boolean | null;
+            /**
+             * Until
+             * @default null
+             */
+            until: string | null;
+        };
         /** Erased */
         Erased: {
             /** Pseudonym */
@@ -563,6 +839,14 @@ export type components = {
             userId: string;
             /** Withheld */
             withheld: components["schemas"]["NotIncluded"][];
+        };
+        /** FeedbackIn */
+        FeedbackIn: {
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "good" | "not_for_me";
         };
         /** FieldError */
         FieldError: {
@@ -651,6 +935,27 @@ export type components = {
          * @description `{}`: Join has nothing to choose yet (languages come from the preferences).
          */
         JoinQueueIn: Record<string, never>;
+        /** KeptWord */
+        KeptWord: {
+            /**
+             * Savedat
+             * Format: date-time
+             */
+            savedAt: string;
+            /** Text */
+            text: string;
+            /** Wordid */
+            wordId: string;
+        };
+        /** LanguageMinutes */
+        LanguageMinutes: {
+            /** Language */
+            language: string;
+            /** Minutes */
+            minutes: number;
+            /** Sessions */
+            sessions: number;
+        };
         /** Limits */
         Limits: {
             /** Dailypoints */
@@ -679,6 +984,24 @@ export type components = {
             /** Url */
             url: string;
         };
+        /** LoggedAction */
+        LoggedAction: {
+            /** Action */
+            action: string;
+            /** At */
+            at: string;
+            /** By */
+            by: string;
+            /** Reason */
+            reason: string;
+            /** Subject */
+            subject: string;
+            /**
+             * Until
+             * @default null
+             */
+            until: string | null;
+        };
         /** Me */
         Me: {
             /** Email */
@@ -701,6 +1024,20 @@ export type components = {
              * @enum {string}
              */
             mode: "livekit" | "direct";
+        };
+        /** Minutes */
+        Minutes: {
+            /** Days */
+            days: number;
+            /** Languages */
+            languages: components["schemas"]["LanguageMinutes"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Total */
+            total: number;
         };
         /** NotIncluded */
         NotIncluded: {
@@ -736,6 +1073,11 @@ export type components = {
              * Format: date-time
              */
             startedAt: string;
+            /**
+             * Words
+             * @default null
+             */
+            words: components["schemas"]["KeptWord"][] | null;
         };
         /** PersonRef */
         PersonRef: {
@@ -772,10 +1114,16 @@ export type components = {
             name: string | null;
             /** Speaks */
             speaks: string[];
+            /**
+             * Uilanguage
+             * @default null
+             */
+            uiLanguage: ("en" | "es" | "de" | "ja" | "pt-BR" | "ar") | null;
         };
         /**
          * PreferencesIn
-         * @description Languages I speak and want to practise (first = most wanted); optionally my name.
+         * @description Languages I speak and want to practise (first = most wanted); optionally my name and
+         *     the language of the app's screens (kept with my account, so every device shows it).
          */
         PreferencesIn: {
             /** Learns */
@@ -787,11 +1135,34 @@ export type components = {
             name: string | null;
             /** Speaks */
             speaks: string[];
+            /**
+             * Uilanguage
+             * @default null
+             */
+            uiLanguage: ("en" | "es" | "de" | "ja" | "pt-BR" | "ar") | null;
         };
         /** Presence */
         Presence: {
             /** People */
-            people: components["schemas"]["Profile"][];
+            people: components["schemas"]["PresentPerson"][];
+        };
+        /** PresentPerson */
+        PresentPerson: {
+            /** Available */
+            available: boolean;
+            /** Learns */
+            learns: string[];
+            /** Name */
+            name: string;
+            /** Speaks */
+            speaks: string[];
+            /** Userid */
+            userId: string;
+            /**
+             * Why
+             * @default null
+             */
+            why: ("in_call" | "busy" | "no_points") | null;
         };
         /**
          * ProblemBody
@@ -855,6 +1226,22 @@ export type components = {
             /** Userid */
             userId: string;
         };
+        /** ReportSeen */
+        ReportSeen: {
+            /** At */
+            at: string;
+            /** Note */
+            note: string;
+            /** Reason */
+            reason: string;
+            /** Reportid */
+            reportId: string;
+            /**
+             * Sessionid
+             * @default null
+             */
+            sessionId: string | null;
+        };
         /** SessionRef */
         SessionRef: {
             /** Sessionid */
@@ -890,6 +1277,8 @@ export type components = {
              * Format: date-time
              */
             startsAt: string;
+            /** @default null */
+            topic: components["schemas"]["TopicView"] | null;
         };
         /** SignalIn */
         SignalIn: {
@@ -902,6 +1291,51 @@ export type components = {
              * @enum {string}
              */
             kind: "offer" | "answer" | "candidate" | "bye";
+        };
+        /** StarredWord */
+        StarredWord: {
+            partner: components["schemas"]["PersonRef"];
+            /**
+             * Savedat
+             * Format: date-time
+             */
+            savedAt: string;
+            /** Sessionid */
+            sessionId: string;
+            /** Text */
+            text: string;
+            /** Wordid */
+            wordId: string;
+        };
+        /** Suspension */
+        Suspension: {
+            /**
+             * Person
+             * @description The person's key (an identity key, not an account id)
+             */
+            person: string;
+            /**
+             * Reporters
+             * @description How many different people reported them
+             */
+            reporters: number;
+            /** Reports */
+            reports: components["schemas"]["ReportSeen"][];
+            /** Suspendedat */
+            suspendedAt: string;
+            /**
+             * Userid
+             * @description Their account now, if they have one
+             * @default null
+             */
+            userId: string | null;
+            /** Waiteds */
+            waitedS: number;
+        };
+        /** Suspensions */
+        Suspensions: {
+            /** People */
+            people: components["schemas"]["Suspension"][];
         };
         /** TalkAgain */
         TalkAgain: {
@@ -936,6 +1370,57 @@ export type components = {
              */
             waitingSince: string | null;
         };
+        /**
+         * TopicView
+         * @description The conversation prompt both people see now (docs/api.md, "Topics").
+         */
+        TopicView: {
+            /**
+             * Band
+             * @enum {string}
+             */
+            band: "A" | "B" | "C";
+            /** Language */
+            language: string;
+            /** N */
+            n: number;
+            /** Text */
+            text: string;
+            /** Topicid */
+            topicId: string;
+        };
+        /**
+         * WordIn
+         * @description A word or phrase from the call's chat to keep (the browser has the chat's text).
+         */
+        WordIn: {
+            /** Text */
+            text: string;
+        };
+        /** WordSaved */
+        WordSaved: {
+            /**
+             * Savedat
+             * Format: date-time
+             */
+            savedAt: string;
+            /** Sessionid */
+            sessionId: string;
+            /** Text */
+            text: string;
+            /** Wordid */
+            wordId: string;
+        };
+        /** WordsPage */
+        WordsPage: {
+            /**
+             * Nextcursor
+             * @default null
+             */
+            nextCursor: string | null;
+            /** Words */
+            words: components["schemas"]["StarredWord"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -966,6 +1451,535 @@ export interface operations {
             /** @description Problem codes: `internal` */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    readAuditLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The moderation audit log, newest first (operators only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLog"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `forbidden`, `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    banPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BanIn"];
+            };
+        };
+        responses: {
+            /** @description Ban a person by identity (operators only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `forbidden`, `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    liftBan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lift a ban (operators only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `forbidden`, `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    listSuspensions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description People suspended by reports, awaiting review (operators only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suspensions"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `forbidden`, `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    decideSuspension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description Decide a suspension: ban, clear or warn (operators only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `forbidden`, `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1006,6 +2020,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1103,6 +2126,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `body-too-large` */
             413: {
                 headers: {
@@ -1186,6 +2218,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1323,7 +2364,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description Problem codes: `invitee-offline`, `invitee-busy` */
+            /** @description Problem codes: `banned`, `suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `invitee-offline`, `invitee-busy`, `invitee-unavailable` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,6 +2467,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1523,6 +2582,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned`, `suspended` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `invite-not-found` */
             404: {
                 headers: {
@@ -1617,6 +2685,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1721,6 +2798,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `body-too-large` */
             413: {
                 headers: {
@@ -1804,6 +2890,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1908,6 +3003,115 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    getMyMinutes: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Minutes I spoke per language over the last days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Minutes"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `body-too-large` */
             413: {
                 headers: {
@@ -1995,6 +3199,116 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    listWords: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The words I kept from my conversations, newest first, a page at a time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WordsPage"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,6 +3424,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `body-too-large` */
             413: {
                 headers: {
@@ -2197,6 +3520,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2301,6 +3633,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `not-found` */
             404: {
                 headers: {
@@ -2370,7 +3711,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description People online now who could take an invite */
+            /** @description People online now, and whether each could take an invite */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2393,6 +3734,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2486,6 +3836,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned`, `suspended` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2590,6 +3949,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `no-ticket` */
             404: {
                 headers: {
@@ -2686,6 +4054,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2802,6 +4179,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `body-too-large` */
             413: {
                 headers: {
@@ -2893,6 +4279,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `not-found` */
             404: {
                 headers: {
@@ -2903,6 +4298,246 @@ export interface operations {
                 };
             };
             /** @description Problem codes: `session-not-live`, `wrong-media-mode` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    reportDisconnected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Direct mode: my video connection to the other person went away */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRef"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `session-not-live`, `wrong-media-mode` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    giveFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description After the call: how it went for me (kept private) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRef"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `session-not-ended`, `feedback-window-closed`, `feedback-given` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2996,6 +4631,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3113,6 +4757,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `not-found` */
             404: {
                 headers: {
@@ -3222,6 +4875,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             /** @description Problem codes: `not-found` */
             404: {
                 headers: {
@@ -3232,6 +4894,246 @@ export interface operations {
                 };
             };
             /** @description Problem codes: `session-not-live` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    nextTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Another topic: a new conversation prompt for both of us */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRef"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `session-not-live` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `body-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unsupported-media-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `rate-limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    starWord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WordIn"];
+            };
+        };
+        responses: {
+            /** @description Keep a word or phrase from my conversation's chat */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WordSaved"];
+                };
+            };
+            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `word-window-closed`, `word-list-full` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3315,6 +5217,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Problem codes: `banned` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

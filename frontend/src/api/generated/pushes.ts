@@ -8,6 +8,7 @@ export type PushMessage =
   | TicketCancelled
   | SessionStarted
   | SessionEnded
+  | SessionTopic
   | InviteReceived
   | InvitePending
   | InviteAccepted
@@ -116,6 +117,22 @@ export interface SessionEnded {
    */
   startedAt: string;
   type: 'session.ended';
+}
+/**
+ * The conversation prompt both people see now (`n`: the session's 1st, 2nd, … prompt).
+ */
+export interface SessionTopic {
+  band: 'A' | 'B' | 'C';
+  language: string;
+  n: number;
+  /**
+   * When the event happened: ISO-8601 UTC with six fractional digits
+   */
+  occurredAt?: string;
+  sessionId: string;
+  text: string;
+  topicId: string;
+  type: 'session.topic';
 }
 export interface InviteReceived {
   /**
