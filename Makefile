@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP_FLAGS := --quiet --disable-pip-version-check
 export PIP_NO_WARN_SCRIPT_LOCATION := 1
 
-.PHONY: dev test lock contract install install-run system-deps frontend lint unit integration e2e bench load chaos clean
+.PHONY: dev test lock contract install install-run system-deps frontend lint unit integration e2e bench load capacity chaos clean
 
 dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
@@ -94,9 +94,17 @@ LOAD_ARGS ?= --people 24 --joins-per-s 5 --seconds 60 --plot build/load.png --js
 load: install ## Load the local stack and check its books (LOAD_ARGS to change the run)
 	$(PY) -m services.loadgen.local $(LOAD_ARGS)
 
+# A day of a million and of ten million people, simulated against the real pairing core:
+# hot partitions, queues, tasks, media nodes, waits and cost (docs/capacity.md). ~2.5 min CPU.
+CAPACITY_ARGS ?= --people 1000000:day 10000000:peak --out build/capacity.md
+capacity: install ## Simulate a day at 1 M and 10 M people; print what breaks first
+	$(PY) -m services.capacity $(CAPACITY_ARGS)
+
 # Nothing stuck under fire: the local stack with services killed, messages duplicated and
-# poison in every inbox, then an invariant check over the tables (also part of `make test`).
-CHAOS_ARGS ?= --json build/chaos.json
+# poison in every inbox, then an invariant check over the tables and the run's raw facts for the
+# referee (tests/referee/; both media modes are part of `make test`). `CHAOS_ARGS="--media-mode
+# livekit"` runs production's media mode against the LiveKit stand-in.
+CHAOS_ARGS ?= --json build/chaos.json --facts build/chaos-facts.json
 chaos: install ## One chaos run; prints kills survived, duplicates, conversations, repairs
 	$(PY) -m services.chaos $(CHAOS_ARGS)
 
