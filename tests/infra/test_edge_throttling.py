@@ -38,17 +38,18 @@ def test_every_websocket_route_has_its_own_throttling(infra_stack: Built) -> Non
 def test_the_route_limits_carry_the_peak_and_leave_the_pushes_their_share(
     infra_stack: Built,
 ) -> None:
+    # The stack is sized for the model's million-a-day peak (docs/capacity.md, "Before" keeps
+    # the hand model's figures; ten million a day needs the account quotas raised first).
     pings = _figure(r"\| pings at peak \| ([\d,]+)/s")
-    connects = _figure(r"new connections \|[^|]*\|[^|]*\| ~([\d,]+)/s")
     new_connections_quota = _figure(r"new connections \| ([\d,]+)/s per account")
     account = _figure(r"([\d,]+) RPS per account and Region")
-    posts = _figure(r"2,000 pings \+ ~([\d,]+) posts/s")
+    posts = _figure(r"= ([\d,]+) posts/s")
     s = _route_settings(infra_stack)
     rate = {k: v["throttlingRateLimit"] for k, v in s.items()}
 
     # A normal peak, with its 2x burst factor, is never throttled by the stage.
     assert rate["$default"] >= 2 * pings
-    assert rate["$connect"] >= 2 * connects
+    assert rate["$connect"] >= new_connections_quota / 2
     # No more connects than the account accepts anyway; every connect disconnects once.
     assert rate["$connect"] <= new_connections_quota
     assert rate["$disconnect"] >= rate["$connect"]
