@@ -18,20 +18,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kill-every-s", type=float, default=4.0)
     p.add_argument("--victims", default=",".join(sorted(SERVICES)), help="services to kill")
     p.add_argument("--seed", type=int)
+    p.add_argument(
+        "--media-mode", choices=("direct", "livekit"), default="direct",
+        help="livekit: production's media mode, against the LiveKit stand-in",
+    )  # fmt: skip
     p.add_argument("--json", dest="json_out", type=Path, help="write the figures as JSON")
+    p.add_argument("--facts", dest="facts_out", type=Path, help="write the raw facts as JSON")
     p.add_argument("--log", dest="log_out", type=Path, help="write the stack's output here")
     a = p.parse_args(argv)
     victims = frozenset(v.strip() for v in a.victims.split(",") if v.strip())
     if not victims <= SERVICES:
         p.error(f"--victims: services of {sorted(SERVICES)}")
     cfg = ChaosConfig(
-        a.people, a.joins_per_s, a.seconds, a.kill_every_s, victims, seed=a.seed, log_out=a.log_out
+        a.people,
+        a.joins_per_s,
+        a.seconds,
+        a.kill_every_s,
+        victims,
+        seed=a.seed,
+        log_out=a.log_out,
+        media_mode=a.media_mode,
     )
     result = run_chaos(cfg)
     print(text(result), flush=True)
-    if a.json_out:
-        a.json_out.parent.mkdir(parents=True, exist_ok=True)
-        a.json_out.write_text(json.dumps(result, indent=2) + "\n")
+    facts = result.pop("facts")
+    for path, data in ((a.json_out, result), (a.facts_out, facts)):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=2) + "\n")
     return 0 if result["ok"] else 1
 
 

@@ -12,9 +12,8 @@ Every write is an idempotent update: a retried request converges to the same row
 
 from __future__ import annotations
 
-import time
-
 import asyncio
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta

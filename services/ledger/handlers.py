@@ -118,6 +118,7 @@ class LedgerHandlers:
                     to_user_id=ev.to_user_id,
                     from_profile=ev.from_profile,
                     minutes=d.minutes,
+                    requested_at=ev.occurred_at,
                 )
             return InviteRejected(
                 id=derive_id(d.cause, InviteRejected.TYPE),

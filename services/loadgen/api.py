@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from services.loadgen.journal import now_iso
 from services.loadgen.stats import Recorder
 
 TRANSPORT = 0  # the status recorded when no answer came
@@ -56,11 +57,14 @@ class Api:
         self._headers = {"Authorization": f"Bearer {token}"}
         self._recorder = recorder
         self._clock = clock
+        # Whose requests these are in the run's journal: the user id, learnt from /v1/me.
+        self.person = ""
 
     async def call(
         self, method: str, path: str, label: str, body: dict[str, Any] | None = None
     ) -> Answer:
         """One request; anything but a 2xx is counted as an error under `label`."""
+        sent_at = now_iso()
         try:
             async with self._http.request(
                 method, self._base + path, json=body, headers=self._headers
@@ -70,9 +74,17 @@ class Api:
                 answer = Answer(resp.status, parsed if isinstance(parsed, dict) else {})
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             answer = Answer(TRANSPORT, {"code": type(exc).__name__})
+        if path == "/v1/me" and answer.ok and not self.person:
+            self.person = str(answer.body.get("userId", ""))
+        if (journal := self._recorder.journal) is not None:
+            journal.request(self.person, method, path, body, sent_at, answer.status, answer.body)
         if not answer.ok:
             self._recorder.error(f"{label} {answer.status} {answer.code}".rstrip())
         return answer
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        return self._http
 
     async def me(self) -> Answer:
         return await self.call("GET", "/v1/me", "GET /v1/me")

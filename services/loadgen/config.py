@@ -54,6 +54,15 @@ class LoadConfig:
     walk_away_share: float = 0.0
     no_show_share: float = 0.0
     ignore_invite_share: float = 0.0
+    # "livekit": people enter the session's media room (a LiveKit server, or the chaos run's
+    # stand-in), and sessions follow plans (services/loadgen/person.py ROOM_PLANS) whose
+    # shares these are; `no_show_share` is then the share of sessions one person never joins.
+    media_mode: str = "direct"
+    rejoin_share: float = 0.0
+    never_meet_share: float = 0.0
+    both_leave_share: float = 0.0
+    # Keep every request and push (services/loadgen/journal.py) and return them as `facts`.
+    keep_journal: bool = False
     # DynamoDB's embedded AWS when it runs as a process of its own; else the moto URL.
     dynamodb_url: str | None = None
 
@@ -73,7 +82,12 @@ class LoadConfig:
             raise ValueError("joins-per-s: above 0, at most 1000")
         if not 0 < self.seconds <= 3600:
             raise ValueError("seconds: above 0, at most 3600")
-        shares = (self.walk_away_share, self.no_show_share, self.ignore_invite_share)
+        if self.media_mode not in ("direct", "livekit"):
+            raise ValueError("media-mode: direct or livekit")
+        plans = (self.rejoin_share, self.never_meet_share, self.both_leave_share)
+        if self.media_mode == "livekit" and sum(plans) + self.no_show_share > 1:
+            raise ValueError("the room plans' shares add up to more than 1")
+        shares = (self.walk_away_share, self.no_show_share, self.ignore_invite_share, *plans)
         if not all(0 <= x <= 1 for x in (self.invite_share, *shares)):
             raise ValueError("invite-share and the misbehaviour shares: between 0 and 1")
         if self.talk_s < 0 or self.probe_every_s <= 0 or self.settle_s < 0:

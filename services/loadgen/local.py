@@ -14,7 +14,8 @@ from services.devstack.embedded_aws import free_port
 from services.devstack.launch import Launched
 from services.loadgen import __main__ as loadgen
 
-# 0.5 s sessions charge one point each; a person may have hundreds in a long run.
+# 0.5 s sessions charge one point each; a person may have hundreds in a long run. (Where the
+# time went is read from the services' raw JSON lines, which the launcher gives a program.)
 LOAD_ENV = {"PARLEY_DAILY_POINTS": "600"}
 
 

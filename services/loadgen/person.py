@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable, Collection, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ import aiohttp
 
 from services.loadgen.api import Api, Pushed
 from services.loadgen.pacer import Pacer
+from services.loadgen.room import RoomLink, RoomRefused
 from services.loadgen.stats import Recorder
 
 # A session the person was told of ends within this long of its stop (else: resync).
@@ -32,6 +33,13 @@ INVITE_ENDS = frozenset(
 )
 ACCEPT_ENDS = frozenset({"invite.accept_failed", "invite.expired", "invite.cancelled"})
 LOCAL_ACCEPT_FAILED = "local.accept_failed"
+# LiveKit mode: how long a person keeps trying to enter a room not created yet.
+ROOM_ENTER_WITHIN_S = 5.0
+# What the two people of a LiveKit session do (both draw the same plan from the session id):
+# meet and talk, the offerer stops; one leaves and comes back (cleanly or by a dropped
+# connection); they never meet (one leaves before the other arrives); both leave without
+# stopping (the session ends `left`); one never comes (a no-show).
+ROOM_PLANS = ("rejoin", "never_meet", "both_leave", "no_show")
 
 
 @dataclass
@@ -46,6 +54,23 @@ class Knobs:
     no_show_share: float = 0.0
     ignore_invite_share: float = 0.0
     away_s: float = 5.0
+    # "direct": report `connected` as a browser's peer connection would; "livekit": enter the
+    # media room with the token `POST /v1/sessions/{id}/join` gives.
+    media_mode: str = "direct"
+    # LiveKit mode: the share of sessions following each of ROOM_PLANS (the rest just meet).
+    room_shares: Mapping[str, float] = field(default_factory=dict)
+    plan_seed: str = ""
+
+
+def room_plan(knobs: Knobs, session_id: str) -> str:
+    """The same plan for both people of a session, from the session id alone."""
+    draw = random.Random(f"{knobs.plan_seed}:{session_id}").random()
+    for plan in ROOM_PLANS:
+        share = knobs.room_shares.get(plan, 0.0)
+        if draw < share:
+            return plan
+        draw -= share
+    return "meet"
 
 
 Reopen = Callable[[], Awaitable[aiohttp.ClientWebSocketResponse]]
@@ -82,6 +107,7 @@ class SimPerson:
         self._reopen = reopen
         self._away = False
         self._closing = False
+        self._links: set[RoomLink] = set()
 
     # -- the WebSocket side ------------------------------------------------------------------
 
@@ -99,16 +125,33 @@ class SimPerson:
                 try:
                     self.ws = await reopen()
                     self.rec.reconnects += 1
+                    await self._reread()
                     return
                 except (aiohttp.ClientError, RuntimeError, OSError, TimeoutError):
                     pass
             await asyncio.sleep(0.5)
+
+    async def _reread(self) -> None:
+        """As the SPA does on every (re)connect: what was pushed while the socket was down is
+        lost, and `GET /v1/me` is the truth (the journal keeps the answer). A session it shows
+        that no push announced is taken up as if announced."""
+        me = await self.api.me()
+        session = me.body.get("session") if me.ok else None
+        if not isinstance(session, dict):
+            return
+        sid = str(session.get("sessionId", ""))
+        if sid and sid not in self.sessions_seen:
+            self.sessions_seen.add(sid)
+            shown = {"type": "session.started", "sessionId": sid, "role": session.get("role")}
+            self._inbox.put_nowait(Pushed(self.clock(), shown))
 
     async def _read_socket(self) -> None:
         async for frame in self.ws:
             if frame.type != aiohttp.WSMsgType.TEXT:
                 continue
             pushed = Pushed(self.clock(), frame.json())
+            if (journal := self.rec.journal) is not None:
+                journal.push(self.user_id, pushed.msg)
             if pushed.type == "session.started":
                 sid = str(pushed.msg["sessionId"])
                 invite = bool(pushed.msg.get("inviteId"))
@@ -233,10 +276,27 @@ class SimPerson:
             await self._await_match(until)
 
     async def _talk(self, started: Pushed, until: float) -> None:
-        """Half a second of conversation; the offerer stops it, both wait for the end."""
+        """A moment of conversation; the offerer stops it, both wait for the end."""
         self.state = "in_session"
         sid = str(started.msg["sessionId"])
         self._talked.add(sid)
+        offerer = started.msg.get("role") == "offerer"
+        link = None
+        if self.knobs.media_mode == "livekit":
+            link = await self._in_room(sid, offerer, room_plan(self.knobs, sid))
+        else:
+            await self._connect_direct(sid, offerer)
+        # Past the end of the run the wind-down resyncs instead of waiting long.
+        deadline = self.clock() + min(END_WAIT_S, max(1.0, until - self.clock()))
+        while (left := deadline - self.clock()) > 0:
+            pushed = await self._next(("session.ended",), left)
+            if pushed is None or pushed.msg.get("sessionId") == sid:
+                break
+        if link is not None:
+            await self._leave(link)  # mostly gone already: the end deletes the room
+        self.state = "idle"
+
+    async def _connect_direct(self, sid: str, offerer: bool) -> None:
         # As a browser does once its peer connection is up (direct mode): minutes are paid
         # from when both have said so, and a session stopped before that is free. One who
         # never connects makes it a no-show, which the server ends, free.
@@ -246,15 +306,69 @@ class SimPerson:
         else:
             self.rec.no_shows += 1
         await asyncio.sleep(self.knobs.talk_s)
-        if shows and started.msg.get("role") == "offerer":
+        if shows and offerer:
             await self.api.call("POST", f"/v1/sessions/{sid}/stop", "POST stop")
-        # Past the end of the run the wind-down resyncs instead of waiting long.
-        deadline = self.clock() + min(END_WAIT_S, max(1.0, until - self.clock()))
-        while (left := deadline - self.clock()) > 0:
-            pushed = await self._next(("session.ended",), left)
-            if pushed is None or pushed.msg.get("sessionId") == sid:
-                break
-        self.state = "idle"
+
+    async def _in_room(self, sid: str, offerer: bool, plan: str) -> RoomLink | None:
+        """LiveKit mode: the session's plan (ROOM_PLANS) as this person's part of it; the
+        link still open at the end, if any."""
+        self.rec.room_plans[plan] += 1
+        if plan == "no_show" and not offerer:
+            self.rec.no_shows += 1
+            return None
+        join = await self.api.call("POST", f"/v1/sessions/{sid}/join", "POST join")
+        if not join.ok:
+            return None
+        url, token = str(join.body.get("url", "")), str(join.body.get("token", ""))
+        talk = self.knobs.talk_s
+        if plan == "never_meet" and not offerer:
+            await asyncio.sleep(3.0)  # the other came and went meanwhile
+            return await self._enter(url, token)  # alone until the no-show rule ends it
+        link = await self._enter(url, token)
+        if link is None or plan == "no_show":
+            return link  # alone until the no-show rule ends it
+        if plan == "never_meet":
+            await asyncio.sleep(0.5)
+            await self._leave(link)
+            return None
+        await asyncio.sleep(talk)
+        if plan == "both_leave":
+            await asyncio.sleep(0 if offerer else 0.5)
+            await self._leave(link)
+            return None  # nobody stops: both out past the grace ends it `left`
+        if plan == "rejoin":
+            if not offerer:
+                # Out and back in; a dropped connection half of the time.
+                await (self._leave(link) if self.rng.random() < 0.5 else self._drop(link))
+                await asyncio.sleep(1.5)
+                return await self._enter(url, token)
+            await asyncio.sleep(3.0)  # the other is back by now
+        if offerer:
+            await self.api.call("POST", f"/v1/sessions/{sid}/stop", "POST stop")
+        return link
+
+    async def _enter(self, url: str, token: str) -> RoomLink | None:
+        """In the room, trying a while if it is not created yet; None if refused."""
+        deadline = self.clock() + ROOM_ENTER_WITHIN_S
+        while True:
+            try:
+                link = await RoomLink.enter(self.api.http, url, token)
+            except RoomRefused as exc:
+                if exc.status == 404 and self.clock() < deadline:
+                    await asyncio.sleep(0.3)
+                    continue
+                self.rec.error(f"room join {exc.status}")
+                return None
+            self._links.add(link)
+            return link
+
+    async def _leave(self, link: RoomLink) -> None:
+        self._links.discard(link)
+        await link.leave()
+
+    async def _drop(self, link: RoomLink) -> None:
+        self._links.discard(link)
+        await link.drop()
 
     async def _invite(self, until: float) -> bool:
         """Invite someone of this run who is online and free; False if nobody could be."""
@@ -334,6 +448,8 @@ class SimPerson:
         self._closing = True
         for task in list(self._tasks):
             task.cancel()
+        for link in list(self._links):
+            await self._leave(link)
         await self.ws.close()
 
 

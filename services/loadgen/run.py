@@ -16,6 +16,7 @@ from services.loadgen.api import Api, open_socket
 from services.loadgen.aws import Tally, call_counts, find_prefix, per_conversation
 from services.loadgen.books import BookReader, Books, PersonView
 from services.loadgen.config import LoadConfig, ws_url
+from services.loadgen.journal import Journal, now_iso
 from services.loadgen.pacer import Pacer
 from services.loadgen.people import sign_in_people, stack_auth
 from services.loadgen.person import Knobs, SimPerson
@@ -41,6 +42,14 @@ async def _connect(
         walk_away_share=cfg.walk_away_share,
         no_show_share=cfg.no_show_share,
         ignore_invite_share=cfg.ignore_invite_share,
+        media_mode=cfg.media_mode,
+        room_shares={
+            "rejoin": cfg.rejoin_share,
+            "never_meet": cfg.never_meet_share,
+            "both_leave": cfg.both_leave_share,
+            "no_show": cfg.no_show_share,
+        },
+        plan_seed=str(cfg.seed),
     )
     people: list[SimPerson] = []
     try:
@@ -117,7 +126,7 @@ async def run(
     chaos run's injected poison; none by default).
     """
     rng = random.Random(cfg.seed)
-    rec = Recorder()
+    rec = Recorder(journal=Journal() if cfg.keep_journal else None)
     load_before = os.getloadavg()
     cpu_before = _cpu_s()
     auth = await asyncio.to_thread(stack_auth, cfg.base_url)
@@ -145,6 +154,7 @@ async def run(
             tasks += [asyncio.create_task(p.ping()) for p in people]
             calls_before = await asyncio.to_thread(call_counts, cfg.moto_url, cfg.tables_url)
             rec.start()
+            window_start = now_iso()
             probe = HopProbe(cfg.moto_url, auth.region, cfg.probe_every_s, rec.probe)
             await asyncio.to_thread(probe.start)
             _say(f"{cfg.joins_per_s:g} joins/s offered for {cfg.seconds:g} s")
@@ -160,6 +170,7 @@ async def run(
             settling = time.monotonic()
             books, calls = await _settle(cfg, people, reader)
             settled_in = time.monotonic() - settling
+            window_end = now_iso()
         finally:
             if probe is not None:
                 await asyncio.to_thread(probe.stop)
@@ -188,4 +199,10 @@ async def run(
     sessions = int(books.facts.get("sessions") or summary["counts"]["matches_both_told"])
     summary["aws_calls"] = per_conversation(calls - calls_before, sessions)
     summary["series"] = {"both_told": rec.both_told, "hop": rec.hop}
+    if rec.journal is not None:
+        summary["journal"] = {
+            "requests": rec.journal.requests,
+            "pushes": rec.journal.pushes,
+            "window": {"startedAt": window_start, "endedAt": window_end},
+        }
     return summary

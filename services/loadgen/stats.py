@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.loadgen.journal import Journal
+
 
 def pct(samples: list[float], q: float) -> float | None:
     """Nearest-rank percentile; None without samples."""
@@ -59,12 +61,16 @@ class Recorder:
     errors: Counter[str] = field(default_factory=Counter)
     rejections: Counter[str] = field(default_factory=Counter)
     invites: Counter[str] = field(default_factory=Counter)
+    # LiveKit mode: each person's part in a session's plan (services/loadgen/person.py).
+    room_plans: Counter[str] = field(default_factory=Counter)
     sessions: dict[str, Told] = field(default_factory=dict)
     # (seconds into the run when the later join was answered, join → both told in s)
     both_told: list[tuple[float, float]] = field(default_factory=list)
     own_told: list[float] = field(default_factory=list)
     # (seconds into the run when the probe published, publish → received in s)
     hop: list[tuple[float, float]] = field(default_factory=list)
+    # Every request and push, for an independent check of the run (chaos runs); None: not kept.
+    journal: Journal | None = None
 
     def start(self) -> None:
         self.started = self.clock()
@@ -127,6 +133,7 @@ class Recorder:
                 "invite_sessions": sum(1 for s in self.sessions.values() if s.invite),
                 "rejections": dict(self.rejections),
                 "invites": dict(self.invites),
+                "room_plans": dict(self.room_plans),
                 "errors": dict(self.errors),
             },
         }

@@ -10,12 +10,16 @@ import structlog
 from services.matcher import (
     blocks,
     erasure,
+    feedback,
     invites,
     partners,
     presence,
+    session_checks,
     sessions,
     stale_holds,
     tickets,
+    topics,
+    words,
 )
 from services.matcher.context import Matcher
 from services.runtime.consumer import Delivery, Handler
@@ -45,8 +49,12 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
         "invite.decline_requested": invites.on_decline_requested,
         "invite.cancel_requested": invites.on_cancel_requested,
         "session.stop_requested": sessions.on_stop_requested,
+        "session.check_due": session_checks.on_check_due,
+        "session.topic_requested": topics.on_topic_requested,
+        "session.feedback_given": feedback.on_feedback,
         "media.participant_joined": sessions.on_media_joined,
         "media.participant_left": sessions.on_media_left,
+        "word.starred": words.on_starred,
         "user.blocked": blocks.on_blocked,
         "user.unblocked": blocks.on_unblocked,
         "user.reported": blocks.on_reported,
@@ -61,10 +69,12 @@ def inbox_handlers(m: Matcher) -> dict[str, Handler]:
 
 def timer_handlers(m: Matcher) -> dict[str, Handler]:
     table: dict[str, Callable[[Matcher, Any], Awaitable[None]]] = {
-        "timer.session_end": sessions.on_end_due,
+        "timer.session_end": session_checks.on_end_due,
+        "timer.session_topic": topics.on_topic_due,
         "timer.invite_expiry": invites.on_expiry_due,
-        "timer.media_grace": sessions.on_media_grace_due,
+        "timer.media_grace": session_checks.on_media_grace_due,
         "timer.ticket_relax": tickets.on_relax_due,
         "timer.ticket_abandon": presence.on_abandon_due,
+        "timer.socket_gone": presence.on_socket_gone_due,
     }
     return {t: _bind(fn, m) for t, fn in table.items()}

@@ -4,9 +4,10 @@ Timers end sessions and expire invites. A timer can be lost (dead-lettered, a qu
 a process killed between a commit and its outbox), and then a session would stay live forever
 and lock both people out. Every `reconcile_s` each instance looks, through two small sparse
 indexes, for what is overdue by more than `overdue_grace_s` and finishes it the way the timer
-would have. Decisions re-read the item strongly and go through the same conditional writes
-as the timers, so instances, timers and repeats never finish anything twice. Each repair is
-logged and counted (`Repairs`, runbook: "Repairs").
+would have: an invite at once, a session by asking its own message group (session_checks.py),
+as its timers do. Decisions re-read the item strongly and go through the same conditional
+writes as the timers, so instances, timers and repeats never finish anything twice. Each
+repair is logged and counted (`Repairs`, runbook: "Repairs").
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from typing import Any
 
-from services.matcher import invites
+from services.matcher import invites, session_checks
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
 from services.matcher.invite_items import OPEN
-from services.matcher.rules import met_in_time
 from services.matcher.session_items import AWAITING, LIVE
-from services.matcher.sessions import end_session
 from services.matcher.stale_requests import close_unanswered
 from services.matcher.strays import repair_strays
 from services.matcher.ttl import refresh_waiting
@@ -110,37 +109,30 @@ async def _overdue(
 
 
 async def _end_overdue_sessions(m: Matcher) -> int:
-    repaired = 0
+    """Sessions still live past `endsAt` and the timer's grace: their end timer was lost, or
+    their group is held back. Each is asked to end in its own group (session_checks.py), which
+    counts the repair once it ends; returns how many were asked."""
+    asked = 0
     async for session_id in _overdue(m, m.tables.sessions, "live", LIVE, "endsAt"):
-        marker = derive_id("reconcile.session_end", session_id)
         try:
-            ending = await end_session(m, session_id, marker)
+            asked += await session_checks.ask_if_overdue(m, session_id)
         except Exception:
             _failed("sessions", session_id=session_id)
-            continue
-        if ending is not None:
-            repaired += 1
-            repair("session_overdue", session_id=session_id)
-            log.warning("session.overdue_ended", session_id=session_id, reason=ending.reason)
-    return repaired
+    return asked
 
 
 async def _end_no_shows(m: Matcher) -> None:
     """A session the two have not been in together `no_show_s` after its start ends free at
     that moment: the one who came can look for someone else at once. (Not a repair: this is
     how a no-show ends, found through the `awaiting` index rather than a timer per session.)
-    The end is decided on the session's room log and written only over that log, so an
-    arrival landing meanwhile is never overridden."""
-    sessions = m.tables.sessions
-    no_show = timedelta(seconds=m.settings.no_show_s)
+    The sweep does not end it: joins the gateway accepted may still be queued in the session's
+    group, so it asks there (session_checks.py), and the end is decided behind them, on the
+    room log they make — and written only over that log."""
     async for session_id in _overdue(
-        m, sessions, "awaiting", AWAITING, "startsAt", m.settings.no_show_s
+        m, m.tables.sessions, "awaiting", AWAITING, "startsAt", m.settings.no_show_s
     ):
         try:
-            s = await m.store.session(session_id)
-            if s is None or s.status != "live" or met_in_time(s, no_show):
-                continue  # the index lags a little behind the table
-            await end_session(m, session_id, derive_id("reconcile.no_show", session_id))
+            await session_checks.ask_if_no_show(m, session_id)
         except Exception:
             _failed("no_shows", session_id=session_id)
 

@@ -233,6 +233,16 @@ def end_time(session: Session, at: datetime) -> datetime:
     return min(max(at, session.starts_at), session.ends_at)
 
 
+def invite_deadline(
+    requested_at: datetime | None, funded_at: datetime, timeout_s: float
+) -> datetime:
+    """When an invite expires: the timeout after the gateway took it (the `expiresAt` it
+    answered the inviter with), however late its funding reaches the matcher — never later
+    than the timeout after the funding (a clock ahead of ours gives no extra time)."""
+    taken = funded_at if requested_at is None else min(requested_at, funded_at)
+    return taken + timedelta(seconds=timeout_s)
+
+
 def closed_event(
     invite_id: str, from_user: str, to_user: str, status: str, reason: InviteCloseReason
 ) -> Event:

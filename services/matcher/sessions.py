@@ -33,6 +33,7 @@ from services.matcher.session_items import (
     session_end,
     session_start,
 )
+from services.matcher.topics import first_topic_timer
 from services.runtime.dynamo import TransactionConflict, is_condition_failure, to_item, values
 from services.runtime.logs import metric
 from services.runtime.retry import Contended
@@ -73,6 +74,8 @@ def start_actions(plan: SessionPlan) -> list[Action]:
     )
     actions.append(outbox.timer(end, plan.ends_at))
     actions.append(outbox.publish(plan.started()))
+    # The first conversation prompt, right after the news (topics.py).
+    actions.append(outbox.timer(first_topic_timer(plan.session_id, plan.starts_at), plan.starts_at))
     return actions
 
 
@@ -176,15 +179,6 @@ async def on_stop_requested(m: Matcher, event: SessionStopRequested) -> None:
     await end_session(m, event.session_id, event.id, stop=event)
 
 
-async def on_end_due(m: Matcher, timer: SessionEndDue) -> None:
-    s = await m.store.session(timer.session_id)
-    if s is None or s.status != "live":
-        return  # stopped or left earlier: a late timer changes nothing
-    if await rearm_if_early(m, timer, s.ends_at):
-        return
-    await end_session(m, timer.session_id, timer.id, until=s.ends_at)
-
-
 # The media room log (room_log.py): every join and leave is one mark, added over the log that
 # was read, with what the log now says (`connectedAt`, and whether the session still waits
 # for the two to meet in time: the `awaiting` index) in the same write.
@@ -279,15 +273,3 @@ async def _arm_grace(m: Matcher, s: Session, cause: str) -> None:
         id=derive_id("timer.media_grace", cause), session_id=s.session_id, due_at=due
     )
     await m.timers.schedule(grace, max(due, now), now)
-
-
-async def on_media_grace_due(m: Matcher, timer: MediaGraceDue) -> None:
-    s = await m.store.session(timer.session_id)
-    if s is None or s.status != "live":
-        return
-    due = left_due(s, _grace(m))
-    if due is None:
-        return  # someone came back in time, or they never met (the no-show rule's case)
-    if await rearm_if_early(m, timer, due):
-        return
-    await end_session(m, timer.session_id, timer.id)

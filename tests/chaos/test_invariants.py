@@ -61,24 +61,26 @@ def test_someone_in_two_sessions_at_once_is_found() -> None:
     assert invariants.overlaps([one, _session("s3", ("a", "c"), "30Z", "40Z")]) == []
 
 
-def test_a_session_charged_twice_or_without_connection_is_found() -> None:
+def test_a_session_charged_twice_or_other_than_it_ended_is_found() -> None:
     paid = _session("s1", ("a", "b"), "00Z", "30Z", connectedAt=T + "10Z", used=1)
     free = _session("s2", ("a", "b"), "40Z", "50Z", used=0)
     entries = [_charge("a", "s1", 1), _charge("a", "s1", 1), _charge("b", "s1", 1),
-               _charge("a", "s2", 1)]  # fmt: skip
+               _charge("a", "s2", 1), _charge("c", "s9", 1)]  # fmt: skip
     found = invariants.charges(_tables(**{"matcher-sessions": [paid, free],
                                          "ledger-entries": entries}))  # fmt: skip
     assert found == [
         "session s1: a charged [1, 1], expected 1 once",
         "session s2: a charged [1], expected 0 once",
+        "charge for unknown session ('s9', 'c')",
     ]
 
 
-def test_minutes_used_must_be_the_connected_minutes() -> None:
-    s = _session("s1", ("a", "b"), "00Z", "30Z", used=1)  # never both connected
-    assert invariants.charges(_tables(**{"matcher-sessions": [s]}))[0].startswith(
-        "session s1: minutesUsed 1, connected 0"
-    )
+def test_minutes_used_needs_both_in_and_fits_the_session() -> None:
+    never_both = _session("s1", ("a", "b"), "00Z", "30Z", used=1)
+    too_long = _session("s2", ("a", "b"), "00Z", "30Z", connectedAt=T + "01Z", used=16)
+    found = invariants.charges(_tables(**{"matcher-sessions": [never_both, too_long]}))
+    assert "session s1: minutesUsed 1, but the two were never both in" in found
+    assert "session s2: minutesUsed 16 of 15 minutes" in found
 
 
 def test_negative_held_or_unbalanced_books_are_found() -> None:

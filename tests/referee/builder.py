@@ -121,16 +121,49 @@ class Builder:
         self._sessions[sid] = item
         self.tables["matcher-sessions"].append(item)
 
-    def room(self, sid: str, person: str, kind: str, at: float, entry_id: str = "") -> None:
-        self.room_log.append(
-            {
-                "room": sid,
-                "identity": person,
-                "kind": kind,
-                "at": self.at(at),
-                "id": entry_id or f"EV_{next(self._ids)}",
+    def room(
+        self,
+        sid: str,
+        person: str,
+        kind: str,
+        at: float,
+        entry_id: str = "",
+        delivered: float | None = None,
+    ) -> None:
+        """A media event stamped `at` (heard by Parley at `delivered`, by default at once)."""
+        entry = {
+            "room": sid,
+            "identity": person,
+            "kind": kind,
+            "at": self.at(at),
+            "id": entry_id or f"EV_{next(self._ids)}",
+        }
+        if delivered is not None:
+            entry["deliveredAt"] = self.at(delivered)
+        self.room_log.append(entry)
+
+    def me(self, person: str, at: float, session: str | None = None) -> None:
+        """`GET /v1/me` at `at`: the session it shows (if any) and the person's points as
+        the builder's books have them then."""
+        day = self.at(at)[:10]
+        used = self._books.get((person, day), {}).get("charged", 0)
+        points = self._points(day, used, 0, at)
+        points.pop("type")
+        points.pop("occurredAt")
+        shown = None
+        if session is not None:
+            item = self._sessions[session]
+            other = next(u for u in item["userIds"] if u != person)
+            shown = {
+                "sessionId": session,
+                "partner": {"userId": other, "name": other},
+                "startsAt": item["startsAt"],
+                "endsAt": item["endsAt"],
+                "mediaMode": self.config["mediaMode"],
+                "role": "offerer" if item["userIds"][0] == person else "answerer",
             }
-        )
+        answer = {"userId": person, "points": points, "ticket": None, "session": shown}
+        self.request(person, "GET", "/v1/me", at, 0.02, status=200, answer=answer)
 
     def connected(self, sid: str, person: str, at: float, took: float = 0.1) -> None:
         self.request(person, "POST", f"/v1/sessions/{sid}/connected", at, took)

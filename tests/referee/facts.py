@@ -4,6 +4,15 @@ it does on them.
 Times are ISO-8601 UTC strings on the way in and whole microseconds since the epoch inside,
 so no comparison or `ceil` ever depends on float rounding.
 
+Precision: the services keep times in their tables to the millisecond, truncated
+(`2026-03-01T10:00:16.012Z`), and a time they work out from a stored one (a no-show's end from
+the stored start, a history row read back) is no finer. So a time the services wrote or told
+is compared with another, or with what the rules give, at the millisecond: `...16.012943Z`
+pushed and `...16.012Z` stored are the same moment, and a stored time matches a moment the
+rules pin to `[lo, hi]` when it falls within `[lo, hi]` once both are cut to the millisecond.
+The facts' own clock readings (a request's `sentAt` / `answeredAt`, a push's `receivedAt`) and
+the media's stamps are used as they come. There is no other slack.
+
 Facts (every key but those marked optional is required)::
 
     {"config":   {"dailyPoints", "sessionMinutes", "noShowS", "mediaGraceS", "inviteTimeoutS",
@@ -11,12 +20,16 @@ Facts (every key but those marked optional is required)::
      "requests": [{"person", "method", "path", "body", "sentAt", "answeredAt", "status",
                    "answer"}],
      "pushes":   [{"person", "receivedAt", "message": {...}}],
-     "roomLog":  [{"room", "identity", "kind": "in"|"out", "at", "id"}],
+     "roomLog":  [{"room", "identity", "kind": "in"|"out", "at", "id", "deliveredAt"?}],
      "window":   {"startedAt", "endedAt", "openTabs"?: [person]},
      "tables":   {"<table short name>": [item, ...]}}
 
 `window.openTabs` (optional) names the people whose tab was still open when the facts were
 taken: their waiting ticket may rightly still wait. Without it, everyone's tab is closed.
+`roomLog[].deliveredAt` (optional) is when Parley first took the media's report of the entry
+(the gateway answered its webhook 2xx); absent, it was heard at its stamp; null, never.
+`GET /v1/me` answers among the requests are what a person saw of the truth (the SPA re-reads
+it on every (re)connect): they count as being told of a session, of its end, and of points.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 Micros = int  # microseconds since the epoch (UTC)
+MILLI: Micros = 1_000  # the precision the services store times at
 SECOND: Micros = 1_000_000
 MINUTE: Micros = 60 * SECOND
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -59,12 +73,13 @@ class PushFact(TypedDict):
     message: dict[str, Any]
 
 
-class RoomEntry(TypedDict):
+class RoomEntry(TypedDict, total=False):
     room: str
     identity: str
     kind: str
     at: str
     id: str
+    deliveredAt: str | None
 
 
 class Window(TypedDict, total=False):
@@ -104,6 +119,17 @@ def seconds(span: Micros) -> str:
     return f"{span / SECOND:g} s"
 
 
+def stored(at: Micros) -> Micros:
+    """A moment as the services store it: cut to the millisecond."""
+    return at - at % MILLI
+
+
+def same_moment(a: Micros, b: Micros) -> bool:
+    """Two times the services wrote or told name the same moment, at the precision they are
+    stored at."""
+    return stored(a) == stored(b)
+
+
 def ceil_minutes(span: Micros) -> int:
     """Started minutes of a stretch: ceil(span / 1 min), exactly."""
     return -(-max(0, span) // MINUTE)
@@ -119,6 +145,10 @@ class Span:
     @staticmethod
     def at(moment: Micros) -> Span:
         return Span(moment, moment)
+
+    def holds(self, told: Micros) -> bool:
+        """A time the services wrote or told is this moment, at the precision they store."""
+        return stored(self.lo) <= stored(told) <= stored(self.hi)
 
     def clamp(self, lo: Micros, hi: Micros) -> Span:
         return Span(min(max(self.lo, lo), hi), min(max(self.hi, lo), hi))

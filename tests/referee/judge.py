@@ -4,6 +4,12 @@ compared with what the services stored and what people were told.
 Expectations come from the requests, the pushes that announce sessions, the media's own room
 log and the clock. The tables are read only to be compared; they never feed an expectation.
 Every check names the session or person and says what differs.
+
+Being told: pushes are hints and `GET /v1/me` is the truth the SPA re-reads on every
+(re)connect (docs/api.md, WebSocket). So a session a `GET /v1/me` answer shows was announced,
+a session a `GET /v1/me` sent after its end no longer shows was told to have ended, and the
+points a person saw last are those of their latest push, or of a `GET /v1/me` sent after it.
+Times the services wrote are compared at the millisecond they store (tests/referee/facts.py).
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from tests.referee.facts import (
     Request,
     Span,
     micros,
+    same_moment,
     seconds,
     show,
+    stored,
 )
 from tests.referee.rules import (
     Outcome,
@@ -35,6 +43,7 @@ from tests.referee.rules import (
     Setting,
     from_connected,
     from_room_log,
+    in_force_from,
     judge_session,
 )
 
@@ -108,14 +117,34 @@ class _Referee:
     def table(self, name: str) -> list[dict[str, Any]]:
         return list(self.tables.get(name, []))
 
+    def _item(self, sid: str) -> dict[str, Any] | None:
+        return next(
+            (i for i in self.table("matcher-sessions") if str(i.get("sessionId")) == sid), None
+        )
+
     # -- sessions, as announced -----------------------------------------------------------------
 
     def announced(self) -> dict[str, Session]:
+        """The sessions people were told of: by a `session.started` push or, pushes being
+        hints, by a `GET /v1/me` answer showing it (the truth the SPA re-reads on every
+        (re)connect)."""
         started: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for push in self.facts.get("pushes", []):
             msg = push["message"]
             if msg.get("type") == "session.started":
                 started[str(msg["sessionId"])].append(msg | {"_to": push["person"]})
+        shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in self.requests:
+            if r["method"] != "GET" or r["path"] != "/v1/me" or int(r["status"]) != 200:
+                continue
+            session = (r.get("answer") or {}).get("session")
+            if isinstance(session, dict) and session.get("sessionId"):
+                shown[str(session["sessionId"])].append(session | {"_to": r["person"]})
+        for sid, msgs in shown.items():
+            if sid not in started:
+                # Which invite (if any) it came from is not shown: the table names it.
+                item = self._item(sid) or {}
+                started[sid] = [m | {"inviteId": item.get("inviteId")} for m in msgs]
         sessions: dict[str, Session] = {}
         for sid, msgs in started.items():
             people = _people_of(msgs)
@@ -123,9 +152,10 @@ class _Referee:
                 self.differ(f"session {sid}: its session.started pushes name {_names(msgs)}")
                 continue
             first = msgs[0]
-            times = {(m["startsAt"], m["endsAt"]) for m in msgs}
+            times = {(stored(micros(m["startsAt"])), stored(micros(m["endsAt"]))) for m in msgs}
             if len(times) > 1:
-                self.differ(f"session {sid}: the two were told different times {sorted(times)}")
+                told = sorted({(m["startsAt"], m["endsAt"]) for m in msgs})
+                self.differ(f"session {sid}: the two were told different times {told}")
             sessions[sid] = Session(
                 sid,
                 people,
@@ -141,14 +171,17 @@ class _Referee:
                 if set(users) != set(s.people):
                     self.differ(f"session {sid}: table has people {users}, pushes {s.people}")
                 for key, told in (("startsAt", s.starts_at), ("endsAt", s.ends_at)):
-                    if key in item and micros(item[key]) != told:
+                    if key in item and not same_moment(micros(item[key]), told):
                         self.differ(
                             f"session {sid}: table {key} {item[key]}, people were told {show(told)}"
                         )
                 continue
             if len(users) != 2:
                 continue
-            self.differ(f"session {sid} ({', '.join(users)}) is in the tables; nobody was told")
+            self.differ(
+                f"session {sid} ({', '.join(users)}) is in the tables; nobody was told (no "
+                "session.started, no GET /v1/me showing it)"
+            )
             sessions[sid] = Session(
                 sid,
                 (str(users[0]), str(users[1])),
@@ -159,32 +192,60 @@ class _Referee:
         return sessions
 
     def presence(self, s: Session) -> None:
-        """Who was in the room when: the media's own log (livekit) or `connected` (direct)."""
-        if self.mode == "livekit":
-            seen: set[str] = set()
-            entries: list[tuple[Micros, str, str]] = []
-            for e in self.facts.get("roomLog", []):
-                if e["room"] != s.session_id or e["id"] in seen:
-                    continue
-                seen.add(e["id"])
-                entries.append((micros(e["at"]), e["identity"], e["kind"]))
-            exact = from_room_log(entries, s.people, s.starts_at, s.ends_at)
-            s.early, s.late = exact, exact
-        else:
-            early: dict[str, Micros | None] = {}
-            late: dict[str, Micros | None] = {}
-            for p in s.people:
-                mine = self._session_requests(s, p, "connected")
-                early[p] = min((micros(r["sentAt"]) for r in mine), default=None)
-                late[p] = min((micros(r["answeredAt"]) for r in mine), default=None)
-            s.early = from_connected(early, s.people, s.starts_at, s.ends_at)
-            s.late = from_connected(late, s.people, s.starts_at, s.ends_at)
+        """Who was in the room when: the media's own log (livekit) or `connected` (direct);
+        and the first Stop."""
         stops = [r for p in s.people for r in self._session_requests(s, p, "stop")]
         if stops:
             s.stop = Span(
                 min(micros(r["sentAt"]) for r in stops),
                 min(micros(r["answeredAt"]) for r in stops),
             )
+        if self.mode == "livekit":
+            self.room_presence(s)
+            return
+        early: dict[str, Micros | None] = {}
+        late: dict[str, Micros | None] = {}
+        for p in s.people:
+            mine = self._session_requests(s, p, "connected")
+            early[p] = min((micros(r["sentAt"]) for r in mine), default=None)
+            late[p] = min((micros(r["answeredAt"]) for r in mine), default=None)
+        s.early = from_connected(early, s.people, s.starts_at, s.ends_at)
+        s.late = from_connected(late, s.people, s.starts_at, s.ends_at)
+
+    def room_presence(self, s: Session) -> None:
+        """livekit: the media's room log, each entry once, by its stamp. The matcher settles
+        from the log as it stands when it ends the session (docs/api.md): an entry Parley
+        heard before any rule could have come into force counts; one heard after someone was
+        told the session ended does not; one heard in between may or may not, so it makes
+        the most and the least presence the facts allow."""
+        seen: set[str] = set()
+        heard: list[tuple[Micros | None, tuple[Micros, str, str]]] = []
+        for e in self.facts.get("roomLog", []):
+            if e["room"] != s.session_id or e["id"] in seen:
+                continue
+            seen.add(e["id"])
+            at = micros(e["at"])
+            # Absent: heard at its stamp; null: never heard (the media gave up on it).
+            delivered = e.get("deliveredAt", e["at"])
+            heard.append((micros(delivered) if delivered else None, (at, e["identity"], e["kind"])))
+        told = [
+            micros(p["receivedAt"])
+            for p in self.facts.get("pushes", [])
+            if p["message"].get("type") == "session.ended"
+            and p["message"].get("sessionId") == s.session_id
+        ]
+        decided = min(told, default=self.window.hi)
+        before = [entry for when, entry in heard if when is not None and when <= decided]
+        full = from_room_log(before, s.people, s.starts_at, s.ends_at)
+        s.early, s.late = full, full
+        force = in_force_from(s, self.setting)
+        sure = [entry for when, entry in heard if when is not None and when <= force]
+        maybe = [entry for when, entry in heard if when is not None and force < when <= decided]
+        if maybe:
+            ins = [e for e in maybe if e[2] == "in"]
+            outs = [e for e in maybe if e[2] != "in"]
+            s.early = from_room_log(sure + ins, s.people, s.starts_at, s.ends_at)
+            s.late = from_room_log(sure + outs, s.people, s.starts_at, s.ends_at)
 
     def _session_requests(self, s: Session, person: str, action: str) -> list[Request]:
         out = []
@@ -332,7 +393,7 @@ class _Referee:
             self.differ(
                 f"session {sid} ({', '.join(s.people)}): ended {reason}; the rules give {allowed}"
             )
-        elif ended_at is None or not outcome.ended.lo <= micros(ended_at) <= outcome.ended.hi:
+        elif ended_at is None or not outcome.ended.holds(micros(ended_at)):
             self.differ(
                 f"session {sid}: ended {reason} at {ended_at}; the rules give {outcome.ended}"
             )
@@ -342,7 +403,7 @@ class _Referee:
             self._charge_is(sid, "the session table's minutesUsed", item["minutesUsed"], taken)
         if item is not None and item.get("connectedAt") and v.first_together is not None:
             at = micros(item["connectedAt"])
-            if reason != "cancelled" and not v.first_together.lo <= at <= v.first_together.hi:
+            if reason != "cancelled" and not v.first_together.holds(at):
                 self.differ(
                     f"session {sid}: connectedAt {item['connectedAt']}; the first moment both "
                     f"were in is {v.first_together}"
@@ -355,14 +416,22 @@ class _Referee:
         for p in s.people:
             told = ended_pushes.get(p)
             if told is None:
-                self.differ(f"session {sid}: {p} was never told it ended")
+                if not self.seen_over(s, p, ended_at):
+                    self.differ(
+                        f"session {sid}: {p} was never told it ended (no session.ended, and no "
+                        "GET /v1/me sent after its end shows it over)"
+                    )
                 continue
             if told.get("reason") != reason:
                 self.differ(
                     f"session {sid}: {p} was told it ended {told.get('reason')}, the tables say "
                     f"{reason}"
                 )
-            if told.get("endedAt") and ended_at and micros(told["endedAt"]) != micros(ended_at):
+            if (
+                told.get("endedAt")
+                and ended_at
+                and not same_moment(micros(told["endedAt"]), micros(ended_at))
+            ):
                 self.differ(
                     f"session {sid}: {p} was told it ended at {told['endedAt']}, the tables say "
                     f"{ended_at}"
@@ -370,6 +439,25 @@ class _Referee:
             self._charge_is(sid, f"{p}'s session.ended minutesUsed", told.get("minutesUsed"), taken)
             self._no_show_flag(k, p, told, reason)
         self.check_charges(k, taken)
+
+    def seen_over(self, s: Session, person: str, ended_at: Any) -> bool:
+        """Pushes are hints; `GET /v1/me`, which the SPA re-reads on every (re)connect, is the
+        truth (docs/api.md, WebSocket). A person whose `session.ended` was lost (a socket down
+        when it was pushed) was told the session ended when a `GET /v1/me` they sent after its
+        end no longer shows it. (What it cost them reaches them with the same answer's points,
+        judged with the rest of their points.)"""
+        if not isinstance(ended_at, str):
+            return False
+        end = micros(ended_at)
+        for r in self.requests:
+            if r["person"] != person or r["method"] != "GET" or r["path"] != "/v1/me":
+                continue
+            if int(r["status"]) != 200 or micros(r["sentAt"]) < end:
+                continue
+            shown = (r.get("answer") or {}).get("session") or {}
+            if shown.get("sessionId") != s.session_id:
+                return True
+        return False
 
     def _charge_is(self, sid: str, what: str, got: Any, o: Outcome) -> None:
         lo, hi = o.charge
@@ -490,16 +578,35 @@ class _Referee:
                 )
             stamp = str(msg.get("occurredAt") or push["receivedAt"])
             if (p, day) not in last or stamp >= last[(p, day)][0]:
-                last[(p, day)] = (stamp, msg)
+                last[(p, day)] = (stamp, msg | {"_receivedAt": push["receivedAt"]})
         for (p, day), (_, msg) in sorted(last.items()):
             lo, hi = model.get((p, day), (0, 0))
             if p in self.open_tabs and self._still_going(p):
                 continue
-            if int(msg["held"]) or not lo <= int(msg["used"]) <= hi:
+            told, how = self._read_after(p, day, micros(msg["_receivedAt"])) or (msg, "told")
+            if int(told["held"]) or not lo <= int(told["used"]) <= hi:
                 self.differ(
-                    f"{p} on {day}: last told {msg['used']} used, {msg['held']} held; the "
+                    f"{p} on {day}: last {how} {told['used']} used, {told['held']} held; the "
                     f"model's books say {_range(lo, hi)} used, none held"
                 )
+
+    def _read_after(
+        self, person: str, day: date, since: Micros
+    ) -> tuple[dict[str, Any], str] | None:
+        """The points of the last `GET /v1/me` (the truth) the person sent after `since`
+        (their last push about the day arrived), if any: what they saw last."""
+        found: tuple[Micros, dict[str, Any]] | None = None
+        for r in self.requests:
+            if r["person"] != person or r["method"] != "GET" or r["path"] != "/v1/me":
+                continue
+            pts = (r.get("answer") or {}).get("points") or {}
+            if int(r["status"]) != 200 or not pts or micros(r["sentAt"]) < since:
+                continue
+            if self._day_of_reset(str(pts["resetsAt"])) != day:
+                continue
+            if found is None or micros(r["sentAt"]) >= found[0]:
+                found = (micros(r["sentAt"]), pts)
+        return (found[1], "read in GET /v1/me") if found else None
 
     def check_me_answers(self, model: dict[tuple[str, date], tuple[int, int]]) -> None:
         for r in self.requests:

@@ -43,7 +43,8 @@ class Session:
     starts_at: Micros
     ends_at: Micros
     invite_id: str | None = None
-    # The earliest-possible and latest-possible presence (the same in livekit mode).
+    # The most and the least presence the facts allow (in livekit mode the same, unless a room
+    # log entry reached Parley while the session was ending: it may or may not count).
     early: Presence = field(default_factory=lambda: Presence({}))
     late: Presence = field(default_factory=lambda: Presence({}))
     stop: Span | None = None  # the first Stop either of them got through, if any
@@ -169,8 +170,7 @@ class _Candidate:
     certain: bool  # surely in force (else the facts allow it but do not prove it)
 
 
-def judge_session(s: Session, setting: Setting) -> Verdict:
-    length = s.length_minutes
+def _candidates(s: Session, setting: Setting) -> list[_Candidate]:
     first_early = first_together(s, s.early)
     first_late = first_together(s, s.late)
     candidates = [_Candidate("time_up", Span.at(s.ends_at), Span.at(s.ends_at), True)]
@@ -183,12 +183,36 @@ def judge_session(s: Session, setting: Setting) -> Verdict:
         surely = first_early is None or first_early >= no_show
         moment = Span.at(no_show)
         candidates.append(_Candidate("cancelled", moment, moment, surely))
-    if first_early is not None and s.early == s.late:
+    if first_late is not None and s.early == s.late:
         # Exact presence (livekit): the room emptying is known to the microsecond.
-        emptied = room_emptied(s, s.early, first_early, setting.grace)
+        emptied = room_emptied(s, s.early, first_late, setting.grace)
         if emptied is not None:
             fire = Span.at(emptied + setting.grace)
             candidates.append(_Candidate("left", fire, Span.at(emptied), True))
+    elif first_late is not None and first_early is not None:
+        # Room log entries that may or may not have counted (heard as the session ended):
+        # the room empties by the one presence or the other; with the most, maybe never.
+        soon = room_emptied(s, s.late, first_late, setting.grace)
+        late = room_emptied(s, s.early, first_early, setting.grace)
+        if soon is not None:
+            ended = Span(min(soon, late or soon), max(soon, late or soon))
+            fire = Span(ended.lo + setting.grace, ended.hi + setting.grace)
+            candidates.append(_Candidate("left", fire, ended, late is not None))
+    return candidates
+
+
+def in_force_from(s: Session, setting: Setting) -> Micros:
+    """The earliest moment any rule may have come into force (how early the session could
+    have ended, as the matcher decides it)."""
+    return min(c.fire.lo for c in _candidates(s, setting))
+
+
+def judge_session(s: Session, setting: Setting) -> Verdict:
+    length = s.length_minutes
+    first_early = first_together(s, s.early)
+    first_late = first_together(s, s.late)
+    no_show = s.starts_at + setting.no_show
+    candidates = _candidates(s, setting)
     deadline = min(c.fire.hi for c in candidates if c.certain)
     outcomes: dict[str, Outcome] = {}
     for c in candidates:

@@ -64,6 +64,10 @@ class InviteFunded(Event):
     to_user_id: UserId
     from_profile: Profile
     minutes: Minutes
+    # Added without a version bump: when the gateway took the invite (its `invite.requested`'s
+    # `occurredAt`). The invite expires the invite timeout after it, however late the funding
+    # comes; a funding that arrives after that opens nothing. Absent: from when it is handled.
+    requested_at: AwareDatetime | None = None
 
     def group(self) -> str:
         return invite_group(self.invite_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from services.wire.events.base import Event
 from services.wire.events.common import (
     EntityId,
+    Language,
     MediaMode,
     Participant,
     Profile,
@@ -121,6 +122,54 @@ class SessionEnded(Event):
         return session_group(self.session_id)
 
 
+# The ends a session comes to by the rules on its own, without anyone's Stop.
+DueEnd = Literal["time_up", "left", "cancelled"]
+
+
+class SessionCheckDue(Event):
+    """A note the matcher sends itself: one of the session's own ends (`due`) is in force from
+    `due_at` (its end timer fired, its grace timer fired, or the reconciler found it due).
+
+    It travels in the session's message group, behind everything the gateway accepted for the
+    session before it was sent (joins, leaves, a Stop), and the session is decided only when it
+    comes, on the room log those events made: never ahead of them (docs/api.md, "Points and
+    time: the rules"). Its id derives from the session, `due` and `due_at`, so the timers and
+    every reconciler pass that find the same end due send one message."""
+
+    TYPE: ClassVar[str] = "session.check_due"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({M})
+    session_id: EntityId
+    due: DueEnd
+    due_at: AwareDatetime
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
+Band = Literal["A", "B", "C"]
+
+
+class SessionTopicChanged(Event):
+    """The conversation prompt both people see now: the first with the session's start, then
+    one per "Another topic". `n` counts the session's topics (1 = the first); `language` is
+    the prompt's, `band` the CEFR band (A, B, C) of the lower of the two people's levels."""
+
+    TYPE: ClassVar[str] = "session.topic_changed"
+    PUBLISHER: ClassVar[Service] = M
+    CONSUMERS: ClassVar[frozenset[Service]] = frozenset({N})
+    session_id: EntityId
+    user_ids: Annotated[tuple[UserId, ...], Field(min_length=2, max_length=2)]
+    topic_id: EntityId
+    language: Language
+    band: Band
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    n: Annotated[int, Field(ge=1)]
+
+    def group(self) -> str:
+        return session_group(self.session_id)
+
+
 class InviteOpened(Event):
     """An invite is pending: the invitee may answer until `expires_at`."""
 
@@ -137,8 +186,9 @@ class InviteOpened(Event):
         return invite_group(self.invite_id)
 
 
+# `no_points`: the invitee had no points left today when they pressed Accept.
 InviteCloseReason = Literal[
-    "declined", "expired", "withdrawn", "busy", "blocked", "accepted_elsewhere"
+    "declined", "expired", "withdrawn", "busy", "blocked", "accepted_elsewhere", "no_points"
 ]
 
 
@@ -164,7 +214,8 @@ class InviteExpired(_InviteClosed):
 
 
 class InviteCancelled(_InviteClosed):
-    """Withdrawn by the inviter, or refused because the invitee is busy or blocked them."""
+    """Withdrawn by the inviter, refused because the invitee is busy or blocked them, or
+    closed because the invitee has no points left today."""
 
     TYPE: ClassVar[str] = "invite.cancelled"
     reason: InviteCloseReason = "withdrawn"
@@ -190,6 +241,8 @@ EVENTS: tuple[type[Event], ...] = (
     TicketCancelled,
     SessionStarted,
     SessionEnded,
+    SessionCheckDue,
+    SessionTopicChanged,
     InviteOpened,
     InviteDeclined,
     InviteExpired,

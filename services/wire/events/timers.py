@@ -31,6 +31,13 @@ class SessionEndDue(_Timer):
     session_id: EntityId
 
 
+class SessionTopicDue(_Timer):
+    """A session just started: pick its first conversation prompt (due at once)."""
+
+    TYPE: ClassVar[str] = "timer.session_topic"
+    session_id: EntityId
+
+
 class InviteExpiryDue(_Timer):
     TYPE: ClassVar[str] = "timer.invite_expiry"
     invite_id: EntityId
@@ -59,10 +66,23 @@ class TicketAbandonDue(_Timer):
     user_id: EntityId
 
 
+class SocketGoneDue(_Timer):
+    """A person in a direct-mode session closed their last tab at `closed_at` (`cause`: that
+    close's event id); unless a tab of theirs is open again by now, they left the room then."""
+
+    TYPE: ClassVar[str] = "timer.socket_gone"
+    session_id: EntityId
+    user_id: EntityId
+    closed_at: AwareDatetime
+    cause: EntityId
+
+
 EVENTS: tuple[type[Event], ...] = (
     SessionEndDue,
+    SessionTopicDue,
     InviteExpiryDue,
     MediaGraceDue,
     TicketRelaxDue,
     TicketAbandonDue,
+    SocketGoneDue,
 )
