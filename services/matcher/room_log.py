@@ -80,6 +80,18 @@ def marks(log: Iterable[str]) -> list[Mark]:
     return sorted(first.values())
 
 
+def changes_nothing(log: Iterable[str], mark: Mark) -> bool:
+    """Whether `mark` only repeats what its connection's latest mark already says: an "in"
+    while in, or an "out" while out, stamped no earlier. Such a mark is not written, so a
+    browser reporting "connected" again and again cannot fill the log. (A mark stamped
+    earlier than the connection's latest is never skipped: webhooks may come in any order.)"""
+    same = [k for k in marks(log) if k.user == mark.user and k.connection == mark.connection]
+    if not same:
+        return False
+    latest = same[-1]
+    return latest.kind == mark.kind and mark.at >= latest.at
+
+
 @dataclass(frozen=True)
 class Stretch:
     """A span of time within the session; `open` if nothing in the log has closed it yet (then

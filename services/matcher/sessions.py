@@ -16,7 +16,7 @@ from services.matcher.front import places
 from services.matcher.items import Entry, person_to
 from services.matcher.outbox import Action
 from services.matcher.records import Session
-from services.matcher.room_log import IN, MAX_MARKS, OUT, Kind, Mark, marks
+from services.matcher.room_log import IN, MAX_MARKS, OUT, Kind, Mark, changes_nothing, marks
 from services.matcher.rules import (
     Ending,
     SessionPlan,
@@ -202,9 +202,21 @@ async def _record(
             return  # connected before sessions kept a room log: it ends and is charged as then
         if mark.event_id in {k.event_id for k in marks(s.room_log)}:
             break  # a repeat: the log has it (the grace timer is looked at again below)
+        if changes_nothing(s.room_log, mark):
+            break  # "in" while in, "out" while out: nothing to write
         if len(s.room_log) >= MAX_MARKS:
+            # No mark is ever dropped (a dropped leave would charge the partner to the end):
+            # a log this full (a connection dropped and came back over a hundred times) ends
+            # the session at this mark, as a Stop by whoever's mark did not fit.
             log.warning("session.room_log_full", session_id=s.session_id, user_id=mark.user)
             metric("RoomLogFull", 1, session_id=s.session_id)
+            full = SessionStopRequested(
+                id=derive_id("session.room_log_full", s.session_id),
+                occurred_at=mark.at,
+                session_id=s.session_id,
+                user_id=mark.user,
+            )
+            await end_session(m, s.session_id, full.id, stop=full)
             return
         added = await _add_mark(m, s, mark)
         if added is not None:

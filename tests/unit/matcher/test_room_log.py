@@ -196,3 +196,17 @@ def test_the_charge_is_the_started_minutes_together(raw: list[tuple[int, str, Ki
     together = seen.together_time(END).total_seconds()
     minutes = seen.charge(END)
     assert minutes == (0 if together == 0 else min(15, -(-together // 60)))
+
+
+def test_a_mark_that_only_repeats_its_connections_state_changes_nothing() -> None:
+    from services.matcher.room_log import changes_nothing
+
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    first = Mark(t0, "ann", IN, "c1", "e1")
+    log = {first.encode()}
+    assert changes_nothing(log, Mark(t0 + timedelta(seconds=5), "ann", IN, "c1", "e2"))
+    # An out, another connection, or a mark stamped before the latest may change the room.
+    assert not changes_nothing(log, Mark(t0 + timedelta(seconds=5), "ann", OUT, "c1", "e3"))
+    assert not changes_nothing(log, Mark(t0 + timedelta(seconds=5), "ann", IN, "c2", "e4"))
+    assert not changes_nothing(log, Mark(t0 - timedelta(seconds=5), "ann", IN, "c1", "e5"))
+    assert not changes_nothing(set(), Mark(t0, "ann", OUT, "c1", "e6"))
