@@ -157,6 +157,21 @@ class BookReader:
         self._ddb = admin_client(dynamodb_url or moto_url, region, "dynamodb")
         self._sqs = admin_client(moto_url, region, "sqs")
 
+    def inboxes_idle(self) -> bool:
+        """No service inbox holds a message, visible or in flight: nothing is on its way."""
+        for queue in topology(self.prefix).inboxes:
+            url = self._sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+            attrs = self._sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            if any(int(v) for v in attrs.values()):
+                return False
+        return True
+
     def scan(self, logical: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         pages = self._ddb.get_paginator("scan").paginate(

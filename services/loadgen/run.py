@@ -91,7 +91,9 @@ async def _settle(
                 calls = await asyncio.to_thread(call_counts, cfg.moto_url, cfg.tables_url)
             views = await asyncio.gather(*(_view(p) for p in people))
             books = await asyncio.to_thread(reader.check, list(views))
-            if books.ok:
+            # Settled means nothing is on its way either: a message held by a process that was
+            # killed comes back after its visibility timeout and may still change the tables.
+            if books.ok and await asyncio.to_thread(reader.inboxes_idle):
                 return books, calls
         elif time.monotonic() > deadline:
             busy = [p.name for p, q in zip(people, quiet, strict=True) if not q]
