@@ -30,6 +30,8 @@ MODERATION_QUEUE_AGE_S = 24 * 3600
 HANDLER_ERRORS_PER_5_MIN = 10
 # Throttled DynamoDB attempts the services absorbed (retried) on one table in 5 minutes.
 THROTTLED_PER_5_MIN = 50
+# Sockets closed or refused by the edge's limits in 5 minutes (a flood, or a client bug).
+EDGE_LIMITED_PER_5_MIN = 100
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,19 @@ class Observability(pulumi.ComponentResource):
             period=300,
             evaluation_periods=1,
             threshold=MODERATION_QUEUE_AGE_S,
+        )
+        self._alarm(
+            "edge-limited",
+            "edge-limited",
+            f"The WebSocket edge closed or refused more than {EDGE_LIMITED_PER_5_MIN} sockets "
+            "in 5 minutes for breaking its limits (frame rate, size, sockets, connects).",
+            namespace="Parley",
+            metric_name="EdgeLimited",
+            dimensions={"Service": Service.GATEWAY.value},
+            statistic="Sum",
+            period=300,
+            evaluation_periods=1,
+            threshold=EDGE_LIMITED_PER_5_MIN,
         )
         for table in topo.tables:
             self._throttled_alarm(table.name(s.prefix), [table.writer, *sorted(table.readers)])
