@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { isOperator, loadTokens } from './api/cognito';
 import { ParleyApi } from './api/endpoints';
 import { HttpClient } from './api/http';
 import { sentenceForError } from './api/problems';
@@ -16,6 +17,24 @@ import { Home } from './pages/Home';
 import { SignIn } from './pages/SignIn';
 import { Summary } from './pages/Summary';
 import { Waiting } from './pages/Waiting';
+
+// The operators' review page loads only when opened: the first screen's script stays small.
+const Moderation = lazy(() =>
+  import('./pages/Moderation').then((m) => ({ default: m.Moderation })),
+);
+const MODERATION_HASH = '#/moderation';
+
+/** The address's #fragment, re-read when it changes. */
+function useHash(): string {
+  return useSyncExternalStore(
+    (changed) => {
+      window.addEventListener('hashchange', changed);
+      return () => window.removeEventListener('hashchange', changed);
+    },
+    () => location.hash,
+    () => '',
+  );
+}
 
 /** Reads `/v1/config` (with a Retry), then starts Parley with it. */
 export function App() {
@@ -58,12 +77,22 @@ function Parley({ config }: { config: AppConfig }) {
 function Screen() {
   const { state } = useParley();
   useAccountLanguage(state.me?.preferences.uiLanguage ?? null);
+  const hash = useHash();
+  // Operators (`cognito:groups`) may open the review page from Home; nobody else sees it.
+  const reviewing =
+    hash === MODERATION_HASH && state.phase === 'home' && isOperator(loadTokens()?.idToken);
   return (
     <div className={`app phase-${state.phase}`}>
       <SkipLink />
       <Header />
       <RefusalBanner />
-      <CurrentPage />
+      {reviewing ? (
+        <Suspense fallback={<Progress text="Loading…" />}>
+          <Moderation />
+        </Suspense>
+      ) : (
+        <CurrentPage />
+      )}
       {state.phase !== 'signed-out' && <InviteOverlay />}
     </div>
   );

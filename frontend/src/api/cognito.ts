@@ -54,6 +54,14 @@ export function jwtClaims(token: string): Record<string, unknown> {
   }
 }
 
+/** Whether the ID token says its holder is one of Parley's operators (`cognito:groups`).
+ * Only decides what the page offers; the gateway checks the signed token on every call. */
+export function isOperator(token: string | null | undefined, group = 'operators'): boolean {
+  if (!token) return false;
+  const groups = jwtClaims(token)['cognito:groups'];
+  return Array.isArray(groups) && groups.includes(group);
+}
+
 // ---- small fetch helper --------------------------------------------------------------------
 
 async function postWithTimeout(url: string, init: RequestInit): Promise<Response> {

@@ -16,6 +16,13 @@ import type {
   ReportReason,
   SignalKind,
 } from './types';
+import type { components } from './generated/openapi';
+
+type Schemas = components['schemas'];
+/** Operators' shapes (docs/api.md, `/v1/admin/*`). */
+export type Suspension = Schemas['Suspension'];
+export type SuspensionDecision = Schemas['Decision'];
+export type AuditEntry = Schemas['LoggedAction'];
 
 const enc = encodeURIComponent;
 
@@ -182,5 +189,19 @@ export class ParleyApi {
     note?: string;
   }): Promise<void> {
     return this.http.request('POST', '/v1/reports', { body });
+  }
+
+  // ---- operators only (`cognito:groups` has `operators`) ----
+
+  suspensions(): Promise<{ people: Suspension[] }> {
+    return this.http.request('GET', '/v1/admin/suspensions');
+  }
+
+  decideSuspension(person: string, decision: SuspensionDecision): Promise<void> {
+    return this.http.request('POST', `/v1/admin/suspensions/${enc(person)}`, { body: decision });
+  }
+
+  auditLog(): Promise<{ actions: AuditEntry[] }> {
+    return this.http.request('GET', '/v1/admin/audit');
   }
 }

@@ -1,3 +1,4 @@
+import { isOperator, loadTokens } from '../api/cognito';
 import { useParley } from '../app/context';
 import { useT } from '../i18n/context';
 import type { MessageKey } from '../i18n/translator';
@@ -32,6 +33,12 @@ export function Header() {
               }}
             >
               {tr.t('nav.words')}
+            </a>
+          )}
+          {state.phase === 'home' && isOperator(loadTokens()?.idToken) && (
+            // For Parley's staff only, so in English (no catalogue key).
+            <a href="#/moderation" data-testid="nav-moderation">
+              Review
             </a>
           )}
           {state.me && <span className="name">{state.me.name || state.me.email}</span>}
