@@ -127,7 +127,7 @@ async def test_in_and_out_at_different_times_is_never_together_and_ends_free_as_
             await handled(m)
             live = await session(m, room)
             m.clock.advance(10)  # past the no-show moment
-            (ended,) = await m.ledger.wait_for("session.ended", timeout_s=20)
+            (ended,) = await m.ledger.wait_for("session.ended", timeout_s=60)
             item = await m.item(tables.SESSIONS, sessionId=room)
     finally:
         await double.stop()
@@ -161,7 +161,7 @@ async def test_together_35_seconds_then_both_leave_ends_at_the_second_leave_for_
                 webhook("participant_left", room, "alice", "PA_a1", s(base, 37)),
                 webhook("participant_connection_aborted", room, "bob", "PA_b1", s(base, 40)),
             )
-            (ended,) = await m.ledger.wait_for("session.ended", timeout_s=20)
+            (ended,) = await m.ledger.wait_for("session.ended", timeout_s=60)
     finally:
         await double.stop()
 
@@ -196,7 +196,7 @@ async def test_repeated_and_reordered_webhooks_and_a_late_stop_charge_only_time_
             await m.send(
                 SessionStopRequested(session_id=room, user_id="bob", occurred_at=s(base, 110))
             )
-            (ended,) = await m.ledger.wait_for("session.ended", timeout_s=20)
+            (ended,) = await m.ledger.wait_for("session.ended", timeout_s=60)
             item = await m.item(tables.SESSIONS, sessionId=room)
     finally:
         await double.stop()
