@@ -12,7 +12,7 @@ import sys
 from playwright.async_api import Browser, expect
 
 from services.devstack.local_iam import tool_credentials
-from tests.e2e.browser import Person, person
+from tests.e2e.browser import person
 from tests.e2e.stack import ROOT, LocalStack, add_people
 
 
