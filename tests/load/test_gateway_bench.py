@@ -52,6 +52,7 @@ def _serve(kind: str, port: int, jwks_port: int, jwks: dict[str, Any]) -> None:
     from services.gateway.auth import Jwks, TokenVerifier
     from services.gateway.context import CTX
     from services.gateway.models import Health
+    from services.gateway.safety_core import Standing
     from services.gateway.settings import GatewaySettings
     from services.gateway.spec import Call, Operation
     from services.runtime.logs import configure
@@ -97,6 +98,9 @@ def _serve(kind: str, port: int, jwks_port: int, jwks: dict[str, Any]) -> None:
                 # `erased_recheck_s` (30 s); the bench person counts as read just now, as a
                 # person active in the last 30 s is (there is no AWS behind this bench).
                 app[CTX].erased._checked["bench-person"] = float("inf")
+                # Likewise the safety standing (read at most every `standing_recheck_s`): in
+                # good standing, read just now.
+                app[CTX].safety._seen["bench-person"] = (float("inf"), Standing())
 
             app.on_startup.append(known_person)
 
