@@ -220,9 +220,16 @@ class TopicView(View):
     n: Annotated[int, Field(ge=1)]
 
 
+class SessionPartner(PersonRef):
+    """Whom I am talking with, and their languages (a tandem swaps language at half time)."""
+
+    speaks: list[str] = Field(default_factory=list)
+    learns: list[str] = Field(default_factory=list)
+
+
 class SessionView(View):
     session_id: str
-    partner: PersonRef
+    partner: SessionPartner
     starts_at: Instant
     ends_at: Instant
     media_mode: MediaMode

@@ -23,6 +23,7 @@ from services.gateway.models import (
     Preferences,
     Profile,
     Role,
+    SessionPartner,
     SessionView,
     TicketView,
     TopicView,
@@ -198,13 +199,23 @@ def session_view(
     mode = session.get("mediaMode")
     return SessionView(
         session_id=str(session["sessionId"]),
-        partner=person_ref(partner, names),
+        partner=session_partner(partner, names),
         starts_at=iso(starts),
         ends_at=iso(ends),
         media_mode=mode if mode in ("livekit", "direct") else "direct",
         role=role_of(session, me),
         limited_by=limited_by_as_seen([str(u) for u in session.get("limitedBy") or ()], me),
         topic=topic_view(session.get("topic")),
+    )
+
+
+def session_partner(user_id: str, names: Mapping[str, Item]) -> SessionPartner:
+    profile = names.get(user_id) or {}
+    return SessionPartner(
+        user_id=user_id,
+        name=display_name(profile),
+        speaks=_langs(profile.get("speaks")),
+        learns=_langs(profile.get("learns")),
     )
 
 

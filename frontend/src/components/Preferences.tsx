@@ -35,8 +35,11 @@ function Chips(props: {
   );
 }
 
-/** Languages I speak and want to practise; the matcher prefers tandem partners. */
-export function Preferences() {
+/**
+ * Languages I speak and want to practise; the matcher prefers tandem partners. As the first
+ * step (`first`), it asks for them before anything else and needs a language spoken.
+ */
+export function Preferences({ first = false }: { first?: boolean }) {
   const { state, actions } = useParley();
   const tr = useT();
   const saved = state.me?.preferences;
@@ -72,9 +75,22 @@ export function Preferences() {
     setStatus(result === true ? 'saved' : 'idle');
   }
 
+  const needsSpeaks = first && speaks.length === 0;
+
   return (
-    <section className="card">
-      <h2>{tr.t('prefs.title')}</h2>
+    <section
+      className="card"
+      data-testid={first ? 'first-step' : undefined}
+      aria-labelledby={first ? 'first-step-title' : undefined}
+    >
+      {first ? (
+        <>
+          <h2 id="first-step-title">{tr.t('first.title')}</h2>
+          <p className="muted">{tr.t('first.lead')}</p>
+        </>
+      ) : (
+        <h2>{tr.t('prefs.title')}</h2>
+      )}
       <label className="stack">
         {tr.t('prefs.name')}
         <input
@@ -116,11 +132,21 @@ export function Preferences() {
       <div className="row">
         <button
           data-testid="save-preferences"
-          disabled={status === 'saving'}
+          disabled={status === 'saving' || needsSpeaks}
+          aria-describedby={needsSpeaks ? 'first-step-why' : undefined}
           onClick={() => void save()}
         >
-          {status === 'saving' ? tr.t('common.saving') : tr.t('prefs.save')}
+          {status === 'saving'
+            ? tr.t('common.saving')
+            : first
+              ? tr.t('first.continue')
+              : tr.t('prefs.save')}
         </button>
+        {needsSpeaks && (
+          <span className="muted small" id="first-step-why">
+            {tr.t('first.needSpeaks')}
+          </span>
+        )}
         {status === 'saved' && <span className="muted">{tr.t('prefs.saved')}</span>}
       </div>
     </section>

@@ -19,6 +19,7 @@ import type { CallStatus } from '../media/types';
 import { formatClock, isWarning, remainingSeconds } from '../lib/countdown';
 import { limitOf, whyShorter } from '../lib/sessionLength';
 import { isMac, shortcutKeys, shortcutOf } from '../lib/shortcuts';
+import { showsHalfTimeCue, switchTo } from '../lib/tandem';
 
 /** After the countdown reaches 0, re-read the truth this often until the end is confirmed. */
 const OVERTIME_REREAD_MS = 5_000;
@@ -50,6 +51,16 @@ export function Call({ session }: { session: LiveSession }) {
   const warning = isWarning(left);
   const partner = session.partner?.name || tr.t('common.yourPartnerLower');
   const overtime = left === 0;
+  // A tandem spends half the session in each language: at half time both are told to switch.
+  const nextLanguage = switchTo(
+    state.me?.preferences ?? {},
+    session.partner ?? {},
+    session.topic?.language,
+  );
+  const halfTimeWords =
+    nextLanguage !== null && showsHalfTimeCue(session.startsAt, endsAt, now, clock.offsetMs)
+      ? tr.t('call.halfTime', { language: tr.language(nextLanguage) })
+      : '';
 
   useEffect(() => {
     if (!overtime) return;
@@ -127,6 +138,20 @@ export function Call({ session }: { session: LiveSession }) {
           </p>
         )}
         {overtime && <Progress text={tr.t('call.overtime')} />}
+        {/* Always present, so the cue is announced (politely) when its words appear. */}
+        <p className="visually-hidden" aria-live="polite" data-testid="half-time-announcement">
+          {halfTimeWords}
+        </p>
+        {halfTimeWords && (
+          <p
+            className="warning"
+            aria-hidden="true"
+            data-testid="half-time"
+            data-language={nextLanguage}
+          >
+            {halfTimeWords}
+          </p>
+        )}
         {session.topic && (
           <section className="topic" data-testid="topic" aria-labelledby="topic-title">
             <h2 id="topic-title" className="small muted">

@@ -14,6 +14,10 @@ import { Progress } from '../components/Progress';
 const HistoryPage = lazy(() => import('./HistoryPage').then((m) => ({ default: m.HistoryPage })));
 const Settings = lazy(() => import('./Settings').then((m) => ({ default: m.Settings })));
 const WordsPage = lazy(() => import('./WordsPage').then((m) => ({ default: m.WordsPage })));
+// The languages step is shown once per person: it loads with Settings, not the first screen.
+const Preferences = lazy(() =>
+  import('../components/Preferences').then((m) => ({ default: m.Preferences })),
+);
 
 const PHONE = '(max-width: 520px)';
 
@@ -110,6 +114,16 @@ function Talk() {
   }, [wantsJoin, devicesOk, join]);
   const me = state.me;
   if (!me) return null;
+  // A first visit asks what the person speaks and learns before Join and Invite are offered:
+  // a partner is matched by those languages.
+  if (me.preferences.speaks.length === 0) {
+    return (
+      <main className="page narrow" id="main">
+        <h1 className="visually-hidden">{tr.t('nav.talk')}</h1>
+        <Preferences first />
+      </main>
+    );
+  }
   const { left, resetsAt } = me.points;
   const until = inWords(tr, resetsAt, now, clock.offsetMs);
   const noPoints = left <= 0;

@@ -74,7 +74,8 @@ function onPush(state: AppState, m: PushMessage): AppState {
       const known = state.session?.sessionId === m.sessionId ? state.session.partner : null;
       const session: LiveSession = {
         sessionId: m.sessionId,
-        partner: { userId: m.partner.userId, name: known?.name ?? null },
+        // What /v1/me already said of them (name, languages) stays: the push names an id only.
+        partner: { ...known, userId: m.partner.userId, name: known?.name ?? null },
         startsAt: m.startsAt,
         endsAt: m.endsAt,
         mediaMode: m.mediaMode,

@@ -113,7 +113,8 @@ async def test_me_in_a_session_with_points_held_and_invites_both_ways(gw: Gatewa
     assert body["points"] == {**body["points"], "left": 3, "used": 3, "held": 9}
     session = body["session"]
     assert session["sessionId"] == session_id
-    assert session["partner"] == {"userId": partner, "name": "Ben"}
+    # The partner's languages come along: a tandem swaps language at half time.
+    assert session["partner"] == {"userId": partner, "name": "Ben", "speaks": ["es"], "learns": []}
     assert session["role"] == "answerer"  # the partner is listed first: they offer
     assert session["mediaMode"] == "direct"
     by_id = {i["inviteId"]: i for i in body["invites"]}

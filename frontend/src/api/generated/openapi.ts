@@ -1242,6 +1242,23 @@ export type components = {
              */
             sessionId: string | null;
         };
+        /**
+         * SessionPartner
+         * @description Whom I am talking with, and their languages (a tandem swaps language at half time).
+         */
+        SessionPartner: {
+            /** Learns */
+            learns?: string[];
+            /**
+             * Name
+             * @default null
+             */
+            name: string | null;
+            /** Speaks */
+            speaks?: string[];
+            /** Userid */
+            userId: string;
+        };
         /** SessionRef */
         SessionRef: {
             /** Sessionid */
@@ -1264,7 +1281,7 @@ export type components = {
              * @enum {string}
              */
             mediaMode: "livekit" | "direct";
-            partner: components["schemas"]["PersonRef"];
+            partner: components["schemas"]["SessionPartner"];
             /**
              * Role
              * @enum {string}
