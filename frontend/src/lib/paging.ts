@@ -1,7 +1,7 @@
 // Pages of a newest-first list, appended as they come: a row seen twice (a page boundary that
-// moved because a new conversation was added meanwhile) is shown once.
+// moved because a new row was added meanwhile) is shown once.
 
-export function appendPage<T extends { sessionId: string }>(shown: T[], page: T[]): T[] {
-  const seen = new Set(shown.map((s) => s.sessionId));
-  return [...shown, ...page.filter((s) => !seen.has(s.sessionId))];
+export function appendPage<T>(shown: T[], page: T[], keyOf: (row: T) => string): T[] {
+  const seen = new Set(shown.map(keyOf));
+  return [...shown, ...page.filter((row) => !seen.has(keyOf(row)))];
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useParley } from '../app/context';
 import { sentenceForError } from '../api/problems';
 import type { PastSession } from '../api/types';
@@ -7,7 +7,7 @@ import { Progress } from '../components/Progress';
 import { Safety } from '../components/Safety';
 import { useT } from '../i18n/context';
 import type { MessageKey } from '../i18n/translator';
-import { appendPage } from '../lib/paging';
+import { usePages } from '../hooks/usePages';
 
 const PAGE = 10;
 
@@ -18,35 +18,23 @@ const REASONS: Record<string, MessageKey> = {
   cancelled: 'history.cancelled',
 };
 
+const bySession = (s: PastSession) => s.sessionId;
+
 const reasonKey = (reason: string | null | undefined) => (reason ? REASONS[reason] : undefined);
 
 /** My conversations (kept 90 days), a page at a time; block or report from any of them. */
 export function HistoryPage() {
   const { api } = useParley();
   const tr = useT();
-  const [list, setList] = useState<PastSession[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [status, setStatus] = useState<'loading' | 'idle' | 'done'>('loading');
-  const [error, setError] = useState<unknown>(null);
   const [safetyFor, setSafetyFor] = useState<PastSession | null>(null);
-
-  const load = useCallback(
-    async (from: string | null) => {
-      setStatus('loading');
-      setError(null);
-      try {
-        const page = await api.sessions({ cursor: from, limit: PAGE });
-        setList((old) => appendPage(from ? old : [], page.sessions));
-        setCursor(page.nextCursor ?? null);
-        setStatus(page.nextCursor ? 'idle' : 'done');
-      } catch (e) {
-        setError(e ?? new Error('failed'));
-        setStatus('idle');
-      }
+  const fetchPage = useCallback(
+    async (cursor: string | null) => {
+      const page = await api.sessions({ cursor, limit: PAGE });
+      return { rows: page.sessions, nextCursor: page.nextCursor };
     },
     [api],
   );
-  useEffect(() => void load(null), [load]);
+  const { rows: list, cursor, status, error, more } = usePages(fetchPage, bySession);
 
   return (
     <main className="page narrow" id="main" data-testid="history-page">
@@ -55,7 +43,7 @@ export function HistoryPage() {
         {error !== null && (
           <p className="muted" role="alert">
             {sentenceForError(tr, error)}{' '}
-            <button className="link" onClick={() => void load(cursor)}>
+            <button className="link" onClick={more}>
               {tr.t('common.retry')}
             </button>
           </p>
@@ -88,11 +76,7 @@ export function HistoryPage() {
         </ul>
         {status === 'loading' && <Progress text={tr.t('history.loading')} />}
         {status === 'idle' && cursor && (
-          <button
-            className="secondary"
-            data-testid="history-more"
-            onClick={() => void load(cursor)}
-          >
+          <button className="secondary" data-testid="history-more" onClick={more}>
             {tr.t('history.more')}
           </button>
         )}

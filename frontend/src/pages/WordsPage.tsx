@@ -1,44 +1,28 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import { useParley } from '../app/context';
 import { sentenceForError } from '../api/problems';
 import type { WordsPage as Page } from '../api/types';
 import { Progress } from '../components/Progress';
+import { usePages } from '../hooks/usePages';
 import { useT } from '../i18n/context';
 
 const PAGE = 50;
 
 type Word = Page['words'][number];
+const byId = (w: Word) => w.wordId;
 
 /** The words and phrases I starred in calls' chats, newest first, a page at a time. */
 export function WordsPage() {
   const { api } = useParley();
   const tr = useT();
-  const [words, setWords] = useState<Word[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [status, setStatus] = useState<'loading' | 'idle' | 'done'>('loading');
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(
-    async (from: string | null) => {
-      setStatus('loading');
-      setError(null);
-      try {
-        const page = await api.words({ cursor: from, limit: PAGE });
-        setWords((old) => {
-          const shown = from ? old : [];
-          const seen = new Set(shown.map((w) => w.wordId));
-          return [...shown, ...page.words.filter((w) => !seen.has(w.wordId))];
-        });
-        setCursor(page.nextCursor ?? null);
-        setStatus(page.nextCursor ? 'idle' : 'done');
-      } catch (e) {
-        setError(e ?? new Error('failed'));
-        setStatus('idle');
-      }
+  const fetchPage = useCallback(
+    async (cursor: string | null) => {
+      const page = await api.words({ cursor, limit: PAGE });
+      return { rows: page.words, nextCursor: page.nextCursor };
     },
     [api],
   );
-  useEffect(() => void load(null), [load]);
+  const { rows: words, cursor, status, error, more } = usePages(fetchPage, byId);
 
   return (
     <main className="page narrow" id="main" data-testid="words-page">
@@ -47,7 +31,7 @@ export function WordsPage() {
         {error !== null && (
           <p className="muted" role="alert">
             {sentenceForError(tr, error)}{' '}
-            <button className="link" onClick={() => void load(cursor)}>
+            <button className="link" onClick={more}>
               {tr.t('common.retry')}
             </button>
           </p>
@@ -67,7 +51,7 @@ export function WordsPage() {
         </ul>
         {status === 'loading' && <Progress text={tr.t('words.loading')} />}
         {status === 'idle' && cursor && (
-          <button className="secondary" data-testid="words-more" onClick={() => void load(cursor)}>
+          <button className="secondary" data-testid="words-more" onClick={more}>
             {tr.t('words.more')}
           </button>
         )}

@@ -11,6 +11,7 @@ from services.devstack.embedded_aws import MotoServer
 from services.notifier.handlers import Notifier
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import (
+    ConnectionsApi,
     Gateway,
     People,
     gateway_settings,
@@ -37,3 +38,11 @@ async def notifier(stack: Stack, gateway: Gateway) -> AsyncIterator[Notifier]:
     """The notifier service, posting to the gateway's local edge."""
     async with running_notifier(notifier_settings(stack, gateway.url)) as running:
         yield running
+
+
+@pytest.fixture
+async def connections_api() -> AsyncIterator[ConnectionsApi]:
+    api = await ConnectionsApi().start()
+    yield api
+    assert api.server is not None
+    await api.server.close()

@@ -176,3 +176,29 @@ async def eventually(check: Callable[[], Any], timeout_s: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout_s} s")
         await asyncio.sleep(0.02)
+
+
+@dataclass
+class ConnectionsApi:
+    """Stands in for API Gateway's `@connections` API: records what the gateway asks of it."""
+
+    calls: list[tuple[str, str, bytes]] = field(default_factory=list)
+    server: TestServer | None = None
+
+    async def start(self) -> ConnectionsApi:
+        async def record(request: web.Request) -> web.Response:
+            self.calls.append(
+                (request.method, request.match_info["connection_id"], await request.read())
+            )
+            return web.Response(status=200 if request.method == "POST" else 204)
+
+        app = web.Application()
+        app.router.add_route("*", "/@connections/{connection_id}", record)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("")).rstrip("/")

@@ -9,17 +9,15 @@ import json
 import math
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from services.runtime.aws import Aws
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import (
+    ConnectionsApi,
     Gateway,
     People,
     Tab,
@@ -179,40 +177,6 @@ async def test_the_31st_connect_of_a_person_within_a_minute_is_refused(
 
 
 # ---- behind API Gateway ----------------------------------------------------------------------
-
-
-@dataclass
-class ConnectionsApi:
-    """Stands in for API Gateway's `@connections` API: records what the gateway asks of it."""
-
-    calls: list[tuple[str, str, bytes]] = field(default_factory=list)
-    server: TestServer | None = None
-
-    async def start(self) -> ConnectionsApi:
-        async def record(request: web.Request) -> web.Response:
-            self.calls.append(
-                (request.method, request.match_info["connection_id"], await request.read())
-            )
-            return web.Response(status=200 if request.method == "POST" else 204)
-
-        app = web.Application()
-        app.router.add_route("*", "/@connections/{connection_id}", record)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
-        return self
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return str(self.server.make_url("")).rstrip("/")
-
-
-@pytest.fixture
-async def connections_api() -> AsyncIterator[ConnectionsApi]:
-    api = await ConnectionsApi().start()
-    yield api
-    assert api.server is not None
-    await api.server.close()
 
 
 @pytest.fixture

@@ -10,16 +10,14 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from services.gateway.auth import Jwks, TokenVerifier
 from services.runtime.aws import Aws
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import (
+    ConnectionsApi,
     People,
     eventually,
     gateway_settings,
@@ -86,40 +84,6 @@ async def test_a_local_socket_is_told_and_closed_when_its_token_expires(
             lambda: [s.user_id for s in gw.realtime.sockets.values()] == ["lasting-ben"]
         )
         await lasting.close()
-
-
-@dataclass
-class ConnectionsApi:
-    """Stands in for API Gateway's `@connections` API: records what the gateway asks of it."""
-
-    calls: list[tuple[str, str, bytes]] = field(default_factory=list)
-    server: TestServer | None = None
-
-    async def start(self) -> ConnectionsApi:
-        async def record(request: web.Request) -> web.Response:
-            self.calls.append(
-                (request.method, request.match_info["connection_id"], await request.read())
-            )
-            return web.Response(status=200 if request.method == "POST" else 204)
-
-        app = web.Application()
-        app.router.add_route("*", "/@connections/{connection_id}", record)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
-        return self
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return str(self.server.make_url("")).rstrip("/")
-
-
-@pytest.fixture
-async def connections_api() -> AsyncIterator[ConnectionsApi]:
-    api = await ConnectionsApi().start()
-    yield api
-    assert api.server is not None
-    await api.server.close()
 
 
 async def _edge(gw_url: str, http: object, route: str, body: str = "", **query: str) -> int:
