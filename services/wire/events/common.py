@@ -13,6 +13,10 @@ EntityId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 # ISO 639-1 style language codes ("en", "es", "pt-BR").
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 Languages = Annotated[tuple[Language, ...], Field(max_length=8)]
+# A self-rated level on the CEFR scale, per language someone learns (docs/api.md, "Levels").
+Cefr = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+CEFR_LEVELS: tuple[Cefr, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
+Levels = Annotated[dict[Language, Cefr], Field(max_length=8)]
 
 RejectReason = Literal["no_points", "already_waiting", "in_session", "busy"]
 MediaMode = Literal["livekit", "direct"]

@@ -8,8 +8,10 @@ from pydantic import Field, StringConstraints
 
 from services.wire.events.base import Event
 from services.wire.events.common import (
+    Cefr,
     EntityId,
     Languages,
+    Levels,
     Profile,
     UserId,
     session_group,
@@ -30,6 +32,8 @@ class TicketRequested(Event):
     user_id: UserId
     speaks: Languages = ()
     learns: Languages = ()
+    levels: Levels = Field(default_factory=dict)
+    welcomes_from: Cefr = "A1"
 
     def group(self) -> str:
         return user_group(self.user_id)

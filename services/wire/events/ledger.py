@@ -9,8 +9,10 @@ from pydantic import AwareDatetime, Field
 
 from services.wire.events.base import Event
 from services.wire.events.common import (
+    Cefr,
     EntityId,
     Languages,
+    Levels,
     Profile,
     RejectReason,
     UserId,
@@ -35,6 +37,8 @@ class TicketFunded(Event):
     minutes: Minutes
     speaks: Languages = ()
     learns: Languages = ()
+    levels: Levels = Field(default_factory=dict)
+    welcomes_from: Cefr = "A1"
 
     def group(self) -> str:
         # Per person, not per pool: a pool's group would be one lane for everyone in it.

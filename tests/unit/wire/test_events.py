@@ -36,7 +36,14 @@ def test_wire_format_is_the_envelope_with_camel_case_payload() -> None:
     assert set(raw) == {"type", "version", "id", "occurredAt", "payload"}
     assert raw["type"] == "ticket.requested"
     assert raw["occurredAt"].endswith("Z")
-    assert raw["payload"] == {"ticketId": "t1", "userId": "u1", "speaks": ["en"], "learns": []}
+    assert raw["payload"] == {
+        "ticketId": "t1",
+        "userId": "u1",
+        "speaks": ["en"],
+        "learns": [],
+        "levels": {},
+        "welcomesFrom": "A1",
+    }
 
 
 @pytest.mark.parametrize(
