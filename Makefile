@@ -11,9 +11,11 @@ export PIP_NO_WARN_SCRIPT_LOCATION := 1
 dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
 
+# The browser and chaos tests mostly wait on a running stack: they run beside the rest
+# (tests/side_by_side.py), which keeps both cores busy; `PYTEST_ARGS` go to both halves.
 test: install system-deps frontend lint ## Install everything and run every test
 	cd frontend && npm test --silent
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m tests.side_by_side $(PYTEST_ARGS)
 
 install-run: $(VENV)/.installed-run frontend/node_modules/.installed
 install: $(VENV)/.installed frontend/node_modules/.installed
@@ -52,11 +54,13 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 frontend: frontend/node_modules/.installed ## Build the SPA into frontend/dist
 	cd frontend && npm run build --silent
 
-# Headless Chromium and coturn for the browser tests (Debian packages; needs root or sudo).
+# Headless Chromium, coturn and a CJK font (the Japanese screenshots) for the browser tests
+# (Debian packages; needs root or sudo).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v turnserver >/dev/null || missing="$$missing coturn"; \
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
