@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from services.loadgen.api import Api, Pushed
+from services.loadgen.api import TRANSPORT, Api, Pushed
 from services.loadgen.pacer import Pacer
 from services.loadgen.room import RoomLink, RoomRefused
 from services.loadgen.stats import Recorder
@@ -134,8 +134,15 @@ class SimPerson:
     async def _reread(self) -> None:
         """As the SPA does on every (re)connect: what was pushed while the socket was down is
         lost, and `GET /v1/me` is the truth (the journal keeps the answer). A session it shows
-        that no push announced is taken up as if announced."""
+        that no push announced is taken up as if announced. An answer that did not come (the
+        gateway restarting again) is asked for again, as the SPA does: a session that started
+        while the socket was down must not go unnoticed."""
         me = await self.api.me()
+        for pause in (0.5, 1.0, 2.0, 4.0):
+            if (me.status != TRANSPORT and me.status < 500) or self._closing:
+                break
+            await asyncio.sleep(pause)
+            me = await self.api.me()
         session = me.body.get("session") if me.ok else None
         if not isinstance(session, dict):
             return
