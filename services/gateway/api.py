@@ -39,7 +39,7 @@ PUSHED = (
     "session.topic, "
     "invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, "
     "invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, "
-    "auth.expired"
+    "auth.expired, account.deleted, account.banned"
 )
 
 

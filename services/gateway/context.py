@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from aiohttp import web
 
@@ -15,6 +13,7 @@ from services.gateway.readmodels import ReadModels
 from services.gateway.safety import SafetyGate
 from services.gateway.settings import GatewaySettings
 from services.gateway.shared_limits import SharedLimiter
+from services.gateway.socket_expiry import SocketCloser
 from services.runtime.aws import Aws
 from services.runtime.publisher import Publisher
 
@@ -27,7 +26,7 @@ class GatewayContext:
     verifier: TokenVerifier
     limiter: SharedLimiter
     # Pushes a message to a socket and closes it (set by the real-time edge once it runs).
-    socket_closer: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+    socket_closer: SocketCloser | None = None
 
     def table(self, logical: str) -> str:
         return self.aws.table(logical)

@@ -13,8 +13,8 @@
   leftover records, whose sockets died with it, must not lock people out for a lease's
   length). The newest is refused (409
   `too-many-sockets`; locally the socket closes with 4409) and the ones open keep working: a
-  person with many tabs keeps the tabs that were live, and the refused tab retries with its
-  usual backoff, getting in once another closes. Closing the oldest instead would make tabs
+  person with many tabs keeps the tabs that were live, and the refused tab says why and
+  retries once a minute, getting in once another closes. Closing the oldest instead would make tabs
   take the socket from each other in a loop, each reconnect evicting the next.
 - **Connects, per person**: the shared `connect` rule (`ratelimit.RULES`), counted in
   DynamoDB across tasks like every intent route (429 `rate-limited` + `Retry-After`; locally

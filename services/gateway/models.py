@@ -22,7 +22,7 @@ from pydantic.alias_generators import to_camel
 
 from services.gateway.names import MAX_CHARS as MAX_NAME_CHARS
 from services.gateway.names import clean as clean_name
-from services.wire.events.common import Language, MediaMode
+from services.wire.events.common import Cefr, Language, MediaMode
 from services.wire.events.gateway import WORD_MAX_CHARS, SignalKind
 from services.wire.events.matcher import LimitedBy, LookingFor
 
@@ -37,6 +37,8 @@ DisplayName = Annotated[
     AfterValidator(clean_name),
 ]
 LanguagesIn = Annotated[list[Language], Field(max_length=8)]
+# A self-rated CEFR level per language learnt (docs/api.md, "Levels").
+LevelsIn = Annotated[dict[Language, Cefr], Field(max_length=8)]
 ReportReason = Literal["abuse", "spam", "inappropriate", "other"]
 Role = Literal["offerer", "answerer"]
 # ISO-8601 UTC, always ending in Z.
@@ -78,13 +80,17 @@ UiLanguage = Literal["en", "es", "de", "ja", "pt-BR", "ar"]
 
 
 class PreferencesIn(Body):
-    """Languages I speak and want to practise (first = most wanted); optionally my name and
-    the language of the app's screens (kept with my account, so every device shows it)."""
+    """Languages I speak and want to practise (first = most wanted); optionally my name, the
+    language of the app's screens (kept with my account, so every device shows it), my level
+    in each language I learn and the lowest level of learners I welcome (docs/api.md,
+    "Levels"): left out, `levels` and `welcomesFrom` keep what the account has."""
 
     name: DisplayName | None = None
     speaks: LanguagesIn
     learns: LanguagesIn
     ui_language: UiLanguage | None = None
+    levels: LevelsIn | None = None
+    welcomes_from: Cefr | None = None
 
     _dedupe = field_validator("speaks", "learns")(_unique)
 
@@ -201,6 +207,10 @@ class Preferences(View):
     speaks: list[str]
     learns: list[str]
     ui_language: UiLanguage | None = omitted()
+    # My level per language I learn (only those I said), and the lowest level of learners I
+    # like to help in the languages I speak.
+    levels: dict[str, Cefr] = Field(default_factory=dict)
+    welcomes_from: Cefr = "A1"
 
 
 class TicketView(View):

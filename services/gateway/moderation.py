@@ -140,7 +140,7 @@ class Moderation:
             await stop_for(self.publisher, str(session["sessionId"]), user, now, cause)
         done: dict[str, Any] = {"sessionEnded": session is not None}
         done |= await withdraw(self.aws, self.publisher, user, now, cause)
-        done["sockets"] = await close_sockets(self.aws, self.closer, user, now)
+        done["sockets"] = await close_sockets(self.aws, self.closer, user)
         pool = self.settings.cognito_user_pool_id
         done["signedOut"] = await sign_out(self.idp, pool, target.username)
         return done

@@ -18,6 +18,7 @@ from services.gateway.auth import Identity
 from services.gateway.models import PreferencesIn
 from services.gateway.names import starting_name
 from services.gateway.readmodels import PROFILES, Item
+from services.gateway.views import levels_for
 from services.runtime.dynamo import from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
@@ -81,6 +82,16 @@ class Profiles:
         if prefs.ui_language:
             fields += ", uiLanguage = :ui"
             vals[":ui"] = prefs.ui_language
+        # Levels sent replace the kept ones (the route refused any for a language not
+        # learnt); left out, the kept ones stay for the languages still learnt. Read, then
+        # written with the learns they belong to: the two never disagree, last writer wins.
+        sent = prefs.levels
+        kept = sent if sent is not None else ((await self.get(me.user_id)) or {}).get("levels")
+        fields += ", levels = :lv"
+        vals[":lv"] = levels_for(prefs.learns, kept)
+        if prefs.welcomes_from:
+            fields += ", welcomesFrom = :wf"
+            vals[":wf"] = prefs.welcomes_from
         resp = await self._db.update_item(
             TableName=self._name,
             Key=to_item({"userId": me.user_id}),

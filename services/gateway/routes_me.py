@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from services.gateway.models import Me, Preferences, PreferencesIn
+from services.gateway.problems import Problem
 from services.gateway.profiles import Profiles
 from services.gateway.spec import Call, Operation
 from services.gateway.views import (
@@ -55,16 +56,25 @@ async def get_me(call: Call) -> Me:
     )
 
 
+def refuse_levels_not_learnt(body: PreferencesIn) -> None:
+    """A level is for a language I learn: one for any other is refused, not silently lost."""
+    stray = [code for code in body.levels or {} if code not in body.learns]
+    if stray:
+        raise Problem(
+            400,
+            "level-not-learnt",
+            "a level can only be given for a language in `learns`",
+            errors=[
+                {"field": f"levels.{code}", "message": "not a language you learn"} for code in stray
+            ],
+        )
+
+
 async def put_preferences(call: Call) -> Preferences:
     body: PreferencesIn = call.body
+    refuse_levels_not_learnt(body)
     saved = await Profiles(call.ctx.aws).save_preferences(call.me, body, iso(call.now))
-    prefs = preferences(saved)
-    return Preferences(
-        name=display_name(saved, call.me.name),
-        speaks=prefs.speaks,
-        learns=prefs.learns,
-        ui_language=prefs.ui_language,
-    )
+    return preferences(saved).model_copy(update={"name": display_name(saved, call.me.name)})
 
 
 OPERATIONS = (
@@ -89,5 +99,8 @@ OPERATIONS = (
         body=PreferencesIn,
         reply=Preferences,
         rule="preferences",
+        problems=((400, "level-not-learnt"),),
+        description='Levels are per language learnt (docs/api.md, "Levels"); left out, '
+        "`levels` and `welcomesFrom` keep what the account has.",
     ),
 )

@@ -13,7 +13,7 @@ from services.gateway.models import JoinQueueIn, TicketRef
 from services.gateway.problems import Problem
 from services.gateway.profiles import Profiles
 from services.gateway.spec import Call, Operation
-from services.gateway.views import iso, languages, open_ticket, state_of
+from services.gateway.views import iso, languages, levels, open_ticket, state_of, welcomes_from
 from services.wire.events import derive_id, new_id
 from services.wire.events.gateway import TicketCancelRequested, TicketRequested
 
@@ -36,6 +36,8 @@ async def join_queue(call: Call) -> TicketRef:
             user_id=uid,
             speaks=languages(profile, "speaks"),
             learns=languages(profile, "learns"),
+            levels=levels(profile),
+            welcomes_from=welcomes_from(profile),
         )
     )
     await profiles.remember(uid, "Ticket", ticket_id, iso(call.now))
@@ -73,7 +75,8 @@ OPERATIONS = (
         status=202,
         rule="queue",
         problems=((409, "already-waiting"), (409, "in-session")),
-        description="Publishes `ticket.requested` with my languages; the outcome is pushed.",
+        description="Publishes `ticket.requested` with my languages and levels; the outcome "
+        "is pushed.",
     ),
     Operation(
         "DELETE",

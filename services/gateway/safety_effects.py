@@ -7,14 +7,15 @@ bus as the person's own intents would be (the matcher and the ledger then act as
 - a suspension takes the person out of the queue and withdraws the invites they sent;
 - a ban does that too, ends their conversation at the ban's moment (a Stop of theirs: the
   partner is told it ended and pays nothing after), closes their sockets and signs them out
-  of Cognito everywhere (their refresh tokens stop working).
+  of Cognito everywhere (their refresh tokens stop working). Each socket is sent
+  `{"type": "account.banned"}` as it closes (code 4403 where the gateway holds it): the
+  browser signs out at once, with no periodic re-read of `GET /v1/me` to wait for.
 Every event id derives from what caused it, so a retried action publishes nothing new.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ import structlog
 from botocore.exceptions import ClientError
 
 from services.gateway.readmodels import ReadModels
-from services.gateway.socket_expiry import expired_message
+from services.gateway.socket_expiry import SocketCloser
 from services.gateway.views import is_live, iso, participants, state_of
 from services.runtime.erasure import by_key, query_all
 from services.wire.events import derive_id
@@ -36,8 +37,11 @@ if TYPE_CHECKING:
     from services.runtime.aws import Aws
     from services.runtime.publisher import Publisher
 
-# Pushes a message to a socket and closes it (the gateway's, or API Gateway's @connections).
-Closer = Callable[[str, dict[str, Any]], Awaitable[None]]
+# Pushes a message to a socket and closes it (the gateway's local edge, or API Gateway's
+# @connections, which sends no close code of ours: the message is what tells).
+Closer = SocketCloser
+BANNED_TYPE = "account.banned"
+CLOSE_BANNED = 4403
 _log = structlog.get_logger()
 
 
@@ -108,8 +112,12 @@ async def withdraw(
     return done
 
 
-async def close_sockets(aws: Aws, closer: Closer | None, user_id: str, now: datetime) -> int:
-    """Close every socket the person has open; they are told their sign-in has expired."""
+def banned_message() -> dict[str, Any]:
+    return {"type": BANNED_TYPE}
+
+
+async def close_sockets(aws: Aws, closer: Closer | None, user_id: str) -> int:
+    """Close every socket the person has open; each is told the person is banned."""
     if closer is None:
         return 0
     conns = await query_all(
@@ -118,7 +126,7 @@ async def close_sockets(aws: Aws, closer: Closer | None, user_id: str, now: date
     closed = 0
     for conn in conns:
         try:
-            await closer(conn["connectionId"]["S"], expired_message(now.timestamp()))
+            await closer(conn["connectionId"]["S"], banned_message(), CLOSE_BANNED, "banned")
             closed += 1
         except Exception:
             _log.warning("safety.socket_close_failed", exc_info=True)

@@ -29,6 +29,7 @@ from services.gateway.models import (
     TopicView,
     UiLanguage,
 )
+from services.wire.events.common import CEFR_LEVELS, Cefr
 from services.wire.events.matcher import limited_by_as_seen
 
 Item = Mapping[str, Any]
@@ -101,12 +102,40 @@ def display_name(profile: Item | None, fallback: str | None = None) -> str | Non
     return str(name) if isinstance(name, str) and name else fallback
 
 
+def _cefr(value: Any) -> Cefr | None:
+    return next((c for c in CEFR_LEVELS if c == value), None)
+
+
+def levels_for(learns: Iterable[str], stored: Any) -> dict[str, Cefr]:
+    """The levels of `stored` (a profile's `levels` map) for the languages in `learns`, in
+    that order: a level for a language no longer learnt, or not a CEFR level, is dropped."""
+    kept = stored if isinstance(stored, Mapping) else {}
+    out: dict[str, Cefr] = {}
+    for code in learns:
+        level = _cefr(kept.get(code))
+        if level is not None:
+            out[code] = level
+    return out
+
+
+def levels(profile: Item | None) -> dict[str, Cefr]:
+    """The person's level per language they learn (only those they said)."""
+    return levels_for(languages(profile, "learns"), (profile or {}).get("levels"))
+
+
+def welcomes_from(profile: Item | None) -> Cefr:
+    """The lowest level of learners the person likes to help; A1 (everyone) until they say."""
+    return _cefr((profile or {}).get("welcomesFrom")) or "A1"
+
+
 def preferences(profile: Item | None) -> Preferences:
     ui = (profile or {}).get("uiLanguage")
     return Preferences(
         speaks=_langs((profile or {}).get("speaks")),
         learns=_langs((profile or {}).get("learns")),
         ui_language=ui if ui in get_args(UiLanguage) else None,
+        levels=levels(profile),
+        welcomes_from=welcomes_from(profile),
     )
 
 

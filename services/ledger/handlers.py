@@ -94,8 +94,12 @@ class LedgerHandlers:
                     ticket_id=ev.ticket_id,
                     user_id=ev.user_id,
                     minutes=d.minutes,
+                    # What the matcher pairs by travels on the request itself: a redelivered
+                    # request carries it again, so nothing of it needs keeping here.
                     speaks=ev.speaks,
                     learns=ev.learns,
+                    levels=ev.levels,
+                    welcomes_from=ev.welcomes_from,
                 )
             return TicketRejected(
                 id=derive_id(d.cause, TicketRejected.TYPE),

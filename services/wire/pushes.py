@@ -58,6 +58,13 @@ class AccountDeleted(_Push):
     type: Literal["account.deleted"]
 
 
+class AccountBanned(_Push):
+    """An operator banned the person: sent to each of their open sockets as it closes (the
+    gateway's, like `auth.expired`); the browser signs out and says why."""
+
+    type: Literal["account.banned"]
+
+
 class TicketWaiting(_Push):
     type: Literal["ticket.waiting"]
     ticketId: str
@@ -180,6 +187,7 @@ PUSHES: tuple[type[_Push], ...] = (
     Pong,
     AuthExpired,
     AccountDeleted,
+    AccountBanned,
     TicketWaiting,
     TicketRejected,
     TicketCancelled,
@@ -202,6 +210,7 @@ PushMessage = Annotated[
     Pong
     | AuthExpired
     | AccountDeleted
+    | AccountBanned
     | TicketWaiting
     | TicketRejected
     | TicketCancelled

@@ -2,14 +2,16 @@
 browsers say Japanese (Playwright's `locale=`, which sets `navigator.languages`), walk home,
 settings and a call. Arabic is laid out right to left (`<html dir="rtl">`), nothing on the
 main screens is wider than its box, and axe-core finds nothing serious; the screenshots are
-the README's (docs/screenshots/)."""
+the README's (docs/screenshots/). A person whose browser says Spanish rates their level in
+each language they practise, each level described in Spanish, and finds it kept after a
+reload."""
 
 from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
 from tests.e2e import csp
-from tests.e2e.browser import Person, accessibility_violations
+from tests.e2e.browser import PASSWORD, Person, accessibility_violations
 from tests.e2e.stack import ROOT, LocalStack, add_people
 
 DOCS = ROOT / "docs" / "screenshots"
@@ -130,3 +132,68 @@ async def test_japanese_screens(local_stack: LocalStack, browser: Browser) -> No
             "over": "会話が終わりました",
         },
     )
+
+
+async def _settings_after_reload(p: Person) -> None:
+    """Reloads Settings (its own address): what it shows comes from the server again."""
+    await p.page.reload()
+    await expect(p.by("settings-page")).to_be_visible(timeout=20_000)
+    await expect(p.by("display-name")).to_have_value(p.name.capitalize(), timeout=20_000)
+
+
+async def test_a_level_set_in_settings_is_described_in_my_language_and_kept(
+    local_stack: LocalStack, browser: Browser
+) -> None:
+    add_people(local_stack, "lucia")
+    lucia = await _person(browser, "lucia", "es")
+    try:
+        await lucia.page.goto(local_stack.url)
+        await lucia.by("username").fill(lucia.name)
+        await lucia.by("password").fill(PASSWORD)
+        await lucia.by("sign-in").click()
+        await expect(lucia.by("first-step")).to_be_visible(timeout=20_000)
+        await lucia.choose_languages(speaks=("es",), learns=("de",))
+        await expect(lucia.by("points-left")).to_be_visible(timeout=20_000)
+
+        await lucia.by("nav-settings").click()
+        # One picker per language practised, named by its label, each level in one line.
+        german = lucia.page.get_by_role("combobox", name="Tu nivel de alemán")
+        await expect(german).to_have_value("")
+        await expect(german.locator("option[value=A1]")).to_have_text(
+            "A1 — Conozco algunas palabras y frases"
+        )
+        await expect(german.locator("option[value=C2]")).to_have_text(
+            "C2 — Entiendo prácticamente todo"
+        )
+        await german.select_option("B1")
+        await lucia.by("learns-ja").click()
+        await lucia.by("level-ja").focus()  # reachable by keyboard, and set by it
+        for _ in range(2):
+            await lucia.page.keyboard.press("ArrowDown")
+        await expect(lucia.by("level-ja")).to_have_value("A2")
+        welcome = lucia.page.get_by_role(
+            "combobox", name="El nivel más bajo de los estudiantes a los que me gusta ayudar"
+        )
+        await expect(welcome).to_have_value("A1")
+        await welcome.select_option("B2")
+        await lucia.by("save-preferences").click()
+        await expect(lucia.by("settings-page")).to_contain_text("Guardado.")
+        await _check_screen(lucia, "es-levels")
+
+        await _settings_after_reload(lucia)
+        await expect(lucia.by("level-de")).to_have_value("B1")
+        await expect(lucia.by("level-ja")).to_have_value("A2")
+        await expect(lucia.by("welcomes-from")).to_have_value("B2")
+
+        # No longer practising Japanese: its level goes with it, and the rest stays.
+        await lucia.by("learns-ja").click()
+        await expect(lucia.by("level-ja")).to_have_count(0)
+        await lucia.by("save-preferences").click()
+        await expect(lucia.by("settings-page")).to_contain_text("Guardado.")
+        await _settings_after_reload(lucia)
+        await expect(lucia.by("level-de")).to_have_value("B1")
+        await expect(lucia.by("welcomes-from")).to_have_value("B2")
+        await lucia.by("learns-ja").click()
+        await expect(lucia.by("level-ja")).to_have_value("")
+    finally:
+        await lucia.context.close()

@@ -31,6 +31,7 @@ const DOCUMENTED_CODES = [
   'already-waiting',
   'in-session',
   'no-ticket',
+  'level-not-learnt',
   'invitee-offline',
   'invitee-busy',
   'invitee-unavailable',

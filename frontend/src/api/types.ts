@@ -18,6 +18,10 @@ export type Points = Schemas['Points'];
 export type PersonRef = Schemas['PersonRef'];
 export type Profile = Schemas['Profile'];
 export type Preferences = Schemas['Preferences'];
+/** A self-rated CEFR level, A1..C2 (docs/api.md, "Levels"). */
+export type Cefr = Schemas['Preferences']['welcomesFrom'];
+/** My level per language I learn (only those I said). */
+export type Levels = NonNullable<Schemas['Preferences']['levels']>;
 export type TicketInfo = Schemas['TicketView'];
 export type LiveSession = Schemas['SessionView'];
 export type InviteInfo = Schemas['InviteView'];
@@ -50,25 +54,31 @@ export type PushMessage = Pushed;
 
 export type SignalMessage = Extract<PushMessage, { type: 'signal' }>;
 
-const KNOWN_TYPES = new Set<string>([
-  'pong',
-  'auth.expired',
-  'ticket.waiting',
-  'ticket.rejected',
-  'ticket.cancelled',
-  'session.started',
-  'session.ended',
-  'invite.received',
-  'invite.pending',
-  'invite.accepted',
-  'invite.declined',
-  'invite.expired',
-  'invite.cancelled',
-  'invite.rejected',
-  'invite.accept_failed',
-  'signal',
-  'points.changed',
-]);
+// Every type the server may push, checked by the compiler against the generated union: a type
+// added to the wire's models and missing here fails the type check instead of being dropped.
+const KNOWN: Record<PushMessage['type'], true> = {
+  pong: true,
+  'auth.expired': true,
+  'account.deleted': true,
+  'account.banned': true,
+  'ticket.waiting': true,
+  'ticket.rejected': true,
+  'ticket.cancelled': true,
+  'session.started': true,
+  'session.ended': true,
+  'session.topic': true,
+  'invite.received': true,
+  'invite.pending': true,
+  'invite.accepted': true,
+  'invite.declined': true,
+  'invite.expired': true,
+  'invite.cancelled': true,
+  'invite.rejected': true,
+  'invite.accept_failed': true,
+  signal: true,
+  'points.changed': true,
+};
+const KNOWN_TYPES = new Set<string>(Object.keys(KNOWN));
 
 /** Parses one WebSocket frame; unknown or malformed frames give `null` and are ignored. */
 export function parsePush(raw: string): PushMessage | null {

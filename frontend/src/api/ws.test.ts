@@ -31,6 +31,8 @@ function harness() {
   const sockets: FakeSocket[] = [];
   const messages: PushMessage[] = [];
   const statuses: SocketStatus[] = [];
+  const ended: string[] = [];
+  const limited: [string, number][] = [];
   let opens = 0;
   let unauthorized = 0;
   const socket = new PushSocket({
@@ -39,6 +41,8 @@ function harness() {
     onOpen: () => (opens += 1),
     onStatus: (s) => statuses.push(s),
     onUnauthorized: () => (unauthorized += 1),
+    onEnded: (why) => ended.push(why),
+    onLimited: (why, wait) => limited.push([why, wait]),
     createSocket: (url) => {
       const fake = new FakeSocket(url);
       sockets.push(fake);
@@ -50,6 +54,8 @@ function harness() {
     sockets,
     messages,
     statuses,
+    ended,
+    limited,
     opens: () => opens,
     unauthorized: () => unauthorized,
   };
@@ -169,6 +175,65 @@ describe('PushSocket', () => {
     expect(h.unauthorized()).toBe(0);
   });
 
+  it.each([
+    ['the ban is pushed', (f: FakeSocket) => f.onmessage?.({ data: '{"type":"account.banned"}' })],
+    ['the socket closes with 4403', (f: FakeSocket) => f.drop(4403)],
+  ])('stops for good and tells the owner of a ban when %s', async (_, banned) => {
+    vi.useFakeTimers();
+    const h = harness();
+    h.socket.start();
+    h.sockets[0]?.open();
+    banned(h.sockets[0] as FakeSocket);
+    h.sockets[0]?.drop(4403); // the close that follows the message changes nothing more
+    expect(h.ended).toEqual(['banned']);
+    expect(h.statuses.at(-1)).toBe('closed');
+    expect(h.messages).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(h.sockets).toHaveLength(1); // never reconnects
+  });
+
+  it('stops and tells the owner when the account was deleted elsewhere', () => {
+    const h = harness();
+    h.socket.start();
+    h.sockets[0]?.open();
+    h.sockets[0]?.onmessage?.({ data: '{"type":"account.deleted"}' });
+    h.sockets[0]?.drop(4001); // not renewed: the account is gone
+    expect(h.ended).toEqual(['deleted']);
+    expect(h.sockets).toHaveLength(1);
+  });
+
+  it.each([
+    [4409, 'too-many-sockets'],
+    [4429, 'rate-limited'],
+  ])(
+    'after a refusal for a limit (%i) says why and waits a minute, not a loop',
+    async (code, why) => {
+      vi.useFakeTimers();
+      const h = harness();
+      h.socket.start();
+      h.sockets[0]?.drop(code);
+      expect(h.statuses.at(-1)).toBe('limited');
+      expect(h.limited).toHaveLength(1);
+      const [said, wait] = h.limited[0] ?? ['', 0];
+      expect(said).toBe(why);
+      expect(wait).toBeGreaterThanOrEqual(60_000);
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(h.sockets).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(wait - 59_000);
+      expect(h.sockets).toHaveLength(2);
+      h.sockets[1]?.open();
+      expect(h.statuses.at(-1)).toBe('open');
+    },
+  );
+
+  it('tries a limited connect again at once when asked (the page came back)', () => {
+    const h = harness();
+    h.socket.start();
+    h.sockets[0]?.drop(4409);
+    h.socket.reconnectNow();
+    expect(h.sockets).toHaveLength(2);
+  });
+
   it('does not reconnect after stop()', async () => {
     vi.useFakeTimers();
     const h = harness();
@@ -185,5 +250,11 @@ describe('parsePush', () => {
     expect(parsePush('{"type":"session.ended","sessionId":"s"}')?.type).toBe('session.ended');
     expect(parsePush('{"type":"session.exploded"}')).toBeNull();
     expect(parsePush('[1,2]')).toBeNull();
+  });
+
+  it('passes on the conversation prompt and the messages that end a sign-in', () => {
+    for (const type of ['session.topic', 'account.banned', 'account.deleted']) {
+      expect(parsePush(JSON.stringify({ type }))?.type).toBe(type);
+    }
   });
 });

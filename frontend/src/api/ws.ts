@@ -2,14 +2,28 @@
 // its owner on every (re)connect so that it re-reads `GET /v1/me`, the truth. A socket lives
 // no longer than the token it opened with: told `auth.expired` (or closed with 4001), it
 // reconnects at once with the current token, which the auth session refreshed ahead of time.
+// What ends a person's sign-in arrives here too, never by polling: a ban
+// (`account.banned`, or close code 4403) or the account deleted elsewhere (`account.deleted`)
+// stops the socket for good and tells the owner. A connect refused for a limit (4409: too
+// many sockets, another tab must close; 4429: too many connects) is not retried in a loop:
+// the owner is told why and the socket tries again once a minute (or when asked).
 
 import { parsePush, type PushMessage } from './types';
 
 export const PING_INTERVAL_MS = 25_000;
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_TOKEN_EXPIRED = 4001;
+const CLOSE_BANNED = 4403;
+const CLOSE_TOO_MANY_SOCKETS = 4409;
+const CLOSE_TOO_MANY_CONNECTS = 4429;
+/** After a connect refused for a limit: long enough not to hammer, short enough to recover. */
+export const LIMITED_RETRY_MS = 60_000;
 
-export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'limited' | 'closed';
+/** Why the server ended the person's sign-in on this socket: it will not connect again. */
+export type SocketEnd = 'banned' | 'deleted';
+/** Why the server refused this socket for now (a limit of the edge, docs/api.md). */
+export type SocketLimit = 'too-many-sockets' | 'rate-limited';
 
 /** `websocketUrl` from /v1/config (absolute or relative, ws or http) plus the token. */
 export function socketUrl(base: string, token: string, pageHref: string): string {
@@ -32,6 +46,10 @@ export interface PushSocketOptions {
   onOpen: () => void;
   onStatus: (status: SocketStatus) => void;
   onUnauthorized: () => void;
+  /** Banned, or the account deleted: the socket has stopped; sign out and say why. */
+  onEnded?: (why: SocketEnd) => void;
+  /** Refused for a limit: the socket tries again in `retryInMs` (or on `reconnectNow`). */
+  onLimited?: (why: SocketLimit, retryInMs: number) => void;
   createSocket?: (url: string) => WebSocket;
 }
 
@@ -95,6 +113,14 @@ export class PushSocket {
         if (this.socket === socket) this.renew();
         return;
       }
+      if (message?.type === 'account.banned') {
+        this.end('banned');
+        return;
+      }
+      if (message?.type === 'account.deleted') {
+        this.end('deleted');
+        return;
+      }
       if (message && message.type !== 'pong') this.options.onMessage(message);
     };
     socket.onclose = (event: CloseEvent) => {
@@ -112,10 +138,31 @@ export class PushSocket {
         this.connect();
         return;
       }
+      if (event.code === CLOSE_BANNED) {
+        this.end('banned');
+        return;
+      }
+      if (event.code === CLOSE_TOO_MANY_SOCKETS || event.code === CLOSE_TOO_MANY_CONNECTS) {
+        const wait = Math.round(LIMITED_RETRY_MS * (1 + 0.3 * Math.random()));
+        this.options.onStatus('limited');
+        this.reconnectTimer = setTimeout(() => this.connect(), wait);
+        this.attempt += 1;
+        const why = event.code === CLOSE_TOO_MANY_SOCKETS ? 'too-many-sockets' : 'rate-limited';
+        this.options.onLimited?.(why, wait);
+        return;
+      }
       this.options.onStatus('reconnecting');
       this.reconnectTimer = setTimeout(() => this.connect(), backoffMs(this.attempt));
       this.attempt += 1;
     };
+  }
+
+  /** The person may not be here any more: stop for good (no reconnect) and tell the owner. */
+  private end(why: SocketEnd): void {
+    if (this.stopped) return;
+    this.stop();
+    if (this.options.onEnded) this.options.onEnded(why);
+    else this.options.onUnauthorized();
   }
 
   /** The server is closing this socket because its token expired: open a new one now. */

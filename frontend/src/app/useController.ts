@@ -14,7 +14,7 @@ import { ParleyApi } from '../api/endpoints';
 import { ApiError, HttpClient, type FieldError } from '../api/http';
 import { isRetryable, nameFieldError } from '../api/problems';
 import type { AppConfig, Preferences, Profile, PushMessage, ReportReason } from '../api/types';
-import { PushSocket, socketUrl } from '../api/ws';
+import { PushSocket, socketUrl, type SocketEnd, type SocketLimit } from '../api/ws';
 import { useT } from '../i18n/context';
 import { exposeForTests } from '../lib/testHook';
 import { loadChoice } from '../media/devices';
@@ -23,6 +23,7 @@ import { SignalInbox } from '../media/signalling';
 import { initialState, reducer, type AppState } from '../state/machine';
 import { AuthSession } from './auth';
 import { useAttention } from './useAttention';
+import { endedRefusal, signInEndedBy, startFallbackReread } from './truth';
 import { hashOf, viewOf, type View } from './view';
 
 /** Refusals that mean this page's idea of things is out of date: re-read the truth. */
@@ -47,8 +48,6 @@ const REREAD_AFTER = new Set<PushMessage['type']>([
   'invite.rejected',
   'invite.accept_failed',
 ]);
-
-const SAFETY_REREAD_MS = 30_000;
 
 export function useController(config: AppConfig) {
   const [state, dispatch] = useReducer(reducer, undefined, () => initialState('loading'));
@@ -79,11 +78,21 @@ export function useController(config: AppConfig) {
   );
   const inbox = useMemo(() => new SignalInbox(), []);
 
+  // Why the sign-in was ended by the server (a ban, the account deleted), kept until the
+  // person signs in again or dismisses it: a late 401 of the page being left (its token is
+  // gone) signs out once more, and must not wipe the sentence.
+  const endedRef = useRef<SocketEnd | null>(null);
+
   const signOut = useCallback(
     (everywhere = false) => {
       auth.clear();
       inbox.reset();
       dispatch({ type: 'signed-out' });
+      const ended = endedRef.current;
+      if (ended) {
+        retryRef.current = null;
+        dispatch({ type: 'refusal', refusal: { error: endedRefusal(ended), retryable: false } });
+      }
       // Pressing "Sign out" also ends the hosted-UI session; an expired token only forgets.
       const logout = everywhere ? hostedSignOutUrl(config.auth, location.origin) : null;
       if (logout) location.assign(logout);
@@ -93,6 +102,15 @@ export function useController(config: AppConfig) {
   useLayoutEffect(() => {
     signOutRef.current = signOut;
   });
+
+  /** Banned, or the account deleted elsewhere: signed out here at once, and told why. */
+  const endSignIn = useCallback(
+    (why: SocketEnd) => {
+      endedRef.current = why;
+      signOut(false);
+    },
+    [signOut],
+  );
 
   // ---- the truth -------------------------------------------------------------------------
 
@@ -107,7 +125,9 @@ export function useController(config: AppConfig) {
       const me = await api.me();
       dispatch({ type: 'me.loaded', me });
     } catch (error) {
-      if (
+      const ended = signInEndedBy(error);
+      if (ended) endSignIn(ended);
+      else if (
         stateRef.current.phase === 'loading' &&
         !(error instanceof ApiError && error.status === 401)
       ) {
@@ -121,7 +141,7 @@ export function useController(config: AppConfig) {
       reading.current = { busy: false, again: false };
       if (again) void reloadMe();
     }
-  }, [api]);
+  }, [api, endSignIn]);
 
   /** Runs one user action; a refusal becomes a sentence with a Retry where that may help. */
   const run = useCallback(
@@ -130,6 +150,11 @@ export function useController(config: AppConfig) {
         await action();
         return true;
       } catch (error) {
+        const ended = signInEndedBy(error);
+        if (ended) {
+          endSignIn(ended);
+          return false;
+        }
         if (error instanceof ApiError && error.status === 401) return false;
         const retryable = isRetryable(error);
         retryRef.current = retryable ? () => void run(action) : null;
@@ -138,7 +163,7 @@ export function useController(config: AppConfig) {
         return false;
       }
     },
-    [reloadMe],
+    [reloadMe, endSignIn],
   );
 
   // ---- sign-in ---------------------------------------------------------------------------
@@ -174,17 +199,37 @@ export function useController(config: AppConfig) {
 
   // ---- the WebSocket ---------------------------------------------------------------------
 
+  // Pushes and close codes bring everything that changes while one waits or talks (truth.ts):
+  // the page re-reads `GET /v1/me` on each (re)connect and, only while the socket is not
+  // open, every 30 s.
   useEffect(() => {
     if (!signedIn) return;
+    // Why the socket was refused for a limit, shown until it opens again.
+    let limitedBy: ApiError | null = null;
     const socket = new PushSocket({
       url: () =>
         auth.idToken ? socketUrl(config.websocketUrl, auth.idToken, location.href) : null,
-      onOpen: () => void reloadMe(),
+      onOpen: () => {
+        if (limitedBy && stateRef.current.refusal?.error === limitedBy) {
+          retryRef.current = null;
+          dispatch({ type: 'refusal.dismissed' });
+        }
+        limitedBy = null;
+        void reloadMe();
+      },
       onStatus: (status) => {
         dispatch({ type: 'socket', status });
         if (status === 'reconnecting') void reloadMe();
       },
       onUnauthorized: () => signOutRef.current(),
+      onEnded: (why) => endSignIn(why),
+      onLimited: (why: SocketLimit, retryInMs) => {
+        const status = why === 'too-many-sockets' ? 409 : 429;
+        limitedBy = new ApiError({ status, code: why, retryAfterS: Math.ceil(retryInMs / 1000) });
+        retryRef.current = () => socket.reconnectNow();
+        dispatch({ type: 'refusal', refusal: { error: limitedBy, retryable: true } });
+        void reloadMe();
+      },
       onMessage: (message) => {
         if (message.type === 'signal') inbox.push(message);
         dispatch({ type: 'push', message });
@@ -198,16 +243,16 @@ export function useController(config: AppConfig) {
       void reloadMe();
     };
     document.addEventListener('visibilitychange', onVisible);
-    const safety = setInterval(() => {
-      const { phase, socket: status } = stateRef.current;
-      if (phase === 'waiting' || phase === 'in-call' || status !== 'open') void reloadMe();
-    }, SAFETY_REREAD_MS);
+    const stopFallback = startFallbackReread(
+      () => stateRef.current.socket,
+      () => void reloadMe(),
+    );
     return () => {
       document.removeEventListener('visibilitychange', onVisible);
-      clearInterval(safety);
+      stopFallback();
       socket.stop();
     };
-  }, [signedIn, auth, config.websocketUrl, inbox, reloadMe]);
+  }, [signedIn, auth, config.websocketUrl, inbox, reloadMe, endSignIn]);
 
   useEffect(() => {
     if (state.meStale) void reloadMe();
@@ -270,6 +315,7 @@ export function useController(config: AppConfig) {
     return {
       async signInWithPassword(username: string, password: string) {
         auth.set(await passwordSignIn(config.auth, username, password));
+        endedRef.current = null;
         dispatch({ type: 'signed-in' });
       },
       signInWithGoogle: () => startHostedSignIn(config.auth),
@@ -362,6 +408,7 @@ export function useController(config: AppConfig) {
         return already ? 'already' : ok && 'sent';
       },
       dismissRefusal: () => {
+        endedRef.current = null;
         retryRef.current = null;
         dispatch({ type: 'refusal.dismissed' });
       },

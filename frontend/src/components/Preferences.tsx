@@ -2,8 +2,10 @@ import { useState } from 'react';
 import { useParley } from '../app/context';
 import { nameRefusal } from '../api/problems';
 import type { FieldError } from '../api/http';
+import type { Cefr, Levels } from '../api/types';
 import { useT } from '../i18n/context';
 import { LANGUAGES } from '../lib/languages';
+import { CEFR_LEVELS, isCefr, levelLine, levelsFor } from '../lib/levels';
 
 function toggle(list: string[], code: string): string[] {
   return list.includes(code) ? list.filter((c) => c !== code) : [...list, code];
@@ -35,8 +37,91 @@ function Chips(props: {
   );
 }
 
+/** For each language learnt, my level (A1..C2, each described in a line), or "not said". */
+function LevelPickers(props: {
+  learns: string[];
+  levels: Levels;
+  onChange: (code: string, level: Cefr | null) => void;
+}) {
+  const tr = useT();
+  return (
+    <fieldset className="levels" data-testid="levels" aria-describedby="levels-lead">
+      <legend>{tr.t('levels.title')}</legend>
+      <p className="muted small" id="levels-lead">
+        {tr.t('levels.lead')}
+      </p>
+      {props.learns.map((code) => {
+        const chosen = props.levels[code];
+        return (
+          <div key={code}>
+            <label className="stack">
+              {tr.t('levels.in', { language: tr.language(code) })}
+              <select
+                data-testid={`level-${code}`}
+                value={chosen ?? ''}
+                aria-describedby={chosen ? `level-${code}-says` : undefined}
+                onChange={(e) => {
+                  const level = e.target.value;
+                  props.onChange(code, isCefr(level) ? level : null);
+                }}
+              >
+                <option value="">{tr.t('levels.unset')}</option>
+                {CEFR_LEVELS.map((level) => (
+                  <option key={level} value={level}>
+                    {levelLine(tr, level)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {/* A narrow select cuts its option short: the chosen level's line, whole. */}
+            {chosen && (
+              <p className="muted small" id={`level-${code}-says`}>
+                {tr.t(`levels.${chosen}`)}
+              </p>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+/** The lowest level of learners I like to help in the languages I speak. */
+function WelcomesFrom(props: { value: Cefr; onChange: (level: Cefr) => void }) {
+  const tr = useT();
+  return (
+    <div className="levels">
+      <label className="stack">
+        {tr.t('levels.welcome')}
+        <select
+          data-testid="welcomes-from"
+          value={props.value}
+          aria-describedby="welcomes-from-says welcomes-from-hint"
+          onChange={(e) => {
+            const level = e.target.value;
+            if (isCefr(level)) props.onChange(level);
+          }}
+        >
+          {CEFR_LEVELS.map((level) => (
+            <option key={level} value={level}>
+              {levelLine(tr, level)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted small" id="welcomes-from-says">
+        {tr.t(`levels.${props.value}`)}
+      </p>
+      <p className="muted small" id="welcomes-from-hint">
+        {tr.t('levels.welcomeHint')}
+      </p>
+    </div>
+  );
+}
+
 /**
- * Languages I speak and want to practise; the matcher prefers tandem partners. As the first
+ * Languages I speak and want to practise, my level in each one learnt and the learners I
+ * welcome; the matcher prefers tandem partners. As the first
  * step (`first`), it asks for them before anything else and needs a language spoken.
  */
 export function Preferences({ first = false }: { first?: boolean }) {
@@ -46,18 +131,28 @@ export function Preferences({ first = false }: { first?: boolean }) {
   const [name, setName] = useState(state.me?.name ?? '');
   const [speaks, setSpeaks] = useState<string[]>(saved?.speaks ?? []);
   const [learns, setLearns] = useState<string[]>(saved?.learns ?? []);
+  const [levels, setLevels] = useState<Levels>(saved?.levels ?? {});
+  const [welcomesFrom, setWelcomesFrom] = useState<Cefr>(saved?.welcomesFrom ?? 'A1');
   const [status, setStatus] = useState<'idle' | 'saving' | 'saved'>('idle');
   const [nameError, setNameError] = useState<FieldError | null>(null);
 
   // Follow the server when it changes (another tab, or the first load).
   // (Adjusted while rendering, as React recommends for state derived from a changed prop.)
-  const savedKey = JSON.stringify([state.me?.name, saved?.speaks, saved?.learns]);
+  const savedKey = JSON.stringify([
+    state.me?.name,
+    saved?.speaks,
+    saved?.learns,
+    saved?.levels,
+    saved?.welcomesFrom,
+  ]);
   const [shownKey, setShownKey] = useState(savedKey);
   if (shownKey !== savedKey) {
     setShownKey(savedKey);
     setName(state.me?.name ?? '');
     setSpeaks(saved?.speaks ?? []);
     setLearns(saved?.learns ?? []);
+    setLevels(saved?.levels ?? {});
+    setWelcomesFrom(saved?.welcomesFrom ?? 'A1');
   }
 
   async function save() {
@@ -70,6 +165,9 @@ export function Preferences({ first = false }: { first?: boolean }) {
       speaks,
       learns,
       uiLanguage,
+      // A level chosen for a language since unticked goes with it.
+      levels: levelsFor(learns, levels),
+      welcomesFrom,
     });
     if (typeof result === 'object') setNameError(result);
     setStatus(result === true ? 'saved' : 'idle');
@@ -129,6 +227,28 @@ export function Preferences({ first = false }: { first?: boolean }) {
           setStatus('idle');
         }}
       />
+      {learns.length > 0 && (
+        <LevelPickers
+          learns={learns}
+          levels={levels}
+          onChange={(code, level) => {
+            const next = { ...levels };
+            if (level) next[code] = level;
+            else delete next[code];
+            setLevels(next);
+            setStatus('idle');
+          }}
+        />
+      )}
+      {speaks.length > 0 && (
+        <WelcomesFrom
+          value={welcomesFrom}
+          onChange={(level) => {
+            setWelcomesFrom(level);
+            setStatus('idle');
+          }}
+        />
+      )}
       <div className="row">
         <button
           data-testid="save-preferences"

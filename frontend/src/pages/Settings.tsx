@@ -50,6 +50,8 @@ function UiLanguage() {
                 speaks: prefs.speaks,
                 learns: prefs.learns,
                 uiLanguage: chosen,
+                levels: prefs.levels,
+                welcomesFrom: prefs.welcomesFrom,
               });
           }}
         >

@@ -193,7 +193,8 @@ function onPush(state: AppState, m: PushMessage): AppState {
     case 'signal':
     case 'pong':
     case 'auth.expired':
-    case 'account.deleted': // the socket layer acts on it (ws.ts)
+    case 'account.deleted': // the socket layer acts on these (ws.ts): the person signs out
+    case 'account.banned':
       return state;
   }
 }

@@ -96,7 +96,12 @@ async def test_a_returning_person_gets_their_blocks_back_both_ways_and_nothing_e
     }
     assert pairs == {(again, mine), (theirs, again)}
     # Nothing else of theirs: no preferences, no profile name chosen before.
-    assert me_again.body["preferences"] == {"speaks": [], "learns": []}
+    assert me_again.body["preferences"] == {
+        "speaks": [],
+        "learns": [],
+        "levels": {},
+        "welcomesFrom": "A1",
+    }
 
 
 async def test_reports_suspend_an_operator_bans_the_call_ends_and_the_next_request_fails(

@@ -35,6 +35,9 @@ async def test_join_publishes_ticket_requested_with_my_languages_to_ledger_and_m
             "userId": me,
             "speaks": ["en"],
             "learns": ["es", "de"],
+            # Levels not said yet: none, and learners of every level welcome.
+            "levels": {},
+            "welcomesFrom": "A1",
         }
     assert await gw.published(Service.NOTIFIER, about(me), expect=0) == []
 

@@ -53,7 +53,12 @@ async def test_a_first_visit_shows_a_fresh_day_and_creates_the_profile(gw: Gatew
     assert body["ticket"] is None
     assert body["session"] is None
     assert body["invites"] == []
-    assert body["preferences"] == {"speaks": [], "learns": []}
+    assert body["preferences"] == {
+        "speaks": [],
+        "learns": [],
+        "levels": {},
+        "welcomesFrom": "A1",
+    }
     item = await gw.aws.dynamodb.get_item(
         TableName=gw.aws.table("gateway-profiles"), Key=to_item({"userId": me})
     )
@@ -163,14 +168,25 @@ async def test_preferences_are_saved_and_shown(gw: Gateway) -> None:
         "PUT", "/v1/me/preferences", me, body={"speaks": ["en", "de"], "learns": ["es"]}
     )
     assert saved.status == 200
-    assert saved.body == {"name": "Ana", "speaks": ["en", "de"], "learns": ["es"]}
+    assert saved.body == {
+        "name": "Ana",
+        "speaks": ["en", "de"],
+        "learns": ["es"],
+        "levels": {},
+        "welcomesFrom": "A1",
+    }
     renamed = await gw.call(
         "PUT", "/v1/me/preferences", me, body={"name": " Ana M. ", "speaks": ["en"], "learns": []}
     )
     assert renamed.body["name"] == "Ana M."
     body = (await gw.call("GET", "/v1/me", me)).body
     assert body["name"] == "Ana M."
-    assert body["preferences"] == {"speaks": ["en"], "learns": []}
+    assert body["preferences"] == {
+        "speaks": ["en"],
+        "learns": [],
+        "levels": {},
+        "welcomesFrom": "A1",
+    }
 
 
 async def test_history_lists_finished_sessions_newest_first_with_partner_names(

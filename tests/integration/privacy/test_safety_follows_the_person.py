@@ -90,7 +90,12 @@ async def _scenario(url: str, moto_url: str) -> None:
         me = await api.ok("GET", "/v1/me", again)
         again.user_id = me["userId"]
         assert again.user_id != alice.user_id
-        assert me["preferences"] == {"speaks": [], "learns": []}  # nothing else comes back
+        assert me["preferences"] == {
+            "speaks": [],
+            "learns": [],
+            "levels": {},
+            "welcomesFrom": "A1",
+        }  # nothing else comes back
 
         mine = (await api.ok("GET", "/v1/blocks", again))["people"]
         assert [p["userId"] for p in mine] == [carol.user_id]

@@ -20,7 +20,7 @@ def test_every_push_the_notifier_makes_matches_its_wire_model(event: object) -> 
 
 
 def test_the_models_cover_every_pushed_type_and_the_edges_own_messages() -> None:
-    edge = {"pong", "auth.expired", "account.deleted"}
+    edge = {"pong", "auth.expired", "account.deleted", "account.banned"}
     told = {p.body["type"] for e in ONE_OF_EACH for p in pushes_for(e)}  # type: ignore[arg-type]
     assert {type(e).TYPE for e in ONE_OF_EACH} == NOTIFYING_TYPES  # one of each event
     assert told | edge == pushes.PUSH_TYPES

@@ -312,7 +312,10 @@ export type paths = {
             cookie?: never;
         };
         get?: never;
-        /** Languages I speak and want to practise (and my display name) */
+        /**
+         * Languages I speak and want to practise (and my display name)
+         * @description Levels are per language learnt (docs/api.md, "Levels"); left out, `levels` and `welcomesFrom` keep what the account has.
+         */
         put: operations["putPreferences"];
         post?: never;
         delete?: never;
@@ -427,7 +430,7 @@ export type paths = {
         put?: never;
         /**
          * Join the matching queue
-         * @description Publishes `ticket.requested` with my languages; the outcome is pushed.
+         * @description Publishes `ticket.requested` with my languages and levels; the outcome is pushed.
          */
         post: operations["joinQueue"];
         /**
@@ -649,7 +652,7 @@ export type paths = {
         };
         /**
          * The local WebSocket edge for pushed messages
-         * @description Locally `ws://127.0.0.1:8080/v1/ws?token=<ID token>`; in AWS the API Gateway WebSocket URL from `/v1/config`. An invalid token closes the socket with code 4401 (or refuses the upgrade with 401). The browser may send `{"type": "ping"}` and gets `{"type": "pong"}`. Server → browser messages are JSON objects with `type` and their ids at the top level: ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, session.topic, invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, auth.expired. See docs/api.md for each message's fields.
+         * @description Locally `ws://127.0.0.1:8080/v1/ws?token=<ID token>`; in AWS the API Gateway WebSocket URL from `/v1/config`. An invalid token closes the socket with code 4401 (or refuses the upgrade with 401). The browser may send `{"type": "ping"}` and gets `{"type": "pong"}`. Server → browser messages are JSON objects with `type` and their ids at the top level: ticket.waiting, ticket.rejected, ticket.cancelled, session.started, session.ended, session.topic, invite.received, invite.pending, invite.accepted, invite.declined, invite.expired, invite.cancelled, invite.rejected, invite.accept_failed, signal, points.changed, auth.expired, account.deleted, account.banned. See docs/api.md for each message's fields.
          */
         get: operations["openWebSocket"];
         put?: never;
@@ -1107,6 +1110,10 @@ export type components = {
         Preferences: {
             /** Learns */
             learns: string[];
+            /** Levels */
+            levels?: {
+                [key: string]: "A1" | "A2" | "B1" | "B2" | "C1" | "C2";
+            };
             /**
              * Name
              * @default null
@@ -1119,16 +1126,31 @@ export type components = {
              * @default null
              */
             uiLanguage: ("en" | "es" | "de" | "ja" | "pt-BR" | "ar") | null;
+            /**
+             * Welcomesfrom
+             * @default A1
+             * @enum {string}
+             */
+            welcomesFrom: "A1" | "A2" | "B1" | "B2" | "C1" | "C2";
         };
         /**
          * PreferencesIn
-         * @description Languages I speak and want to practise (first = most wanted); optionally my name and
-         *     the language of the app's screens (kept with my account, so every device shows it).
+         * @description Languages I speak and want to practise (first = most wanted); optionally my name, the
+         *     language of the app's screens (kept with my account, so every device shows it), my level
+         *     in each language I learn and the lowest level of learners I welcome (docs/api.md,
+         *     "Levels"): left out, `levels` and `welcomesFrom` keep what the account has.
          */
         PreferencesIn: {
             /** Learns */
             learns: string[];
             /**
+             * Levels
+             * @default null
+             */
+            levels: {
+                [key: string]: "A1" | "A2" | "B1" | "B2" | "C1" | "C2";
+            } | null;
+            /**
              * Name
              * @default null
              */
@@ -1140,6 +1162,11 @@ export type components = {
              * @default null
              */
             uiLanguage: ("en" | "es" | "de" | "ja" | "pt-BR" | "ar") | null;
+            /**
+             * Welcomesfrom
+             * @default null
+             */
+            welcomesFrom: ("A1" | "A2" | "B1" | "B2" | "C1" | "C2") | null;
         };
         /** Presence */
         Presence: {
@@ -3202,7 +3229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
-            /** @description Problem codes: `invalid-json`, `validation-failed` */
+            /** @description Problem codes: `invalid-json`, `validation-failed`, `level-not-learnt` */
             400: {
                 headers: {
                     [name: string]: unknown;

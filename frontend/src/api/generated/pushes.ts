@@ -3,6 +3,7 @@ export type PushMessage =
   | Pong
   | AuthExpired
   | AccountDeleted
+  | AccountBanned
   | TicketWaiting
   | TicketRejected
   | TicketCancelled
@@ -44,6 +45,17 @@ export interface AccountDeleted {
    */
   occurredAt?: string;
   type: 'account.deleted';
+}
+/**
+ * An operator banned the person: sent to each of their open sockets as it closes (the
+ * gateway's, like `auth.expired`); the browser signs out and says why.
+ */
+export interface AccountBanned {
+  /**
+   * When the event happened: ISO-8601 UTC with six fractional digits
+   */
+  occurredAt?: string;
+  type: 'account.banned';
 }
 export interface TicketWaiting {
   lookingFor: 'tandem' | 'one_sided' | 'anyone';
