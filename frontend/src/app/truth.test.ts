@@ -6,7 +6,13 @@ import { englishTranslator as en } from '../i18n/english';
 import { loadTranslator } from '../i18n/catalogues';
 import { LOCALES } from '../i18n/locales';
 import type { AppState } from '../state/types';
-import { endedRefusal, FALLBACK_REREAD_MS, signInEndedBy, startFallbackReread } from './truth';
+import {
+  endedRefusal,
+  FALLBACK_REREAD_MS,
+  rereadRetryMs,
+  signInEndedBy,
+  startFallbackReread,
+} from './truth';
 
 afterEach(() => vi.useRealTimers());
 
@@ -97,5 +103,12 @@ describe('a socket refused for a limit', () => {
   it('says when a refused connect is tried again', () => {
     const error = new ApiError({ status: 429, code: 'rate-limited', retryAfterS: 60 });
     expect(sentenceForError(en, error)).toMatch(/1 min|60 s/);
+  });
+});
+
+describe('a re-read that got no answer', () => {
+  it('is asked again after 1 s, then 2, 4, 8, 16 and every 30 s', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 20].map(rereadRetryMs);
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
   });
 });

@@ -33,6 +33,14 @@ export function startFallbackReread(
   return () => clearInterval(timer);
 }
 
+/** How long to wait before asking again after the `attempt`-th re-read in a row got no
+ * answer (a network error, a 5xx, a timeout): what was pushed while the socket was down is
+ * only known from that answer, so a failed one is never left as the last word. 1 s, doubling,
+ * at most the fallback's 30 s. */
+export function rereadRetryMs(attempt: number): number {
+  return Math.min(FALLBACK_REREAD_MS, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
 /** A refusal that means this person may not be signed in here any more, whatever the page
  * was doing: a ban (403 `banned`) or the account deleted (401 `account-deleted`). */
 export function signInEndedBy(error: unknown): SocketEnd | null {

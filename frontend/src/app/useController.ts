@@ -23,7 +23,7 @@ import { SignalInbox } from '../media/signalling';
 import { initialState, reducer, type AppState } from '../state/machine';
 import { AuthSession } from './auth';
 import { useAttention } from './useAttention';
-import { endedRefusal, signInEndedBy, startFallbackReread } from './truth';
+import { endedRefusal, rereadRetryMs, signInEndedBy, startFallbackReread } from './truth';
 import { hashOf, viewOf, type View } from './view';
 
 /** Refusals that mean this page's idea of things is out of date: re-read the truth. */
@@ -58,6 +58,10 @@ export function useController(config: AppConfig) {
   });
   const retryRef = useRef<(() => void) | null>(null);
   const reading = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
+  // A re-read that got no answer is asked again (truth.ts): how many in a row, and the timer.
+  const rereadFailures = useRef(0);
+  const rereadRetry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const reloadMeRef = useRef<() => Promise<void>>(async () => {});
 
   const signOutRef = useRef<() => void>(() => {});
   const onSignedOut = useCallback(() => signOutRef.current(), []);
@@ -123,11 +127,20 @@ export function useController(config: AppConfig) {
     try {
       dispatch({ type: 'me.requested' });
       const me = await api.me();
+      rereadFailures.current = 0;
       dispatch({ type: 'me.loaded', me });
     } catch (error) {
       const ended = signInEndedBy(error);
       if (ended) endSignIn(ended);
-      else if (
+      else if (stateRef.current.phase !== 'loading' && isRetryable(error)) {
+        // Signed in: the answer may hold what a dropped socket missed; ask again.
+        rereadFailures.current += 1;
+        clearTimeout(rereadRetry.current);
+        rereadRetry.current = setTimeout(
+          () => void reloadMeRef.current(),
+          rereadRetryMs(rereadFailures.current),
+        );
+      } else if (
         stateRef.current.phase === 'loading' &&
         !(error instanceof ApiError && error.status === 401)
       ) {
@@ -142,6 +155,10 @@ export function useController(config: AppConfig) {
       if (again) void reloadMe();
     }
   }, [api, endSignIn]);
+  useLayoutEffect(() => {
+    reloadMeRef.current = reloadMe;
+  });
+  useEffect(() => () => clearTimeout(rereadRetry.current), []);
 
   /** Runs one user action; a refusal becomes a sentence with a Retry where that may help. */
   const run = useCallback(
