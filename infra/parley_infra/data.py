@@ -39,6 +39,13 @@ def _index(ix: Index) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
     )
 
 
+def _local_index(ix: Index) -> aws.dynamodb.TableLocalSecondaryIndexArgs:
+    assert ix.range_key is not None  # `Table` refuses a local index without one
+    return aws.dynamodb.TableLocalSecondaryIndexArgs(
+        name=ix.name, range_key=ix.range_key.name, projection_type="ALL"
+    )
+
+
 class Data(pulumi.ComponentResource):
     """One table per `topology.tables`, named `<prefix>-<logical>`."""
 
@@ -65,6 +72,7 @@ class Data(pulumi.ComponentResource):
                 aws.dynamodb.TableAttributeArgs(name=k.name, type=k.type) for k in t.attributes()
             ],
             global_secondary_indexes=[_index(ix) for ix in t.indexes] or None,
+            local_secondary_indexes=[_local_index(ix) for ix in t.local_indexes] or None,
             ttl=(
                 aws.dynamodb.TableTtlArgs(attribute_name=t.ttl_attribute, enabled=True)
                 if t.ttl_attribute

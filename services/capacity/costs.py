@@ -10,10 +10,13 @@ strongly consistent read 1 unit per 4 KB (per page for a Query), an eventual one
 index whose key attributes change costs 2 index writes (delete and put), one whose projected
 attributes change 1.
 
-Where a step writes an index keyed by a handful of values (`state`, `liveShard`,
-`leaseShard`, the presence shard, `waitingPool`), the cost is booked on that key's
-partition: `wcu:<table>.<index>/<key>`. Tables keyed by a person, a ticket or a session
-spread over as many partitions as their throughput needs, so they are booked per table.
+Where a step writes an index keyed by a handful of values (the presence shard,
+`waitingPool`), the cost is booked on that key's partition: `wcu:<table>.<index>/<key>`.
+A sparse index whose key is sharded by the item's id (`leaseShard`, `openShard`,
+`liveShard`, `awaitingShard`, `requestedShard`, `busyState`: services/runtime/shards.py) is
+booked as one even share on each of its partitions, `<prefix><0..N-1>`, with N imported from
+the code (`spread`). Tables keyed by a person, a ticket or a session spread over as many
+partitions as their throughput needs, so they are booked per table.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from services.gateway.connections import LEASE
+from services.ledger.codec import OPEN_SHARD as HOLDS_OPEN
+from services.matcher.invite_items import OPEN as INVITES_OPEN
+from services.matcher.items import REQUESTED, busy
+from services.matcher.session_items import AWAITING, LIVE
+from services.matcher.waiting import Level
+from services.runtime.shards import ShardedKey
 
 # Item sizes [A], bytes: what the code writes, rounded up.
 WAITING_ITEM_B = 300  # a `matcher-waiting` item (docs/capacity.md §3)
@@ -46,6 +57,24 @@ def ops(*pairs: tuple[str, float]) -> list[Op]:
     return [Op(w, u) for w, u in pairs]
 
 
+def spread(index: str, key: ShardedKey, units: float) -> Op:
+    """`units` of writes to a sparse index whose key is sharded by a hash of the item's id:
+    each of its partitions (`<prefix><0..N-1>`) takes an even share."""
+    return Op(f"wcu:{index}/{key.prefix}<0..{key.shards - 1}>", units / key.shards)
+
+
+# The reconciler's index queries per instance and pass (every 10 s), at most a page each
+# (eventual: ½ unit): live sessions counted and read, no-shows, open invites, unanswered
+# tickets, and each busy state's strays; every shard of each, and each key from before.
+RECONCILER_QUERIES = (
+    2 * len(LIVE.all_keys())
+    + len(AWAITING.all_keys())
+    + len(INVITES_OPEN.all_keys())
+    + len(REQUESTED.all_keys())
+    + sum(len(busy(state).all_keys()) for state in ("waiting", "inviting", "in_session"))
+)
+
+
 def deliver(*queues: str) -> list[Op]:
     """A message SNS delivers to each queue: counted once per queue (its receive and its
     delete are as many actions again, each under its own 70,000 TPS quota)."""
@@ -66,16 +95,26 @@ def push(events: int, posts: int) -> list[Op]:
 
 
 def state_change(was: str | None, now: str) -> list[Op]:
-    """`matcher-people.byState` (state, updatedAt): every change rewrites the index key."""
-    out = [Op(f"wcu:matcher-people.byState/{now}", 1)]
-    if was is not None:
-        out.append(Op(f"wcu:matcher-people.byState/{was}", 1))
-    return out
+    """`matcher-people.busy` (`<state>#<shard>`, updatedAt), sparse: a change puts the person
+    under their new busy state and takes them from their old one; free people are not in it."""
+    return [spread("matcher-people.busy", busy(s), 1) for s in (now, was) if s and s != "free"]
+
+
+LOOK_PAGE = 25  # items a look reads per waiting-set partition (`waitlist.PAGE`, a Limit)
 
 
 def waiting_read(waiting: int) -> float:
-    """Read units of one strongly consistent Query of a waiting-set shard holding `waiting`
-    items: 1 unit per 4 KB, at least 1, page by page."""
+    """Read units of one look's strongly consistent Query of a waiting-set partition holding
+    `waiting` items: its oldest `LOOK_PAGE` only (services/matcher/waitlist.py), 1 unit per
+    4 KB, at least 1 — flat however many wait. A join with one language each way reads one
+    partition (its tandem mirror); one that accepts one-sided pairs also the three base ones."""
+    size = min(waiting, LOOK_PAGE) * WAITING_ITEM_B
+    return float(max(1, math.ceil(size / 4096)))
+
+
+def whole_set_read(waiting: int) -> float:
+    """Read units of reading every waiting item (the sweep, each instance each `pool_sweep_s`;
+    the TTL refresher): 1 unit per 4 KB, at least 1 per home shard, page by page."""
     size = waiting * WAITING_ITEM_B
     pages = max(1, math.ceil(size / PAGE_B))
     return float(max(pages, math.ceil(size / 4096)))
@@ -98,13 +137,15 @@ def request() -> list[Op]:
             # ledger: BatchGetItem snapshot, TransactWriteItems (4 items), PublishBatch
             ("rcu:ledger-accounts", 2),
             ("wcu:ledger-holds", 2),
-            ("wcu:ledger-holds.open/open", 1),
             ("wcu:ledger-accounts", 2),
             ("wcu:ledger-summaries", 2),
             ("wcu:ledger-processed", 2),
             ("sns:ledger", 1),
             ("calls:ledger", 3),
         ),
+        spread("ledger-holds.open", HOLDS_OPEN, 1),
+        # The ticket is in the sparse `requested` index from its request to its funding.
+        spread("matcher-tickets.requested", REQUESTED, 2),
         *deliver(MATCHER_INBOX, LEDGER_INBOX),  # ticket.requested
         *deliver(MATCHER_INBOX, NOTIFIER_INBOX),  # ticket.funded, points.changed
         *push(1, 1),
@@ -154,8 +195,6 @@ def match(fresh: bool) -> list[Op]:
             ("wcu:matcher-tickets", 4 + 2),  # and their byUser index entries
             ("wcu:matcher-people", 4),
             ("wcu:matcher-sessions", 4),
-            ("wcu:matcher-sessions.live/live", 1),
-            ("wcu:matcher-sessions.awaiting/awaiting", 1),
             ("wcu:matcher-history", 4),
             ("wcu:matcher-pairs", 4),
             ("wcu:matcher-outbox", 3),
@@ -165,6 +204,8 @@ def match(fresh: bool) -> list[Op]:
             ("livekit:CreateRoom", 1),
             ("calls:matcher", 5),
         ),
+        spread("matcher-sessions.live", LIVE, 1),
+        spread("matcher-sessions.awaiting", AWAITING, 1),
         *state_change("waiting", "in_session"),
         *state_change("waiting" if not fresh else "free", "in_session"),
         *deliver(LEDGER_INBOX, NOTIFIER_INBOX),  # session.started
@@ -179,7 +220,6 @@ def started() -> list[Op]:
         *ops(
             ("rcu:ledger-accounts", 4),
             ("wcu:ledger-holds", 4),
-            ("wcu:ledger-holds.open/open", 4),
             ("wcu:ledger-processed", 4),
             ("calls:ledger", 4),
             (ME_READS, 8),
@@ -188,10 +228,11 @@ def started() -> list[Op]:
             ("sns:gateway", 2),
             ("calls:gateway", 2),
             ("wcu:matcher-sessions", 3),
-            ("wcu:matcher-sessions.awaiting/awaiting", 1),
-            ("wcu:matcher-sessions.live/live", 2),
             ("calls:matcher", 3),
         ),
+        spread("ledger-holds.open", HOLDS_OPEN, 4),
+        spread("matcher-sessions.awaiting", AWAITING, 1),
+        spread("matcher-sessions.live", LIVE, 2),
         *deliver(MATCHER_INBOX, MATCHER_INBOX),
         *push(1, 2),
     ]
@@ -207,7 +248,6 @@ def end() -> list[Op]:
             ("calls:gateway", 2),
             ("rcu:matcher-people", 2),
             ("wcu:matcher-sessions", 4),
-            ("wcu:matcher-sessions.live/live", 1),
             ("wcu:matcher-people", 4),
             ("wcu:matcher-history", 2),
             ("wcu:matcher-outbox", 3),
@@ -217,7 +257,6 @@ def end() -> list[Op]:
             ("calls:matcher", 7),
             ("rcu:ledger-accounts", 4),
             ("wcu:ledger-holds", 4),
-            ("wcu:ledger-holds.open/open", 2),
             ("wcu:ledger-accounts", 4),
             ("wcu:ledger-summaries", 4),
             ("wcu:ledger-entries", 4),
@@ -235,6 +274,8 @@ def end() -> list[Op]:
             (ME_READS, 6),
             ("calls:gateway", 12),
         ),
+        spread("matcher-sessions.live", LIVE, 1),
+        spread("ledger-holds.open", HOLDS_OPEN, 2),
         *state_change("in_session", "free"),
         *state_change("in_session", "free"),
         *deliver(MATCHER_INBOX, MATCHER_INBOX, MATCHER_INBOX, LEDGER_INBOX, NOTIFIER_INBOX),
@@ -259,12 +300,12 @@ def cancel() -> list[Op]:
             ("calls:matcher", 6),
             ("rcu:ledger-accounts", 2),
             ("wcu:ledger-holds", 2),
-            ("wcu:ledger-holds.open/open", 1),
             ("wcu:ledger-accounts", 2),
             ("wcu:ledger-processed", 2),
             ("sns:ledger", 1),
             ("calls:ledger", 3),
         ),
+        spread("ledger-holds.open", HOLDS_OPEN, 1),
         *state_change("waiting", "free"),
         *deliver(MATCHER_INBOX, LEDGER_INBOX, NOTIFIER_INBOX),
         *push(1, 1),
@@ -272,7 +313,7 @@ def cancel() -> list[Op]:
 
 
 def widen(instances: int) -> list[Op]:
-    """A search widened: every instance's sweep tries the claim (a failed conditional write
+    """A search widened: each sweeping instance tries the claim (a failed conditional write
     still costs its unit; `in_or_out` books them), one commits the announcement."""
     return [
         *ops(
@@ -297,18 +338,14 @@ def invite() -> list[Op]:
             ("calls:gateway", 7),
             ("rcu:ledger-accounts", 4),
             ("wcu:ledger-holds", 4),
-            ("wcu:ledger-holds.open/open", 2),
             ("wcu:ledger-accounts", 4),
             ("wcu:ledger-summaries", 4),
             ("wcu:ledger-processed", 4),
             ("sns:ledger", 2),
             ("calls:ledger", 6),
             ("wcu:matcher-invites", 4 + 4),  # two transactions, byInvitee/byInviter entries
-            ("wcu:matcher-invites.open/open", 2),
             ("wcu:matcher-people", 6),
             ("wcu:matcher-sessions", 4),
-            ("wcu:matcher-sessions.live/live", 1),
-            ("wcu:matcher-sessions.awaiting/awaiting", 1),
             ("wcu:matcher-history", 4),
             ("wcu:matcher-pairs", 4),
             ("wcu:matcher-outbox", 6),
@@ -318,6 +355,10 @@ def invite() -> list[Op]:
             ("livekit:CreateRoom", 1),
             ("calls:matcher", 8),
         ),
+        spread("ledger-holds.open", HOLDS_OPEN, 2),
+        spread("matcher-invites.open", INVITES_OPEN, 2),
+        spread("matcher-sessions.live", LIVE, 1),
+        spread("matcher-sessions.awaiting", AWAITING, 1),
         *state_change("free", "inviting"),
         *state_change("inviting", "in_session"),
         *state_change("free", "in_session"),
@@ -335,8 +376,7 @@ def visit() -> list[Op]:
     return [
         *ops(
             ("wcu:gateway-connections", 2 + 2),  # put, delete; byUser entries
-            ("wcu:gateway-connections.byLease/0", 2),
-            ("wcu:gateway-presence", 3),
+            ("wcu:gateway-presence", 3),  # connect; close: count, then out of the index
             ("sns:gateway", 2),
             ("calls:gateway", 6),
             ("wcu:notifier-connections", 2),
@@ -345,33 +385,62 @@ def visit() -> list[Op]:
             ("calls:matcher", 2),
             ("api:connection-minutes", 0),  # booked per second of open socket instead
         ),
+        spread("gateway-connections.byLease", LEASE, 2),
         *deliver(MATCHER_INBOX, NOTIFIER_INBOX, MATCHER_INBOX, NOTIFIER_INBOX),
     ]
 
 
-def ping(presence_shard: str, lease_shard: str, refresh_presence: bool) -> list[Op]:
-    """One ping (a socket every 25 s): the gateway refreshes the connection's lease
-    (`expiresAt`, the sort key of `byLease`) and presence (`lastSeen`, the sort key of
-    `online`): each a base write and 2 index writes on one index key."""
+def ping(presence_shard: str, renews: bool) -> list[Op]:
+    """One ping (a socket every 25 s): the gateway asks to renew the connection's lease and
+    the person's presence: two conditional writes, 1 unit each whether accepted or refused
+    (behind API Gateway the pings of one person land on any task, so a task's memory of its
+    own renewals rarely spares the call). Only accepted renewals, at most one a minute
+    (`presence_sizing.renewal_period_s`; a lease and a presence opened together renew on the
+    same pings), move the index entries: `expiresAt`, the sort key of `byLease` (2 writes,
+    spread over the lease shards), and `lastSeen`, the sort key of `online` (2 writes on the
+    person's shard)."""
     out = ops(
         ("api:messages", 2),  # the ping and its pong
         ("api:requests", 1),
         ("wcu:gateway-connections", 1),
-        (f"wcu:gateway-connections.byLease/{lease_shard}", 2),
+        ("calls:gateway", 1),
+        ("wcu:gateway-presence", 1),
         ("calls:gateway", 1),
     )
-    if refresh_presence:
-        out += ops(
-            ("wcu:gateway-presence", 1),
-            (f"wcu:gateway-presence.online/{presence_shard}", 2),
-            ("calls:gateway", 1),
-        )
+    if renews:
+        out += ops((f"wcu:gateway-presence.online/{presence_shard}", 2))
+        out.append(spread("gateway-connections.byLease", LEASE, 2))
     return out
 
 
-def reread() -> list[Op]:
-    """The SPA's safety re-read of `/v1/me` every 30 s while waiting or in a call."""
-    return ops((ME_READS, 4), ("calls:gateway", 8))
+# `GET /v1/presence`, which the SPA re-reads every 10 s on Home (Presence.tsx REFRESH_MS).
+LISTING_EVERY_S = 10.0
+LISTING_BATCH = 33  # people per BatchGetItem (presence._BATCH): state, profile, day's points
+LISTING_RCU = "rcu:gateway-listing (people, profiles, summaries)"
+
+
+def listing() -> list[Op]:
+    """One listing's own reads: the viewer's blocks and partners (a Query each, eventual)."""
+    return ops(("rcu:gateway-blocks, gateway-partners", 1), ("calls:gateway", 2))
+
+
+def listing_lookups(batches: int) -> list[Op]:
+    """The lookups of a fresh index read's listing: `batches` BatchGetItems of 33 people x 3
+    items (eventual, ½ unit each), until 50 who can talk are found. Listings that share the
+    task's latest index read share these too (`presence._looked_up`)."""
+    return ops(
+        (LISTING_RCU, batches * LISTING_BATCH * 3 * 0.5),
+        ("calls:gateway", batches),
+    )
+
+
+def listing_index(shards: int) -> list[Op]:
+    """A fresh read of the `online` index: one Query per shard, in parallel, each at most
+    `PER_SHARD` entries of ~150 B (under 4 KB: ½ unit, eventual) on that shard's partition."""
+    return [
+        *(Op(f"rcu:gateway-presence.online/online#{i}", 0.5) for i in range(shards)),
+        Op("calls:gateway", float(shards)),
+    ]
 
 
 def total(parts: Iterable[Op], where: str) -> float:
@@ -385,7 +454,6 @@ def total(parts: Iterable[Op], where: str) -> float:
 # split `OFFER_SUBSHARDS` ways by ticket, and a look reads the head of each.
 OFFER_SUBSHARDS = 8
 OFFER_PAGE = 25  # items per partition a look reads (a Limit; more only past blocked ones)
-_LEVEL_NAMES = ("tandem", "one_sided", "anyone")
 
 
 def offer_partitions(key: tuple[object, ...]) -> int:
@@ -398,9 +466,13 @@ def offer_name(key: tuple[object, ...]) -> str:
         return f"T:{key[1]}>{key[2]}"
     if key[0] == "A":
         name = "A:anyone" if key[1] else "A:others"
-    else:
+    elif key[0] == "P":  # learners of a language at one CEFR level
+        name = f"P:{key[1]}:{key[2]}"
+    else:  # speakers or learners of a language, by their base level
         level = key[2]
-        name = f"{key[0]}:{key[1]}:{_LEVEL_NAMES[level if isinstance(level, int) else 0]}"
+        name = (
+            f"{key[0]}:{key[1]}:{Level(level).looking_for if isinstance(level, int) else 'tandem'}"
+        )
     return f"{name} (each of {OFFER_SUBSHARDS})"
 
 

@@ -27,6 +27,15 @@ from functools import partial
 from services.capacity import costs
 from services.capacity.assumptions import Assumptions
 from services.capacity.meter import Compiled, Meter
+from services.gateway.presence_sizing import (
+    LISTING_FRESH_PER_S,
+    MAX_LISTED,
+    PER_SHARD,
+    SHARDS,
+    renewal_period_s,
+    shard_of,
+)
+from services.gateway.settings import GatewaySettings
 from services.matcher.pairing import Pairing, Pools
 from services.matcher.waiting import Level, Relax, Waiting
 from services.wire.events.common import pool_key
@@ -97,8 +106,8 @@ class Day:
         *,
         window: Window = Window(),
         waiting_shards: int = 1,
-        presence_shards: int = 4,
-        presence_refresh_s: float = 10.0,
+        presence_shards: int = SHARDS,
+        presence_ttl_s: float = GatewaySettings.model_fields["connection_ttl_s"].default,
         matcher_instances: int = 4,
         design: str = "today",
         seed: int = 1,
@@ -113,7 +122,8 @@ class Day:
         self.window = window
         self.shards = tuple(str(i) for i in range(waiting_shards))
         self.presence_shards = presence_shards
-        self.presence_refresh_s = presence_refresh_s
+        # A person's presence is renewed by the first ping a minute after the last renewal.
+        self.presence_period_s = renewal_period_s(presence_ttl_s, a.ping_s)
         self.instances = matcher_instances
         self.rng = random.Random(seed)
         self.meter = Meter(DAY_S)
@@ -122,7 +132,7 @@ class Day:
         self._tickets: dict[str, Ticket] = {}
         self.waiting = dict.fromkeys(self.shards, 0)
         # Per second: how many wait in each shard, sockets open per presence shard, people
-        # waiting or talking (the SPA re-reads `/v1/me`), rooms live.
+        # waiting or talking, rooms live.
         self.waiting_series = {s: [0] * DAY_S for s in self.shards}
         self._sockets = [[0] * (DAY_S + 1) for _ in range(presence_shards)]
         self._busy = [0] * (DAY_S + 1)
@@ -194,13 +204,12 @@ class Day:
                 profile = a.profiles[_pick(cumulative, rng.random())]
                 n = next(self._ids)
                 uid = f"u{n}"
-                shard = zlib.crc32(uid.encode()) % self.presence_shards
                 person = Person(
                     uid=uid,
                     speaks=profile.speaks,
                     learns=profile.learns,
                     pool=pool_key(profile.speaks, profile.learns),
-                    presence_shard=f"online#{shard}",
+                    presence_shard=shard_of(uid, self.presence_shards),
                     left=1 + _poisson(rng, mean_extra),
                 )
                 self.out.people += 1
@@ -216,6 +225,7 @@ class Day:
                 p.page_open = t
             self._add(self._sockets[int(p.presence_shard[7:])], p.page_open, DAY_S, 1)
             self.meter.count("visit", int(p.page_open), costs.visit)
+            # Into the index (2 writes if a lapsed entry of theirs was still in it).
             self.meter.add(f"wcu:gateway-presence.online/{p.presence_shard}", int(p.page_open), 2)
         if self.rng.random() < self.a.invite_share:
             self._invite(p, t)
@@ -334,8 +344,9 @@ class Day:
             # Still nobody: the sweep tells them their search widened.
             self.pools.add(w)
             self.out.widenings += 1
-            self.meter.count("widen", int(t), lambda: costs.widen(self.instances))
-            self._in_or_out(ticket, int(t), claims=self.instances)
+            # Told by the sweeping instance: one claim, one announcement.
+            self.meter.count("widen", int(t), lambda: costs.widen(SWEEPERS))
+            self._in_or_out(ticket, int(t), claims=SWEEPERS)
             return
         self._leave(ticket, t)
         self._matched(pairing, ticket, t, fresh=False)
@@ -413,6 +424,8 @@ class Day:
     def _close(self, p: Person, t: float) -> None:
         if p.page_open is not None:
             self._add(self._sockets[int(p.presence_shard[7:])], t, DAY_S, -1)
+            # The last close: the count goes down (1 index write), then out of the index (1).
+            self.meter.add(f"wcu:gateway-presence.online/{p.presence_shard}", int(t), 2)
             p.page_open = None
 
     # -- invites -------------------------------------------------------------------------
@@ -448,6 +461,40 @@ class Day:
     def sockets(self, shard: int) -> list[int]:
         return list(itertools.accumulate(self._sockets[shard][:DAY_S]))
 
+    def online(self) -> list[int]:
+        """Open sockets (one per person) per second, all shards together."""
+        shards = [self.sockets(i) for i in range(self.presence_shards)]
+        return [sum(col) for col in zip(*shards, strict=True)]
+
+    def listings(self) -> list[float]:
+        """`GET /v1/presence` per second: everyone on Home re-reads it every 10 s."""
+        return [
+            max(0, o - b) / costs.LISTING_EVERY_S
+            for o, b in zip(self.online(), self.busy(), strict=True)
+        ]
+
+    def book_listing_index(self, gateway_tasks: int) -> None:
+        """The listings' fresh reads of the `online` index: each gateway task reads it at
+        most `LISTING_FRESH_PER_S` times a second, whatever the crowd polling it."""
+        step = self.meter.step(("listing-index", self.presence_shards), self.listing_index_ops)
+        cap = gateway_tasks * LISTING_FRESH_PER_S
+        online, busy = self.online(), self.busy()
+        for sec, n in enumerate(self.listings()):
+            if n:
+                self.meter.book(step, sec, min(n, cap))
+                # The lookups of who is listed (33 people a batch until 50 who can talk are
+                # found) go with the fresh reads: the listings sharing a read share them.
+                free = max(1, online[sec] - busy[sec]) / max(1, online[sec])
+                candidates = min(online[sec], SHARDS * PER_SHARD, math.ceil(MAX_LISTED / free))
+                batches = max(1, math.ceil(candidates / costs.LISTING_BATCH))
+                lookups = self.meter.step(
+                    ("listing-lookups", batches), partial(costs.listing_lookups, batches)
+                )
+                self.meter.book(lookups, sec, min(n, cap))
+
+    def listing_index_ops(self) -> list[costs.Op]:
+        return costs.listing_index(self.presence_shards)
+
     def busy(self) -> list[int]:
         return list(itertools.accumulate(self._busy[:DAY_S]))
 
@@ -459,23 +506,27 @@ class Day:
         instance's sweep of the waiting set and its reconciler's index queries."""
         m, a = self.meter, self.a
         m.expand()
-        lease = "0"
         per_ping = a.ping_s
-        presence_every = max(self.presence_refresh_s, a.ping_s)
         for shard in range(self.presence_shards):
             name = f"online#{shard}"
-            with_presence = m.step(("ping", name, True), partial(costs.ping, name, lease, True))
-            lease_only = m.step(("ping", name, False), partial(costs.ping, name, lease, False))
-            share = per_ping / presence_every  # of pings that also refresh presence
+            with_presence = m.step(("ping", name, True), partial(costs.ping, name, True))
+            lease_only = m.step(("ping", name, False), partial(costs.ping, name, False))
+            share = per_ping / self.presence_period_s  # of pings that renew presence and lease
             for sec, n in enumerate(self.sockets(shard)):
                 if n:
                     m.book(with_presence, sec, n / per_ping * share)
                     m.book(lease_only, sec, n / per_ping * (1 - share))
                     m.add("api:connection-seconds", sec, n)
-        reread = m.step("reread", costs.reread)
-        for sec, n in enumerate(self.busy()):
-            if n:
-                m.book(reread, sec, n / 30.0)
+        # No periodic re-read of `/v1/me` while waiting or talking: what it guarded (a ban, a
+        # block or report that ends the call, a deleted account) is pushed on the socket. The
+        # SPA re-reads every 30 s only while its socket is down, which this day leaves out.
+        # The presence list, re-read every 10 s by everyone on Home (online, neither waiting
+        # nor talking): each listing reads the viewer's blocks and partners; the index read
+        # and the lookups of who is listed are booked per fresh read (`book_listing_index`).
+        own = m.step(("listing",), costs.listing)
+        for sec, listings in enumerate(self.listings()):
+            if listings:
+                m.book(own, sec, listings)
         if self.design == "offers":
             # Each instance's sweep reads, per `A` heap partition, the tickets whose search
             # widened since its last sweep (a range of `sinceMs`): a page at most.
@@ -485,26 +536,44 @@ class Day:
                     m.add(f"rcu:matcher-waiting/{name}", sec, float(self.instances))
                     m.add("count:waiting-rcu", sec, float(self.instances * costs.OFFER_SUBSHARDS))
                     m.add("calls:matcher", sec, self.instances * costs.OFFER_SUBSHARDS)
+        # The sweep: one instance at a time reads the whole waiting set each second (the
+        # lease holder, `sweep_lease`); the others read the lease (consistent: one unit) and
+        # the holder renews it.
+        sweepers = SWEEPERS
+        for sec in range(DAY_S):
+            m.add("rcu:matcher-waiting/lease", sec, float(self.instances - sweepers))
+            m.add("wcu:matcher-waiting/lease", sec, float(sweepers))
+            m.add("calls:matcher", sec, self.instances)
         for s in self.shards if self.design == "today" else ():
             where = f"rcu:matcher-waiting/{s}"
             for sec, n in enumerate(self.waiting_series[s]):
-                m.add(where, sec, self.instances * costs.waiting_read(n))
-                m.add("count:waiting-rcu", sec, self.instances * costs.waiting_read(n))
-                m.add("calls:matcher", sec, self.instances)
-                m.add("cpu:matcher-entrants", sec, self.instances * n)
-        # Reconciler, per instance every 10 s: 3 index queries (a page each at most) and the
+                m.add(where, sec, sweepers * costs.whole_set_read(n))
+                m.add("count:waiting-rcu", sec, sweepers * costs.whole_set_read(n))
+                m.add("calls:matcher", sec, sweepers)
+                m.add("cpu:matcher-entrants", sec, sweepers * n)
+        # Reconciler, per instance every 10 s: its sparse indexes, every shard of each, a page
+        # at most (`costs.RECONCILER_QUERIES`), and the
         # TTL refresher's read of the waiting set (`ttl.refresh_waiting`: all of it today;
         # filed by offers, a range of old tickets per `A` partition).
         for sec in range(0, DAY_S, 10):
-            m.add("rcu:matcher (reconciler indexes)", sec, 3.0 * self.instances)
+            m.add(
+                "rcu:matcher (reconciler indexes)",
+                sec,
+                0.5 * costs.RECONCILER_QUERIES * self.instances,
+            )
             if self.design == "offers":
                 m.add("count:waiting-rcu", sec, 2.0 * costs.OFFER_SUBSHARDS * self.instances)
                 continue
-            for s in self.shards:
-                units = self.instances * costs.waiting_read(self.waiting_series[s][sec])
+            for s in self.shards:  # the TTL refresher runs on the sweeping instance only
+                units = SWEEPERS * costs.whole_set_read(self.waiting_series[s][sec])
                 m.add(f"rcu:matcher-waiting/{s}", sec, units)
                 m.add("count:waiting-rcu", sec, units)
-                m.add("cpu:matcher-entrants", sec, self.instances * self.waiting_series[s][sec])
+                m.add("cpu:matcher-entrants", sec, SWEEPERS * self.waiting_series[s][sec])
+
+
+# Instances that read the whole waiting set at once: the sweep lease's holder (two only for
+# the moments a lapsed lease changes hands, which a second's peak does not see).
+SWEEPERS = 1
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

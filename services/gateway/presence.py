@@ -1,12 +1,32 @@
 """Who is online (table `gateway-presence`), and `GET /v1/presence`: who could take an invite.
 
 A person is online while they hold at least one connection: `connections` counts them and
-`shard` ("online#0".."online#3") is present only then, which puts them in the sparse `online`
-index (shard, lastSeen). `expiresAt` is a lease every ping renews: a count left too high by
-a lost `$disconnect` stops mattering once the lease runs out (DynamoDB's TTL deletes late,
-and the embedded AWS never does, so readers compare `expiresAt` with the clock themselves).
+`shard` (one of `SHARDS`, presence_sizing.py) is present only then, which puts them in the
+sparse `online` index (shard, lastSeen). `expiresAt` is a lease their pings renew: a count
+left too high by a lost `$disconnect` stops mattering once the lease runs out (DynamoDB's TTL
+deletes late, and the embedded AWS never does, so readers compare `expiresAt` with the clock
+themselves).
 
-Listing reads a bounded slice of each shard's index, newest first; never a table scan.
+A connect puts the person in the index at once and the close of their last socket takes them
+out at once. Between the two, pings renew the lease at most once a minute per person, however
+many sockets and gateway tasks the pings come through: the renewal is a conditional write
+(only a lease renewed more than `renew_after_s` ago is renewed again), and each task also
+remembers its own renewals so it does not even ask. A renewal moves the person within the
+index (`lastSeen` is its sort key), so the index's writes grow with people online / 75 s,
+spread over `SHARDS` partitions. Someone whose sockets all died without a word leaves the
+list when the lease ends: at most `connection_ttl_s` (120 s) after their last renewal, which
+came no later than their last ping (and the lapsed-lease sweep closes their connections).
+
+Listing reads the `PER_SHARD` newest entries of each shard, one round of parallel queries
+(never a table scan): at most `LISTING_READS` index entries, whatever the crowd. Each
+gateway task reads the index afresh for every listing, up to `LISTING_FRESH_PER_S` reads a
+second (after a burst of `LISTING_BURST`); past that its listings share its latest read, at
+most 1 / `LISTING_FRESH_PER_S` s old. So the index's partitions are read in proportion to
+the gateway's tasks, not to everyone polling the list, and a quiet task is always exact.
+Items written under an older shard count are still found while their shard is among today's
+(`online#0..`), move to today's shard on their next renewal, and otherwise leave by their
+lease (a smaller count hides the others' items until then, a minute or so).
+
 Everyone listed says whether they can take a call now (`available`) and, when not, why: in a
 call, busy (waiting in the queue or inviting someone), or out of points for today (the
 ledger's summary of their day, a read model the gateway may read). They are listed rather
@@ -16,14 +36,24 @@ than hidden, so nobody vanishes from the list while they talk; only blocks hide 
 from __future__ import annotations
 
 import asyncio
-import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from services.gateway.blocklist import BlockList
 from services.gateway.models import Presence, PresentPerson, Unavailable
 from services.gateway.names import starting_name
+from services.gateway.presence_sizing import (
+    LISTING_BURST,
+    LISTING_FRESH_PER_S,
+    MAX_LISTED,
+    PER_SHARD,
+    SHARDS,
+    renew_after_s,
+    shard_name,
+    shard_of,
+)
 from services.gateway.routes_partners import PartnerRecords
 from services.gateway.spec import Call
 from services.gateway.views import day_of, points_left
@@ -35,9 +65,8 @@ from services.wire.tables.matcher import PEOPLE
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
-SHARDS = 4
-PER_SHARD = 50  # index entries read per shard: the bound on one listing's cost
-MAX_LISTED = 50
+__all__ = ["MAX_LISTED", "PER_SHARD", "SHARDS", "PresenceRecords", "shard_of"]
+
 # People per BatchGetItem: 33 states + 33 profiles + 33 days' points, within its 100 keys.
 _BATCH = 33
 # What the matcher's state of a person means for an invite to them now.
@@ -53,8 +82,8 @@ _NAMES = {
 }
 
 
-def shard_of(user_id: str) -> str:
-    return f"online#{zlib.crc32(user_id.encode()) % SHARDS}"
+# People whose renewal one task remembers (the oldest forgotten first).
+_REMEMBERED = 100_000
 
 
 def unavailable_because(state: str, left: int) -> Unavailable | None:
@@ -70,16 +99,49 @@ class Online:
     user_id: str
     last_seen_ms: int
     name: str
+    expires_at: int
+
+
+@dataclass
+class _Reads:
+    """A task's reads of one table's index: a token bucket of fresh reads, and the latest."""
+
+    tokens: float
+    at: float
+    latest: list[Online]
+    # What the lookups said of each listed person (user, day) → (state, profile, summary),
+    # from the fresh read's listings: listings that reuse the read reuse these too.
+    looked_up: dict[tuple[str, str], _LookedUp] = field(default_factory=dict)
+
+
+_LookedUp = tuple[str, dict[str, Any], dict[str, Any] | None]
+
+# Per table, this task's reads of its `online` index, shared by all its listings.
+_LISTINGS: dict[str, _Reads] = {}
 
 
 class PresenceRecords:
-    def __init__(self, dynamodb: DynamoDBClient, prefix: str, ttl_s: int) -> None:
+    def __init__(
+        self,
+        dynamodb: DynamoDBClient,
+        prefix: str,
+        ttl_s: int,
+        fresh_per_s: float | None = LISTING_FRESH_PER_S,
+    ) -> None:
         self._db = dynamodb
         self.table = PRESENCE.name(prefix)
         self._people = PEOPLE.name(prefix)
         self._profiles = PROFILES.name(prefix)
         self._summaries = SUMMARIES.name(prefix)
         self._ttl_s = ttl_s
+        # A lease younger than this is not renewed (the lease outlasts it by two pings).
+        self.renew_after_s = renew_after_s(ttl_s)
+        self._fresh_per_s = fresh_per_s  # None: every listing reads afresh
+        # The task's shared index read this listing used, and whether it reused it (then it
+        # reuses that read's lookups too: `_looked_up`).
+        self._shared: _Reads | None = None
+        self._reuse = False
+        self._renewed: OrderedDict[str, float] = OrderedDict()  # person → lease renewed at
 
     def _lease(self, user_id: str, now: float) -> dict[str, Any]:
         return {
@@ -110,8 +172,14 @@ class PresenceRecords:
             **extra,
         )
 
+    def _remember(self, user_id: str, now: float) -> None:
+        self._renewed[user_id] = now
+        self._renewed.move_to_end(user_id)
+        while len(self._renewed) > _REMEMBERED:
+            self._renewed.popitem(last=False)
+
     async def connected(self, user_id: str, name: str, now: float) -> None:
-        """One more open connection for the person."""
+        """One more open connection for the person: listed at once."""
         values = {**self._lease(user_id, now), ":name": {"S": name}}
         lease = "#shard = :shard, #seen = :seen, #exp = :exp, #name = :name"
         try:
@@ -126,14 +194,16 @@ class PresenceRecords:
             if not is_condition_failure(exc):
                 raise
             await self._update(user_id, f"SET {lease} ADD #conns :one", values)
+        self._remember(user_id, now)
 
     async def disconnected(self, user_id: str, now: float) -> None:
-        """One connection fewer; offline (out of the index) once none is left."""
+        """One connection fewer; offline (out of the index) at once when none is left."""
         try:
+            # `lastSeen` stays: it is the index's sort key, and a count is not a sighting.
             resp = await self._update(
                 user_id,
-                "SET #seen = :seen ADD #conns :minus",
-                {":seen": {"N": str(int(now * 1000))}, ":minus": {"N": "-1"}},
+                "ADD #conns :minus",
+                {":minus": {"N": "-1"}},
                 condition="attribute_exists(userId)",
                 returns="UPDATED_NEW",
             )
@@ -154,20 +224,57 @@ class PresenceRecords:
         except Exception as exc:
             if not is_condition_failure(exc):
                 raise
+            return
+        self._renewed.pop(user_id, None)
 
-    async def refreshed(self, user_id: str, now: float) -> None:
-        """A ping: renew the lease (and put the person back in the index if a count drifted)."""
-        await self._update(
-            user_id,
-            "SET #shard = :shard, #seen = :seen, #exp = :exp, #conns = if_not_exists(#conns, :one)",
-            self._lease(user_id, now),
-        )
+    async def refreshed(self, user_id: str, now: float) -> bool:
+        """A ping: renew the lease if it was renewed more than `renew_after_s` ago (and put the
+        person back in the index if a count drifted). Whether it wrote."""
+        if now - self._renewed.get(user_id, float("-inf")) < self.renew_after_s:
+            return False  # this task renewed it lately: nothing to ask
+        # Renewed by anyone lately (another tab, another task): the write is refused, and
+        # neither the item nor the index changes.
+        due = int(now) + self._ttl_s - int(self.renew_after_s)
+        try:
+            await self._update(
+                user_id,
+                "SET #shard = :shard, #seen = :seen, #exp = :exp, "
+                "#conns = if_not_exists(#conns, :one)",
+                {**self._lease(user_id, now), ":due": {"N": str(due)}},
+                condition="attribute_not_exists(#shard) OR attribute_not_exists(#exp) "
+                "OR #exp <= :due",
+            )
+        except Exception as exc:
+            if not is_condition_failure(exc):
+                raise
+            return False
+        self._remember(user_id, now)
+        return True
 
     async def online(self, now: float) -> list[Online]:
-        """People with a live lease, newest first (at most PER_SHARD from each shard)."""
-        shards = await asyncio.gather(*(self._shard(f"online#{i}", now) for i in range(SHARDS)))
+        """People with a live lease, newest first (at most PER_SHARD from each shard): a fresh
+        read of the index, or this task's latest when it is past its rate of fresh reads."""
+        self._shared, self._reuse = None, False
+        reads = _LISTINGS.get(self.table) if self._fresh_per_s else None
+        if reads is not None and self._fresh_per_s:
+            reads.tokens = min(
+                LISTING_BURST, reads.tokens + max(0.0, now - reads.at) * self._fresh_per_s
+            )
+            reads.at = max(reads.at, now)
+            if reads.tokens < 1:
+                self._shared, self._reuse = reads, True
+                return [o for o in reads.latest if o.expires_at > now]
+            reads.tokens -= 1
+        shards = await asyncio.gather(*(self._shard(shard_name(i), now) for i in range(SHARDS)))
         # One item per person, so nobody appears twice.
-        return sorted((o for s in shards for o in s), key=lambda o: -o.last_seen_ms)
+        latest = sorted((o for s in shards for o in s), key=lambda o: -o.last_seen_ms)
+        if reads is not None:
+            reads.latest = latest
+            reads.looked_up = {}  # a fresh read: its listing looks people up afresh
+        elif self._fresh_per_s:
+            reads = _LISTINGS[self.table] = _Reads(LISTING_BURST - 1, now, latest)
+        self._shared = reads
+        return latest
 
     async def _shard(self, shard: str, now: float) -> list[Online]:
         resp = await self._db.query(
@@ -175,7 +282,7 @@ class PresenceRecords:
             IndexName="online",
             KeyConditionExpression="#shard = :s",
             FilterExpression="#exp > :now",
-            ProjectionExpression="userId, #seen, #name",
+            ProjectionExpression="userId, #seen, #name, #exp",
             ExpressionAttributeNames={k: _NAMES[k] for k in ("#shard", "#exp", "#seen", "#name")},
             ExpressionAttributeValues={":s": {"S": shard}, ":now": {"N": str(int(now))}},
             ScanIndexForward=False,
@@ -185,7 +292,12 @@ class PresenceRecords:
         for raw in resp.get("Items", []):
             item = from_item(raw)
             out.append(
-                Online(str(item["userId"]), int(item["lastSeen"]), str(item.get("name", "")))
+                Online(
+                    str(item["userId"]),
+                    int(item["lastSeen"]),
+                    str(item.get("name", "")),
+                    int(item["expiresAt"]),
+                )
             )
         return out
 
@@ -210,13 +322,10 @@ class PresenceRecords:
         others: list[dict[str, Any]] = []
         for start in range(0, len(candidates), _BATCH):
             chunk = candidates[start : start + _BATCH]
-            states, profiles, summaries = await self._lookups([o.user_id for o in chunk], day)
+            looked_up = await self._looked_up([o.user_id for o in chunk], day)
             for o in chunk:
-                why = unavailable_because(
-                    states.get(o.user_id, "free"),
-                    points_left(summaries.get(o.user_id), daily_points),
-                )
-                profile = profiles.get(o.user_id, {})
+                state, profile, summary = looked_up[o.user_id]
+                why = unavailable_because(state, points_left(summary, daily_points))
                 person: dict[str, Any] = {
                     "userId": o.user_id,
                     # The chosen display name; without a profile yet, only the first word of
@@ -232,6 +341,26 @@ class PresenceRecords:
             if len(free) >= limit:
                 break  # enough who can talk: the rest would only be cut off below
         return (free + others)[:limit]
+
+    async def _looked_up(self, user_ids: Sequence[str], day: str) -> dict[str, _LookedUp]:
+        """Each person's state, profile and points for `day`. A listing that reuses the task's
+        latest index read (it is past its rate of fresh reads) reuses what the listings since
+        that read looked up, and asks only for the people they did not: a busy task then
+        pays about one round of lookups per fresh read, not one per listing (the people
+        listed are the same newest few for everyone). A fresh listing looks everyone up."""
+        shared = self._shared.looked_up if self._shared is not None else None
+        known = shared if shared is not None and self._reuse else {}
+        wanted = [u for u in user_ids if (u, day) not in known]
+        found: dict[str, _LookedUp] = {}
+        if wanted:
+            states, profiles, summaries = await self._lookups(wanted, day)
+            for u in wanted:
+                found[u] = (states.get(u, "free"), profiles.get(u, {}), summaries.get(u))
+        if shared is None:
+            return found
+        for u, answer in found.items():
+            shared[(u, day)] = answer
+        return {u: shared[(u, day)] for u in user_ids}
 
     async def _lookups(
         self, user_ids: Sequence[str], day: str

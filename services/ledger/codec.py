@@ -15,13 +15,16 @@ from services.ledger.model import (
     HoldKind,
     HoldStatus,
 )
+from services.runtime.shards import ShardedKey
 from services.wire.events.common import RejectReason
 
 # Summaries outlive their day so recent days can still be shown.
 SUMMARY_TTL = timedelta(days=90)
 # Closed holds are kept long enough to absorb any redelivery (inbox retention is 4 days).
 CLOSED_HOLD_TTL = timedelta(days=30)
-OPEN_SHARD = "open"  # `openShard` while a hold is open: the sparse `open` index's one key
+# `openShard` while a hold is open: the sparse `open` index's keys, `open#<shard>` by hold id
+# (`open` before they were sharded: an open hold never expires, so that key is still read).
+OPEN_SHARD = ShardedKey("open#", 8, legacy=("open",))
 
 
 def user_day(user_id: str, day: date) -> str:
@@ -111,7 +114,7 @@ def hold_item(h: Hold, now: datetime) -> dict[str, Any]:
         "updatedAt": iso(now),
         # Open holds never expire; closed ones only serve redeliveries.
         "expiresAt": None if h.is_open else epoch(now + CLOSED_HOLD_TTL),
-        "openShard": OPEN_SHARD if h.is_open else None,
+        "openShard": OPEN_SHARD.of(h.hold_id) if h.is_open else None,
     }
 
 

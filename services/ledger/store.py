@@ -26,6 +26,7 @@ from services.ledger.model import (
     entry_key,
 )
 from services.runtime.dynamo import TransactionConflict, from_item, to_item, transact, values
+from services.runtime.shards import query_shards
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -111,21 +112,20 @@ class DynamoStore:
         return codec.hold(from_item(item)) if item else None
 
     async def open_holds(self, decided_before: datetime) -> AsyncIterator[Hold]:
-        """Open holds decided before a time, from the sparse `open` index (it lags a little:
-        whoever acts on one reads it again strongly)."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._holds,
-            "IndexName": "open",
-            "KeyConditionExpression": "openShard = :s AND decidedAt < :t",
-            "ExpressionAttributeValues": values(s=codec.OPEN_SHARD, t=codec.iso(decided_before)),
-        }
-        while True:
-            resp = await self._db.query(**kwargs)
-            for item in resp.get("Items", []):
-                yield codec.hold(from_item(item))
-            if "LastEvaluatedKey" not in resp:
-                return
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        """Open holds decided before a time, from every shard of the sparse `open` index at
+        once (it lags a little: whoever acts on one reads it again strongly)."""
+        items = await query_shards(
+            self._db,
+            codec.OPEN_SHARD,
+            {
+                "TableName": self._holds,
+                "IndexName": "open",
+                "KeyConditionExpression": "openShard = :shard AND decidedAt < :t",
+                "ExpressionAttributeValues": values(t=codec.iso(decided_before)),
+            },
+        )
+        for item in items:
+            yield codec.hold(from_item(item))
 
     async def account(self, user_id: str) -> Account:
         resp = await self._db.get_item(

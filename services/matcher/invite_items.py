@@ -9,9 +9,12 @@ from typing import Any
 from services.matcher.clock import epoch, iso
 from services.matcher.items import Entry, Tables, aliases, assign, update_entry
 from services.runtime.dynamo import to_item, values
+from services.runtime.shards import ShardedKey
 from services.wire.events.common import Profile
 
-OPEN = "open"  # `openShard` while an invite is pending: the sparse `open` index's one key
+# `openShard` while an invite is pending: the sparse `open` index's keys, `open#<shard>` by
+# invite id (`open` before they were sharded).
+OPEN = ShardedKey("open#", 8, legacy=("open",))
 
 
 # Invites: pending → accepted | declined | expired | cancelled.
@@ -30,7 +33,7 @@ def invite_opened(
         "fromUserId": from_user,
         "toUserId": to_user,
         "status": "pending",
-        "openShard": OPEN,
+        "openShard": OPEN.of(invite_id),
         "fromProfile": profile.model_dump(mode="json"),
         "minutes": minutes,
         "expiresAtIso": iso(deadline),

@@ -3,7 +3,6 @@ conditional entry, so a transaction commits only from the state the handler deci
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from services.matcher.clock import epoch, iso
 from services.matcher.records import Person, PersonState
 from services.matcher.waiting import Waiting
 from services.runtime.dynamo import to_item, values
+from services.runtime.shards import ShardedKey
 from services.wire.tables import matcher as T
 
 Entry = dict[str, Any]
@@ -109,12 +109,16 @@ def person_to(
 BUSY_SHARDS = 4
 
 
+def busy(state: str) -> ShardedKey:
+    """The sparse `busy` index's keys for a busy state: `<state>#<shard>` (free people are not
+    in the index at all, so its partitions see only the busy minority's writes, spread over
+    the shards)."""
+    return ShardedKey(f"{state}#", BUSY_SHARDS)
+
+
 def busy_key(state: str, user_id: str) -> str:
-    """The sparse `busy` index's key for someone waiting, inviting or in a session: the state
-    and one of a few shards (free people are not in the index at all, so its partitions see
-    only the busy minority's writes, spread over the shards)."""
-    shard = int(hashlib.sha256(user_id.encode()).hexdigest()[:8], 16) % BUSY_SHARDS
-    return f"{state}#{shard}"
+    """The `busy` key of someone waiting, inviting or in a session."""
+    return busy(state).of(user_id)
 
 
 def person_is(t: Tables, was: Person) -> Entry:
@@ -132,12 +136,14 @@ def person_is(t: Tables, was: Person) -> Entry:
 
 
 # Tickets: requested → (funded) → waiting → matched | cancelled | rejected.
-REQUESTED = "0"  # the one shard of the sparse `requested` index (few tickets wait for funding)
+# `requestedShard` while a ticket waits for the ledger's answer: the sparse `requested` index's
+# keys (`requested#<shard>` by ticket id; "0" was the one key before they were sharded).
+REQUESTED = ShardedKey("requested#", 8, legacy=("0",))
 _FRESH = "attribute_not_exists(ticketId) OR #status = :requested"
 
 
 def _ticket_fields(w: Waiting, now: datetime) -> dict[str, Any]:
-    return {
+    fields = {
         "userId": w.user_id,
         "speaks": list(w.speaks),
         "learns": list(w.learns),
@@ -146,6 +152,9 @@ def _ticket_fields(w: Waiting, now: datetime) -> dict[str, Any]:
         "updatedAt": iso(now),
         "expiresAt": epoch(now + TICKET_TTL),
     }
+    if w.levels:  # what the session's prompts are pitched at (`topics`); absent: unrated
+        fields["levels"] = dict(w.levels)
+    return fields
 
 
 def assign(fields: dict[str, Any]) -> str:
@@ -170,7 +179,7 @@ def ticket_requested(
         "ticketId": ticket_id,
         "userId": user_id,
         "status": "requested",
-        "requestedShard": REQUESTED,
+        "requestedShard": REQUESTED.of(ticket_id),
         "speaks": list(speaks),
         "learns": list(learns),
         "pool": pool,

@@ -1,5 +1,6 @@
-"""The pairing sweep: every instance, every `pool_sweep_s`, pairs whoever is left waiting and
-tells those whose search widened with time (tandem → one-sided → anyone).
+"""The pairing sweep: every `pool_sweep_s`, the instance holding the sweep lease
+(`sweep_lease`) pairs whoever is left waiting and tells those whose search widened with time
+(tandem → one-sided → anyone).
 
 The join path pairs almost everyone at once (`tickets.on_funded`). What it cannot see comes
 here: people whose criteria widened with time, a ticket whose instance died between its wait
@@ -21,6 +22,7 @@ from services.matcher.context import Matcher, component_log
 from services.matcher.matching import Outcome, commit_pairing, pools_of
 from services.matcher.pairing import Pairing
 from services.matcher.records import Person
+from services.matcher.sweep_lease import lease_of
 from services.matcher.tickets import announce_wider
 from services.matcher.waitlist import Entrant
 from services.runtime.logs import metric, repair
@@ -35,11 +37,14 @@ async def sweep_forever(m: Matcher, stop: asyncio.Event) -> None:
     """Sweep every `pool_sweep_s` (start to start), and also the moment someone's search is
     due to widen, so nobody waits a period past their threshold."""
     period = m.settings.pool_sweep_s
+    lease = lease_of(m)
     while not stop.is_set():
         began = time.monotonic()
         next_due: float | None = None
         try:
-            next_due = await pair_leftovers(m)
+            # One instance at a time reads the whole waiting set (sweep_lease).
+            if await lease.turn(m.now().timestamp()):
+                next_due = await pair_leftovers(m)
         except Exception:
             log.exception("leftovers.sweep_failed")
         pause = period - (time.monotonic() - began)
@@ -49,6 +54,8 @@ async def sweep_forever(m: Matcher, stop: asyncio.Event) -> None:
             pause = min(pause, next_due - m.now().timestamp() + random.uniform(0.02, 0.2))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), max(0.05, pause))
+    with contextlib.suppress(Exception):
+        await lease.release()
 
 
 async def pair_leftovers(m: Matcher) -> float | None:

@@ -3,10 +3,13 @@ rows and today's meeting in ONE conditional transaction. Any number of matcher i
 one message delivered twice, can never put a person in two sessions: the loser's conditions
 fail and it looks again.
 
-Who is waiting is read from the waiting set (`waitlist`, strongly consistent) for every look;
-the pairing core (`pairing.Pools`) scores that snapshot. A condition that fails on the pair
-rows (a block, or a meeting today) is taught to both waiting items so no look proposes the
-pair again.
+Who is waiting is read from the waiting set (`waitlist`, strongly consistent) for every look:
+the oldest page of each partition the ticket may take a partner from (`Waitlist.look`), so a
+look costs the same however many wait; the pairing core (`pairing.Pools`) scores that
+snapshot. Two instances looking at once read the same pages and may plan the same pair, or
+pairs sharing a ticket: one transaction wins, the other's conditions fail and it looks again.
+A condition that fails on the pair rows (a block, or a meeting today) is taught to both
+waiting items so no look proposes the pair again.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from services.matcher.pairing import Pairing, Pools
 from services.matcher.records import Person
 from services.matcher.rules import plan_match
 from services.matcher.sessions import start_actions, start_entries, started_metrics
-from services.matcher.waiting import Waiting
+from services.matcher.waiting import Waiting, base_level
 from services.matcher.waitlist import Entrant
 from services.runtime.dynamo import TransactionConflict
 from services.runtime.logs import metric
@@ -40,6 +43,22 @@ class Outcome(Enum):
     MATCHED = "matched"  # a session started (or this input had already started one)
     NOBODY = "nobody"  # no partner now
     CHANGED = "changed"  # the ticket itself changed under us: read it again
+
+
+async def look(m: Matcher, w: Waiting, now: datetime) -> list[Entrant]:
+    """The waiting tickets `w` may find a partner among now (one page per partition)."""
+    at = now.timestamp()
+    return await m.waitlist.look(w.speaks, w.learns, w.accepts(at, m.relax), at, m.relax)
+
+
+async def fresh_look(m: Matcher, speaks: tuple[str, ...], learns: tuple[str, ...]) -> list[Entrant]:
+    """`look` for a ticket just funded, before it is built (read side by side with its
+    person's pair rows): it accepts what a ticket waiting since now accepts. One that starts
+    older (first in line after a no-show) and already accepts more finds the rest through
+    the sweep."""
+    at = m.now().timestamp()
+    accepts = max(base_level(speaks, learns), m.relax.level(0.0))
+    return await m.waitlist.look(speaks, learns, accepts, at, m.relax)
 
 
 def pools_of(m: Matcher, snapshot: Sequence[Entrant], now: datetime) -> Pools:
@@ -61,19 +80,20 @@ async def seek(
     snapshot: Sequence[Entrant] | None = None,
     attempts: int = 1,
 ) -> Outcome:
-    """Plan a round over everyone waiting, `w` among them, and commit the pair that holds
-    `w`, if there is one.
+    """Plan a round over those waiting where `w`'s partners are (`look`), `w` among them, and
+    commit the pair that holds `w`, if there is one.
 
     `fresh`: the ticket was just funded and is not in the waiting set. `me` is `w`'s person
     as read. `marker`: the input's id, or None to key the commit by the pair itself (two
     instances planning the same pair then commit it once). `snapshot`: a read of the waiting
-    set taken after `w` was funded, if the caller has one. A pair lost to someone else is
+    set taken after `w` was funded (`look`, `fresh_look`, or the whole set), if the caller
+    has one. A pair lost to someone else is
     planned again from a new read, `attempts` times in all; after that NOBODY: `w` is left
     to wait (the sweep comes by).
     """
     for _ in range(attempts):
         if snapshot is None:
-            snapshot = await m.waitlist.read()
+            snapshot = await look(m, w, m.now())
         now = m.now()
         pools = pools_of(m, [e for e in snapshot if e.user_id != w.user_id], now)
         snapshot = None
@@ -109,10 +129,10 @@ async def commit_pairing(
         ticket_matched(m.tables, partner, plan.session_id, now, fresh=False),
         person_to(m.tables, partner_person, "in_session", now, session_id=plan.session_id),
         *start_entries(m, plan, now, rematch=rematch),
-        waitlist.delete(m.tables.waiting, partner.ticket_id),
+        *waitlist.delete(m.tables.waiting, partner.ticket_id, partner.speaks, partner.learns),
     ]
     if not fresh:
-        items.append(waitlist.delete(m.tables.waiting, w.ticket_id))
+        items += waitlist.delete(m.tables.waiting, w.ticket_id, w.speaks, w.learns)
     try:
         done = await m.commit(marker or pair_marker(plan.session_id), items, start_actions(plan))
     except TransactionConflict as exc:
@@ -129,7 +149,7 @@ async def commit_pairing(
         log.info(
             "match.made",
             session_id=plan.session_id,
-            level=pairing.level.looking_for,
+            level=pairing.level.label,  # tandem_fit, peers, tandem, one_sided, anyone
             user_ids=[p.user_id for p in plan.participants],
             waited_s=round(waited, 3),
         )

@@ -1,30 +1,35 @@
 """Who should talk to whom: the pools of waiting tickets, and the choice of a partner.
 
 Pure: no I/O and no clock (callers pass `now` in epoch seconds). What a good pair is lives
-in `waiting`; here is how to find the best one fast. A searcher's *partner* (both said "talk
-again"), if one waits whom it may take now, comes first, whatever the language level; then,
-within the best level both tickets accept, the partner whose minutes left are closest wins (a
-session lasts the smaller balance: close balances make long calls), then the oldest waiting
-ticket. Blocked pairs are never formed; two people who already talked today are paired again
-only when nobody else is waiting for either of them (partners too: a partner met today is not
-preferred). Preferences decide who talks with whom, never who gets to talk: a round
-(`Pools.round`) that would leave someone waiting whom the plain oldest-first choice pairs
-falls back to that choice (see `round` for partners).
+in `waiting` (the ladder: a fitting tandem, peers, a tandem, one-sided, anyone); here is how to
+find the best one fast. A searcher's *partner* (both said "talk again"), if one waits whom it
+may take now, comes first, whatever the level; then, within the best level both tickets
+accept, the partner whose minutes left are closest wins (a session lasts the smaller balance:
+close balances make long calls), then the oldest waiting ticket. Blocked pairs are never
+formed; two people who already talked today are paired again only when nobody else is waiting
+for either of them (partners too: a partner met today is not preferred). Preferences decide
+who talks with whom, never who gets to talk: a round (`Pools.round`) that would leave someone
+waiting whom the plain choice pairs falls back to that choice (see `round` for levels and
+partners).
 
 Every waiting ticket sits in a few heaps ordered by waiting time, keyed by what it offers
-(`Waiting.keys`; `Waiting.searches` names the heaps holding its partners):
+(`Waiting.keys`; `Waiting.tandems` and `Waiting.searches` name the heaps holding its partners):
 
-- ``("T", s, l)``  speaks s and learns l (tandem partners of people who learn s and speak l)
+- ``("T", s, l, w, k)``  speaks s and learns l, welcomes learners from level w, is at level k
+  in l (unrated: A1). The heaps of one (s, l) are a *family*: a tandem search walks the
+  family's heaps present (usually one or two: most people welcome everyone) and takes those
+  whose (w, k) fit it, or, one level down, those that do not
+- ``("P", l, k)``  rated themselves k in l, which they learn (peers of learners of l at k±1)
 - ``("S", s, b)``  speaks s; ``("L", l, b)`` learns l (one-sided partners), b = its base level
 - ``("A", b == ANYONE)``  everyone
 
 and within each of those, one heap per number of minutes left (balances are small numbers:
 at most the session length), so the closest balance is found without scanning.
 Joining, leaving and matching are O(log n) per heap, and a ticket is in
-1 + |speaks| + |learns| + |speaks|·|learns| heaps (languages are capped at 8 each). Leaving is
-lazy: a heap entry whose ticket left is dropped when it reaches the top, and a heap that is
-mostly such entries is rebuilt (amortised O(1) per leave). Finding a partner skips at most the
-candidates the searcher has blocked or met today.
+1 + |speaks| + |learns| + |rated| + |speaks|·|learns| heaps (languages are capped at 8 each).
+Leaving is lazy: a heap entry whose ticket left is dropped when it reaches the top, and a heap
+that is mostly such entries is rebuilt (amortised O(1) per leave). Finding a partner skips at
+most the candidates the searcher has blocked or met today.
 """
 
 from __future__ import annotations
@@ -39,28 +44,48 @@ from services.matcher.waiting import Level, Relax, Waiting, compatibility
 
 __all__ = ["Pairing", "Pools"]
 
+_FIT, _UNFIT, _ANY_TANDEM = 0, 1, 2  # which heaps of a tandem family a search takes
+_ONE_SIDED = Level.ONE_SIDED
+_RELAXED = (Level.ONE_SIDED, Level.ANYONE)  # the levels a ticket accepts only after a wait
+Key = tuple[object, ...]
+# What each round planner returns: its pairs, and whether the pools hold what they leave (the
+# last plan made was theirs); `round` puts the pools right otherwise.
+Planned = tuple[list[Pairing], bool]
+
 
 class Pools:
     """Every waiting ticket this matcher knows of, indexed for partner search."""
 
     def __init__(
-        self, relax: Relax | None = None, *, by_minutes: bool = True, by_partners: bool = True
+        self,
+        relax: Relax | None = None,
+        *,
+        by_minutes: bool = True,
+        by_partners: bool = True,
+        by_levels: bool = True,
     ) -> None:
         self.relax = relax or Relax()
         # Whether closeness of minutes left breaks ties within a level (off: oldest first).
         self._by_minutes = by_minutes
         self._by_partners = by_partners  # whether a waiting partner comes first
+        # Whether the ladder starts with fitting tandems and peers (off: as before levels).
+        self._by_levels = by_levels
         self._partnered: set[str] = set()  # tickets whose person has partners
         # Heap key → minutes left → the tickets filed there with that many minutes.
-        self._heaps: dict[tuple[object, ...], dict[int, Heap]] = {}
+        self._heaps: dict[Key, dict[int, Heap]] = {}
+        # Tandem family ("T", s, l) → the keys of its heaps present (see the module).
+        self._families: dict[Key, dict[Key, None]] = {}
         self._minutes: dict[int, int] = {}  # minutes left → tickets waiting with as many
         self._groups: dict[int, list[tuple[int, ...]]] = {}  # `_minute_groups`, until it changes
+        self._ranks: dict[int, dict[int, int]] = {}  # the same as minutes → place in that order
         self._tickets: dict[str, Waiting] = {}
         self._by_user: dict[str, Waiting] = {}
         self._seq = itertools.count()
         self._live: dict[int, Waiting] = {}  # heap key → ticket, for tickets in the pools
         self._thresholds = tuple(self.relax.threshold(level) for level in Level)
         self._met_skipped = False
+        self._unfit_seen = False  # whether the last fitting-tandem search passed others
+        self._fresh: list[Waiting] | None = None  # what the pools hold, if untouched since
 
     def __len__(self) -> int:
         return len(self._tickets)
@@ -91,6 +116,8 @@ class Pools:
             by_minutes = heaps.get(key)
             if by_minutes is None:
                 by_minutes = heaps[key] = {}
+                if key[0] == "T":
+                    self._families.setdefault(key[:3], {})[key] = None
             heap = by_minutes.get(m)
             if heap is None:
                 heap = by_minutes[m] = Heap()
@@ -99,6 +126,7 @@ class Pools:
         if m not in self._minutes:
             self._minutes[m] = 0
             self._groups.clear()
+            self._ranks.clear()
         self._minutes[m] += 1
         self._tickets[w.ticket_id] = w
         self._by_user[w.user_id] = w
@@ -124,12 +152,18 @@ class Pools:
                 del by_minutes[m]
                 if not by_minutes:
                     del heaps[key]
+                    if key[0] == "T":
+                        family = self._families[key[:3]]
+                        del family[key]
+                        if not family:
+                            del self._families[key[:3]]
             elif len(heap.items) > 2 * heap.live + 32:
                 heap.compact(self._live)
         self._minutes[m] -= 1
         if not self._minutes[m]:
             del self._minutes[m]
             self._groups.clear()
+            self._ranks.clear()
         return w
 
     def block(self, user_a: str, user_b: str) -> None:
@@ -157,20 +191,49 @@ class Pools:
         top = w.accepts(now, self.relax)
         self._met_skipped = False
         if w.partners and self._by_partners:
-            c = waiting_partner(w, top, now, self._by_user, self._thresholds, self._by_minutes)
+            c = waiting_partner(
+                w, top, now, self._by_user, self._thresholds, self._by_minutes, self._by_levels
+            )
             if c is not None:
-                return self._take(w, c, compatibility(w, c))
+                return self._take(w, c, compatibility(w, c, self._by_levels))
         groups = self._minute_groups(w.minutes)
-        for level in range(top + 1):
-            c = self._best(w, level, now, groups, allow_met=False)
-            if c is not None:
-                return self._take(w, c, Level(level))
+        found = self._search(w, top, now, groups, allow_met=False)
         # Today's partners only if they were in the way and nobody new waits at all.
-        if self._met_skipped and not self._anyone_new(w):
-            for level in range(top + 1):
-                c = self._best(w, level, now, groups, allow_met=True)
+        if found is None and self._met_skipped and not self._anyone_new(w):
+            found = self._search(w, top, now, groups, allow_met=True)
+        return None if found is None else self._take(w, *found)
+
+    def _search(
+        self, w: Waiting, top: Level, now: float, groups: list[tuple[int, ...]], allow_met: bool
+    ) -> tuple[Waiting, Level] | None:
+        """The best candidate for `w` up to level `top`, and its level. Every ticket accepts
+        the three tandem-tier levels (`waiting`), so only the levels below are checked."""
+        if self._by_levels:
+            self._unfit_seen = False
+            if w.tandems:
+                c = self._best_tandem(w, _FIT, groups, allow_met)
                 if c is not None:
-                    return self._take(w, c, Level(level))
+                    return c, Level.TANDEM_FIT
+            if w.rated:
+                c = self._best(w, Level.PEERS, now, groups, allow_met)
+                if c is not None:
+                    return c, Level.PEERS
+            if self._unfit_seen:  # only the heaps the fitting search passed by are left
+                c = self._best_tandem(w, _UNFIT, groups, allow_met)
+                if c is not None:
+                    return c, Level.TANDEM
+        elif w.tandems:
+            c = self._best_tandem(w, _ANY_TANDEM, groups, allow_met)
+            if c is not None:
+                return c, Level.TANDEM
+        if top < _ONE_SIDED:  # the usual fresh ticket: tandem-tier levels only
+            return None
+        for level in _RELAXED:
+            if level > top:
+                break
+            c = self._best(w, level, now, groups, allow_met)
+            if c is not None:
+                return c, level
         return None
 
     def _minute_groups(self, minutes: int) -> list[tuple[int, ...]]:
@@ -185,6 +248,7 @@ class Pools:
             else:
                 groups = [(m,) for m in sorted(present, key=lambda m: (abs(m - minutes), -m))]
             self._groups[minutes] = groups
+            self._ranks[minutes] = {m: i for i, group in enumerate(groups) for m in group}
         return groups
 
     def _take(self, w: Waiting, c: Waiting, level: Level) -> Pairing:
@@ -208,13 +272,14 @@ class Pools:
         groups: list[tuple[int, ...]],
         allow_met: bool,
     ) -> Waiting | None:
-        """The candidate at exactly this level that accepts it, or None: from the first
-        group of balances that has one, the oldest."""
+        """The candidate at exactly this level (peers and below) that accepts it, or None:
+        from the first group of balances that has one, the oldest."""
+        searches = w.searches[level]
         oldest_ok = now - self._thresholds[level]  # a stricter candidate must be this old
         heaps = self._heaps
         for group in groups:
             best: Waiting | None = None
-            for key, needs_age in w.searches[level]:
+            for key, needs_age in searches:
                 by_minutes = heaps.get(key)
                 if by_minutes is None:
                     continue
@@ -230,6 +295,48 @@ class Pools:
             if best is not None:
                 return best
         return None
+
+    def _best_tandem(
+        self, w: Waiting, which: int, groups: list[tuple[int, ...]], allow_met: bool
+    ) -> Waiting | None:
+        """`_best` for the tandem levels: the heaps of `w`'s tandem families whose tickets
+        fit it (`_FIT`), do not (`_UNFIT`), or all of them. Every ticket in a tandem heap
+        accepts tandems from the start, so none needs to be old enough."""
+        # A family may hold many heaps (welcome x level x minutes, most of them small): each
+        # present one is ranked by its balance's place in the searcher's order (`groups`) and
+        # its oldest entry (a bound on what it can offer), and they are asked best first,
+        # until none left can beat the candidate found.
+        heaps, families, welcomes = self._heaps, self._families, w.welcomes
+        ranks = self._ranks[w.minutes] if len(groups) > 1 else None
+        found: list[tuple[int, int, int, Heap]] = []
+        for family, mine in w.tandems:
+            keys = families.get(family)
+            if keys is None:
+                continue
+            for key in keys:
+                if which != _ANY_TANDEM:
+                    # (their welcome, their level) = key[3], key[4]: see the module.
+                    fit = key[3] <= mine and key[4] >= welcomes  # type: ignore[operator]
+                    if fit != (which == _FIT):
+                        self._unfit_seen = True
+                        continue
+                for m, heap in heaps[key].items():
+                    rank = 0 if ranks is None else ranks[m]
+                    found.append((rank, heap.items[0], len(found), heap))
+        if len(found) < 2:
+            return self._first(found[0][3], w, allow_met) if found else None
+        found.sort()
+        best: Waiting | None = None
+        best_rank = 0
+        for rank, oldest, _, heap in found:
+            if best is not None and (rank > best_rank or oldest >= best.key):
+                if rank > best_rank:
+                    break
+                continue
+            c = self._first(heap, w, allow_met)
+            if c is not None and (best is None or (rank, c.key) < (best_rank, best.key)):
+                best, best_rank = c, rank
+        return best
 
     def _first(self, heap: Heap, w: Waiting, allow_met: bool) -> Waiting | None:
         """The oldest ticket in `heap` that `w` may be paired with. Entries of tickets that
@@ -265,77 +372,108 @@ class Pools:
         waiting since then or earlier take a turn (all stay partners). The pools are emptied
         of every ticket that took a turn or was taken.
 
-        Partners first, never forced: the round that prefers them stands only if it pairs at
-        least as many people as the round without the preference and leaves nobody waiting
-        in place of someone who came after them (the k-th longest-waiting person it leaves
-        came no earlier than the k-th the other round leaves); otherwise that round stands."""
+        Preferences never cost anyone their place. Levels: the round with the level ladder
+        stands only if it leaves nobody waiting in place of someone who came after them
+        against the round planned as before levels (the k-th longest-waiting person it leaves
+        came no earlier than the k-th that round leaves: `preference.no_one_passed_over`);
+        otherwise that round stands, and whoever it leaves may still pair on levels among
+        themselves (peers, who had nobody before levels). Partners, within either: the round
+        that prefers them stands on the same test against the round without the preference.
+        Minutes, within those: the closest-minutes round stands only if it pairs everyone the
+        plain oldest-first round pairs."""
         everyone = sorted(self._tickets.values(), key=lambda t: t.key)
+        self._fresh = everyone
+        pairings, settled = self._with_levels(everyone, now, oldest_since)
+        if not settled:
+            chosen = paired(pairings)
+            self._refill(everyone)
+            turns = True  # as in `_plan`: every ticket up to the first too new had a turn
+            for w in everyone:
+                turns = turns and (oldest_since is None or w.since <= oldest_since)
+                if turns or w.ticket_id in chosen:
+                    self.discard(w.ticket_id)
+        self._fresh = None
+        return pairings
+
+    def _with_levels(
+        self, everyone: list[Waiting], now: float, oldest_since: float | None
+    ) -> Planned:
+        if not (self._by_levels and any(w.levelled for w in everyone)):
+            return self._with_partners(everyone, now, oldest_since)  # levels change nothing
+        preferred, _ = self._with_partners(everyone, now, oldest_since)
+        self._by_levels = False
+        try:
+            base, _ = self._with_partners(everyone, now, oldest_since)
+        finally:
+            self._by_levels = True
+        if no_one_passed_over(everyone, paired(preferred), paired(base)):
+            return preferred, False
+        # The round as before levels stands; those it leaves may still pair as peers.
+        chosen = paired(base)
+        rest = [w for w in everyone if w.ticket_id not in chosen]
+        more, settled = self._with_partners(rest, now, oldest_since)
+        return base + more, settled
+
+    def _with_partners(
+        self, people: list[Waiting], now: float, oldest_since: float | None
+    ) -> Planned:
+        self._load(people)
         if not (self._by_partners and self._partners_waiting()):
-            return self._round(everyone, now, oldest_since)
-        preferred, turns = self._plan(everyone, now, oldest_since)
-        self._refill(everyone)
+            return self._with_minutes(people, now, oldest_since)
+        preferred = self._plan(people, now, oldest_since)
         self._by_partners = False
         try:
-            base = self._round(everyone, now, oldest_since)
+            base, settled = self._with_minutes(people, now, oldest_since)
         finally:
             self._by_partners = True
-        if not no_one_passed_over(everyone, paired(preferred), paired(base)):
-            return base  # the pools already hold what that round left
-        chosen = paired(preferred)
-        self._refill(everyone)
-        for w in everyone:
-            if w.ticket_id in chosen or w.ticket_id in turns:
-                self.discard(w.ticket_id)
-        return preferred
+        if not no_one_passed_over(people, paired(preferred), paired(base)):
+            return base, settled
+        return preferred, False
 
     def _partners_waiting(self) -> bool:
         by_user, tickets = self._by_user, self._tickets
         return any(p in by_user for t in self._partnered for p in tickets[t].partners)
 
-    def _round(
-        self, everyone: list[Waiting], now: float, oldest_since: float | None
-    ) -> list[Pairing]:
-        """A round with the minutes rule and its fallback (see `round`)."""
-        pairings, turns = self._plan(everyone, now, oldest_since)
-        if not self._by_minutes or len({w.minutes for w in everyone}) < 2:
-            return pairings  # one balance for all: the minutes rule changes nothing
+    def _with_minutes(
+        self, people: list[Waiting], now: float, oldest_since: float | None
+    ) -> Planned:
+        pairings = self._plan(people, now, oldest_since)
+        if not self._by_minutes or len({w.minutes for w in people}) < 2:
+            return pairings, True  # one balance for all: the minutes rule changes nothing
         # Minutes choose partners, they never cost anyone a pair: if the plain oldest-first
         # round pairs someone this one leaves waiting, that round stands.
-        chosen = paired(pairings)
-        self._refill(everyone)
-        self._by_minutes, self._groups = False, {}
+        self._by_minutes, self._groups, self._ranks = False, {}, {}
         try:
-            plain, _ = self._plan(everyone, now, oldest_since)
+            plain = self._plan(people, now, oldest_since)
         finally:
-            self._by_minutes, self._groups = True, {}
-        if not paired(plain) <= chosen:
-            return plain  # the pools already hold what that round left
-        self._refill(everyone)
-        for w in everyone:
-            if w.ticket_id in chosen or w.ticket_id in turns:
-                self.discard(w.ticket_id)
-        return pairings
+            self._by_minutes, self._groups, self._ranks = True, {}, {}
+        if not paired(plain) <= paired(pairings):
+            return plain, True
+        return pairings, False
 
-    def _plan(
-        self, everyone: list[Waiting], now: float, oldest_since: float | None
-    ) -> tuple[list[Pairing], set[str]]:
-        """One round (see `round`): the pairs, and the tickets that took a turn."""
+    def _plan(self, people: list[Waiting], now: float, oldest_since: float | None) -> list[Pairing]:
+        """One round over exactly `people` (see `round`)."""
+        self._load(people)
+        self._fresh = None
         pairings: list[Pairing] = []
-        turns: set[str] = set()
-        for w in everyone:
+        for w in people:
             if oldest_since is not None and w.since > oldest_since:
                 break
             if w.ticket_id not in self._tickets:
                 continue  # taken by an older ticket in this round
-            turns.add(w.ticket_id)
             pairing = self.find(w, now)
             if pairing is not None:
                 pairings.append(pairing)
-        return pairings, turns
+        return pairings
 
-    def _refill(self, everyone: list[Waiting]) -> None:
-        """Back to the start of a round: exactly `everyone`, in the same order."""
+    def _load(self, people: list[Waiting]) -> None:
+        """The pools as at the start of a round over exactly `people`, in the same order."""
+        if self._fresh is not people:
+            self._refill(people)
+            self._fresh = people
+
+    def _refill(self, people: list[Waiting]) -> None:
         for w in list(self._tickets.values()):
             self.discard(w.ticket_id)
-        for w in everyone:
+        for w in people:
             self.add(w)

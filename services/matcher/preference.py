@@ -1,10 +1,11 @@
 """Partners first, never forced: the pure rules the pairing core applies to partners (both
 said "talk again" after a conversation), and what a round found must not make worse.
 
-A searcher's waiting partner comes before every stranger, even one at a better language
-level (they chose each other), as long as it is a pair both accept now, not blocked, and not
-one that talked today (today's rule holds for partners too; partners who want another call
-invite each other). Several waiting partners: the best level, the closest minutes, the oldest.
+A searcher's waiting partner comes before every stranger, even one at a better level (a
+fitting tandem, peers: they chose each other), as long as it is a pair both accept now, not
+blocked, and not one that talked today (today's rule holds for partners too; partners who
+want another call invite each other). Several waiting partners: the best level, the closest
+minutes, the oldest.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ def waiting_partner(
     by_user: Mapping[str, Waiting],
     thresholds: Sequence[float],
     by_minutes: bool,
+    by_levels: bool = True,
 ) -> Waiting | None:
     """The partner of `w` it may take now from those waiting (`by_user`), or None. `top`: the
     worst level `w` accepts; `thresholds`: seconds of waiting after which a ticket accepts
-    each level (as the pools' heaps check them)."""
+    each level (as the pools' heaps check them); `by_levels`: whether the ladder has its
+    level rungs (`waiting.compatibility`)."""
     best: Waiting | None = None
     best_rank: tuple[int, ...] = ()
     for user in w.partners:
@@ -43,7 +46,7 @@ def waiting_partner(
             continue
         if user in w.met or w.user_id in c.met:
             continue
-        level = compatibility(w, c)
+        level = compatibility(w, c, by_levels)
         if level > top or (c.base < level and c.since > now - thresholds[level]):
             continue
         if by_minutes:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
-from typing import Any
 
 from services.matcher import invites, session_checks
 from services.matcher.clock import iso
@@ -23,9 +22,11 @@ from services.matcher.invite_items import OPEN
 from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.stale_requests import close_unanswered
 from services.matcher.strays import repair_strays
+from services.matcher.sweep_lease import lease_of
 from services.matcher.ttl import refresh_waiting
 from services.runtime.dynamo import TransactionConflict, from_item, values
 from services.runtime.logs import metric, repair
+from services.runtime.shards import count_shards, query_shards
 from services.wire.events.base import derive_id
 
 log = component_log("reconcile")
@@ -39,7 +40,9 @@ async def reconcile(m: Matcher) -> int:
     repaired = await _stage(m, "sessions", _end_overdue_sessions(m))
     repaired += await _stage(m, "invites", _expire_overdue_invites(m))
     await _stage(m, "no_shows", _end_no_shows(m))
-    await _stage(m, "waiting", refresh_waiting(m))
+    if m.settings.pool_sweep_s <= 0 or lease_of(m).holds():
+        # The whole waiting set is read by the sweeping instance only (sweep_lease).
+        await _stage(m, "waiting", refresh_waiting(m))
     repaired += await _stage(m, "unanswered", close_unanswered(m))
     repaired += await _stage(m, "strays", repair_strays(m))
     return repaired
@@ -61,51 +64,45 @@ def _failed(stage: str, **ids: str) -> None:
 
 async def _count_live(m: Matcher) -> None:
     """The on-call dashboard's "live sessions" (from the sparse index: a count, no items)."""
-    kwargs: dict[str, Any] = {
-        "TableName": m.tables.sessions,
-        "IndexName": "live",
-        "KeyConditionExpression": "liveShard = :s",
-        "ExpressionAttributeValues": values(s=LIVE),
-        "Select": "COUNT",
-    }
-    count = 0
-    while True:
-        resp = await m.store.db.query(**kwargs)
-        count += resp.get("Count", 0)
-        if "LastEvaluatedKey" not in resp:
-            break
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    count = await count_shards(
+        m.store.db,
+        LIVE,
+        {
+            "TableName": m.tables.sessions,
+            "IndexName": "live",
+            "KeyConditionExpression": "liveShard = :shard",
+        },
+    )
     metric("LiveSessions", count, "Count")
 
 
 _INDEXES = {
-    "live": ("liveShard", "sessionId"),
-    "awaiting": ("awaitingShard", "sessionId"),
-    "open": ("openShard", "inviteId"),
+    "live": ("liveShard", "sessionId", LIVE),
+    "awaiting": ("awaitingShard", "sessionId", AWAITING),
+    "open": ("openShard", "inviteId", OPEN),
 }
 
 
 async def _overdue(
-    m: Matcher, table: str, index: str, shard: str, when: str, after_s: float | None = None
+    m: Matcher, table: str, index: str, when: str, after_s: float | None = None
 ) -> AsyncIterator[str]:
     """Keys of the items in a sparse index whose time is before now - `after_s` (by default
-    the grace a late timer gets)."""
+    the grace a late timer gets): every shard of the index, one round of queries."""
     after_s = m.settings.overdue_grace_s if after_s is None else after_s
     cutoff = iso(m.now() - timedelta(seconds=after_s))
-    hash_attr, key_attr = _INDEXES[index]
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "IndexName": index,
-        "KeyConditionExpression": f"{hash_attr} = :s AND {when} < :cutoff",
-        "ExpressionAttributeValues": values(s=shard, cutoff=cutoff),
-    }
-    while True:
-        resp = await m.store.db.query(**kwargs)
-        for item in resp.get("Items", []):
-            yield str(from_item(item)[key_attr])
-        if "LastEvaluatedKey" not in resp:
-            return
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    hash_attr, key_attr, key = _INDEXES[index]
+    items = await query_shards(
+        m.store.db,
+        key,
+        {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{hash_attr} = :shard AND {when} < :cutoff",
+            "ExpressionAttributeValues": values(cutoff=cutoff),
+        },
+    )
+    for item in items:
+        yield str(from_item(item)[key_attr])
 
 
 async def _end_overdue_sessions(m: Matcher) -> int:
@@ -113,7 +110,7 @@ async def _end_overdue_sessions(m: Matcher) -> int:
     their group is held back. Each is asked to end in its own group (session_checks.py), which
     counts the repair once it ends; returns how many were asked."""
     asked = 0
-    async for session_id in _overdue(m, m.tables.sessions, "live", LIVE, "endsAt"):
+    async for session_id in _overdue(m, m.tables.sessions, "live", "endsAt"):
         try:
             asked += await session_checks.ask_if_overdue(m, session_id)
         except Exception:
@@ -129,7 +126,7 @@ async def _end_no_shows(m: Matcher) -> None:
     group, so it asks there (session_checks.py), and the end is decided behind them, on the
     room log they make — and written only over that log."""
     async for session_id in _overdue(
-        m, m.tables.sessions, "awaiting", AWAITING, "startsAt", m.settings.no_show_s
+        m, m.tables.sessions, "awaiting", "startsAt", m.settings.no_show_s
     ):
         try:
             await session_checks.ask_if_no_show(m, session_id)
@@ -139,7 +136,7 @@ async def _end_no_shows(m: Matcher) -> None:
 
 async def _expire_overdue_invites(m: Matcher) -> int:
     repaired = 0
-    async for invite_id in _overdue(m, m.tables.invites, "open", OPEN, "expiresAtIso"):
+    async for invite_id in _overdue(m, m.tables.invites, "open", "expiresAtIso"):
         try:
             repaired += await _expire_invite(m, invite_id)
         except Exception:

@@ -10,9 +10,14 @@ from services.matcher.clock import epoch, iso
 from services.matcher.items import Entry, Tables, aliases, assign, update_entry
 from services.matcher.rules import SessionPlan
 from services.runtime.dynamo import to_item, values
+from services.runtime.shards import ShardedKey
 
-LIVE = "live"  # `liveShard` while a session is live: the sparse `live` index's one key
-AWAITING = "awaiting"  # `awaitingShard` until both are connected: the `awaiting` index's key
+# `liveShard` while a session is live, `awaitingShard` until the two have been in the room
+# together: the sparse `live` and `awaiting` indexes' keys, `live#<shard>` / `awaiting#<shard>`
+# by session id (`live` / `awaiting` before they were sharded). Every write to a live session
+# (a join, a mark in its room log) rewrites its entries, so one key would be one hot partition.
+LIVE = ShardedKey("live#", 8, legacy=("live",))
+AWAITING = ShardedKey("awaiting#", 8, legacy=("awaiting",))
 
 
 # Sessions, and each person's history row.
@@ -25,8 +30,8 @@ def session_start(t: Tables, plan: SessionPlan, history_days: int) -> list[Entry
     item = {
         "sessionId": plan.session_id,
         "status": "live",
-        "liveShard": LIVE,
-        "awaitingShard": AWAITING,
+        "liveShard": LIVE.of(plan.session_id),
+        "awaitingShard": AWAITING.of(plan.session_id),
         "participants": [
             {"userId": x.user_id, "holdId": x.hold_id, "minutes": x.minutes} for x in p
         ],

@@ -247,7 +247,7 @@ async def _add_mark(m: Matcher, s: Session, mark: Mark) -> Session | None:
         removes.append("awaitingShard")
     else:
         sets.append("awaitingShard = :awaiting")
-        vals |= values(awaiting=AWAITING)
+        vals |= values(awaiting=AWAITING.of(s.session_id))
     update = f"ADD roomLog :mark SET {', '.join(sets)}"
     update += f" REMOVE {', '.join(removes)}" if removes else ""
     try:

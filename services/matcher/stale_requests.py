@@ -14,7 +14,6 @@ Counted as a repair (`ticket_unanswered`, runbook: "Repairs").
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
@@ -22,6 +21,7 @@ from services.matcher.items import REQUESTED, ticket_final
 from services.matcher.tickets import cancelled
 from services.runtime.dynamo import TransactionConflict, from_item, values
 from services.runtime.logs import repair
+from services.runtime.shards import query_shards
 from services.wire.events.base import derive_id
 
 log = component_log("stale_requests")
@@ -30,21 +30,21 @@ log = component_log("stale_requests")
 async def close_unanswered(m: Matcher) -> int:
     """One pass; returns how many tickets it closed."""
     cutoff = iso(m.now() - timedelta(seconds=m.settings.requested_stale_s))
-    kwargs: dict[str, Any] = {
-        "TableName": m.tables.tickets,
-        "IndexName": "requested",
-        "KeyConditionExpression": "requestedShard = :s AND createdAt < :cutoff",
-        "ExpressionAttributeValues": values(s=REQUESTED, cutoff=cutoff),
-    }
+    items = await query_shards(
+        m.store.db,
+        REQUESTED,
+        {
+            "TableName": m.tables.tickets,
+            "IndexName": "requested",
+            "KeyConditionExpression": "requestedShard = :shard AND createdAt < :cutoff",
+            "ExpressionAttributeValues": values(cutoff=cutoff),
+        },
+    )
     closed = 0
-    while True:
-        resp = await m.store.db.query(**kwargs)
-        for item in resp.get("Items", []):
-            if await _close(m, str(from_item(item)["ticketId"])):
-                closed += 1
-        if "LastEvaluatedKey" not in resp:
-            return closed
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    for item in items:
+        if await _close(m, str(from_item(item)["ticketId"])):
+            closed += 1
+    return closed
 
 
 async def _close(m: Matcher, ticket_id: str) -> bool:

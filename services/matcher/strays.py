@@ -23,16 +23,15 @@ ticket, invite or session told them already, and `GET /v1/me` now reads them fre
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
 
 from services.matcher.clock import iso
 from services.matcher.context import Matcher, component_log
-from services.matcher.items import BUSY_SHARDS, person_to
+from services.matcher.items import busy, person_to
 from services.matcher.records import FINAL_TICKET, Person, PersonState
 from services.runtime.dynamo import TransactionConflict, from_item, transact, values
 from services.runtime.logs import repair
+from services.runtime.shards import query_shards
 
 log = component_log("strays")
 BY_STATE = "busy"
@@ -43,7 +42,7 @@ async def repair_strays(m: Matcher) -> int:
     now = m.now()
     freed = 0
     for state, after_s in _lasts(m).items():
-        candidates = [p async for p in _marked(m, state, now - timedelta(seconds=after_s))]
+        candidates = await _marked(m, state, now - timedelta(seconds=after_s))
         if state == "waiting" and candidates:
             # The waiting set holds exactly the tickets that wait: one read answers for most.
             waiting = {e.ticket_id for e in await m.waitlist.read()}
@@ -64,24 +63,24 @@ def _lasts(m: Matcher) -> dict[PersonState, float]:
     }
 
 
-async def _marked(m: Matcher, state: PersonState, before: datetime) -> AsyncIterator[Person]:
-    """People in `state` since before `before` (the index lags a little: the write rechecks)."""
-    kwargs: dict[str, Any] = {
-        "TableName": m.tables.people,
-        "IndexName": BY_STATE,
-        "KeyConditionExpression": "busyState = :s AND updatedAt < :before",
-    }
-    for shard in range(BUSY_SHARDS):
-        kwargs["ExpressionAttributeValues"] = values(s=f"{state}#{shard}", before=iso(before))
-        kwargs.pop("ExclusiveStartKey", None)
-        while True:
-            resp = await m.store.db.query(**kwargs)
-            for item in resp.get("Items", []):
-                d = from_item(item)
-                yield Person.from_item(str(d["userId"]), d)
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+async def _marked(m: Matcher, state: PersonState, before: datetime) -> list[Person]:
+    """People in `state` since before `before`, from every shard of the state's key at once
+    (the index lags a little: the write rechecks)."""
+    items = await query_shards(
+        m.store.db,
+        busy(state),
+        {
+            "TableName": m.tables.people,
+            "IndexName": BY_STATE,
+            "KeyConditionExpression": "busyState = :shard AND updatedAt < :before",
+            "ExpressionAttributeValues": values(before=iso(before)),
+        },
+    )
+    people = []
+    for item in items:
+        d = from_item(item)
+        people.append(Person.from_item(str(d["userId"]), d))
+    return people
 
 
 async def _going(m: Matcher, p: Person) -> bool:

@@ -23,7 +23,7 @@ from services.matcher.items import (
     ticket_requested,
     ticket_waiting,
 )
-from services.matcher.matching import Outcome, seek
+from services.matcher.matching import Outcome, fresh_look, seek
 from services.matcher.outbox import Action
 from services.matcher.records import FINAL_TICKET, Pairs, Person
 from services.matcher.waiting import LookingFor, Waiting
@@ -100,7 +100,9 @@ async def on_cancel_requested(m: Matcher, event: TicketCancelRequested) -> None:
         was = ticket.status if ticket else None
         items = [ticket_final(m.tables, event.ticket_id, event.user_id, was, "cancelled", now)]
         if ticket is not None and ticket.status == "waiting":
-            items.append(waitlist.delete(m.tables.waiting, event.ticket_id))
+            items += waitlist.delete(
+                m.tables.waiting, event.ticket_id, ticket.speaks, ticket.learns
+            )
             person = await m.store.person(event.user_id)
             if person.state == "waiting" and person.ticket_id == event.ticket_id:
                 items.append(person_to(m.tables, person, "free", now))
@@ -127,7 +129,9 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
     for _ in range(MAX_ATTEMPTS):
         if optimistic:
             person = Person(event.user_id)
-            pairs, snapshot = await asyncio.gather(m.store.pairs(event.user_id), m.waitlist.read())
+            pairs, snapshot = await asyncio.gather(
+                m.store.pairs(event.user_id), fresh_look(m, event.speaks, event.learns)
+            )
         else:
             ticket, person, pairs, snapshot = await asyncio.gather(
                 m.store.ticket(event.ticket_id),
@@ -157,6 +161,8 @@ async def on_funded(m: Matcher, event: TicketFunded) -> None:
             avoid=pairs.avoiding(now.timestamp()),
             met=frozenset(pairs.met_today(m.today(now))),
             partners=pairs.partners,
+            levels=event.levels,
+            welcomes_from=event.welcomes_from,
         )
         outcome = await seek(m, w, person, event.id, fresh=True, snapshot=snapshot)
         if outcome is Outcome.MATCHED:
@@ -206,7 +212,7 @@ async def _wait(m: Matcher, w: Waiting, person: Person, marker: str, now: dateti
     items = [
         ticket_waiting(m.tables, w, level.looking_for, now),
         person_to(m.tables, person, "waiting", now, ticket_id=w.ticket_id),
-        waitlist.put(m.tables.waiting, w, m.today(now), now, level.looking_for),
+        *waitlist.put(m.tables.waiting, w, m.today(now), now, level.looking_for),
     ]
     actions = [_waiting_event(w, level.looking_for)]
     try:

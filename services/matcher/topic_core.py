@@ -5,10 +5,12 @@ the package), the rest is functions of what the handlers read (`topics`).
 - **The session's language**: what one of the two learns and the other speaks; a tandem (each
   learns what the other speaks) has two such languages, and a coin derived from the session id
   picks one, so over many sessions each side practises half the time and a redelivery picks the
-  same. Otherwise a language both speak, else one both learn. Unknown (nobody said): none.
+  same. Otherwise a language both learn (peers practise it together), else one both speak.
+  Unknown (nobody said): none.
 - **The band**: the CEFR band (A, B, C) of the lower of the two people's levels in that
-  language; a missing level counts as B. Levels arrive per person and language (`Speaker.levels`,
-  from the ticket's `levels` once people rate themselves).
+  language. Someone who speaks it counts as C (they are not the one practising); a learner who
+  did not rate it, as B. Levels arrive per person and language (`Speaker.levels`, from the
+  ticket's `levels`).
 - **The next prompt**: the session's own order of its band's prompts (a hash of the session id
   and the prompt id), scanned from the topic counter on, skipping every prompt either person was
   shown today; only when the whole band is used up does one come back (never the current one).
@@ -27,7 +29,8 @@ from typing import Literal
 
 Band = Literal["A", "B", "C"]
 BANDS: tuple[Band, ...] = ("A", "B", "C")
-DEFAULT_BAND: Band = "B"
+DEFAULT_BAND: Band = "B"  # a learner's band while they have not rated the language
+SPEAKER_BAND: Band = "C"  # someone who speaks the language: the learner's level decides
 FALLBACK_LANGUAGE = "en"  # prompts for a session whose languages have none
 
 
@@ -46,13 +49,15 @@ class Speaker:
     user_id: str
     speaks: tuple[str, ...] = ()
     learns: tuple[str, ...] = ()
-    # Language → CEFR level ("A2", "C1") or band ("B"); none yet (self-rated levels come later).
+    # Language learnt → self-rated CEFR level ("A2", "C1") or band ("B").
     levels: Mapping[str, str] = field(default_factory=dict)
 
     def band(self, language: str) -> Band:
         level = self.levels.get(language)
         if level is None:
             level = next((v for k, v in self.levels.items() if same(k, language)), None)
+        if level is None and any(same(s, language) for s in self.speaks):
+            return SPEAKER_BAND
         head = (level or "")[:1].upper()
         return next((b for b in BANDS if b == head), DEFAULT_BAND)
 
@@ -78,7 +83,7 @@ def candidates(a: Speaker, b: Speaker, coin: int) -> list[str]:
         practice = b_practises + a_practises
     spoken = _shared(a.speaks, b.speaks)
     learnt = _shared(a.learns, b.learns)
-    return list(dict.fromkeys(practice + spoken + learnt))
+    return list(dict.fromkeys(practice + learnt + spoken))
 
 
 def coin_of(session_id: str) -> int:

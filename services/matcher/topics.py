@@ -124,7 +124,9 @@ async def _setting(m: Matcher, session: dict[str, Any]) -> Setting:
 
 async def _speakers(m: Matcher, session: dict[str, Any]) -> tuple[Speaker, Speaker]:
     """Both people's languages and levels: from the tickets that matched them, or for an
-    invite, the inviter's profile on it and the invitee's latest ticket (if any)."""
+    invite, the inviter's profile on it and the invitee's latest ticket (if any). A profile
+    carries no levels: the inviter's come from their latest ticket, if they have one (levels
+    change seldom; none is the same as unrated)."""
     users = [str(u) for u in session.get("userIds", [])]
     found: dict[str, Speaker] = {}
     for ticket_id in session.get("ticketIds") or ():
@@ -137,6 +139,9 @@ async def _speakers(m: Matcher, session: dict[str, Any]) -> tuple[Speaker, Speak
         profile = (invite or {}).get("fromProfile")
         if invite and isinstance(profile, dict):
             inviter = str(invite.get("fromUserId"))
+            if not profile.get("levels"):
+                latest = await _latest_ticket(m, inviter)
+                profile = profile | {"levels": (latest or {}).get("levels")}
             found[inviter] = _speaker(inviter, profile)
     for user in users:
         if user not in found:

@@ -3,7 +3,8 @@
 Tickets and their waiting items carry a TTL (`expiresAt`, two days) so that finished ones are
 cleaned up. A ticket that waits longer than that would vanish under its owner: Leave → 404,
 Join → 409 for good. The reconciler moves the TTL of every ticket still waiting forward once
-it is past half its life, on both items at once and only while the ticket still waits.
+it is past half its life, on the ticket and all its waiting items (home and copies) at once
+and only while the ticket still waits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from services.matcher.clock import epoch
 from services.matcher.context import Matcher, component_log
 from services.matcher.items import TICKET_TTL, Entry, update_entry
-from services.matcher.waitlist import Entrant, shard_of
+from services.matcher.waitlist import Entrant, partitions, shard_of
 from services.runtime.dynamo import TransactionConflict, transact, values
 
 log = component_log("ttl")
@@ -46,11 +47,14 @@ def _refreshed(m: Matcher, e: Entrant, now: datetime) -> list[Entry]:
         values(e=exp, waiting="waiting"),
         {"#status": "status"},
     )
-    waiting = update_entry(
-        m.tables.waiting,
-        {"shard": shard_of(e.ticket_id), "ticketId": e.ticket_id},
-        "SET expiresAt = :e",
-        "attribute_exists(ticketId)",
-        values(e=exp),
-    )
-    return [ticket, waiting]
+    waiting = [
+        update_entry(
+            m.tables.waiting,
+            {"shard": shard, "ticketId": e.ticket_id},
+            "SET expiresAt = :e",
+            "attribute_exists(ticketId)",
+            values(e=exp),
+        )
+        for shard in (shard_of(e.ticket_id), *partitions(e.speaks, e.learns))  # home, copies
+    ]
+    return [ticket, *waiting]

@@ -1,37 +1,92 @@
-"""The authoritative waiting set: one `matcher-waiting` item per waiting ticket.
+"""The authoritative waiting set in `matcher-waiting`, filed so that a look's cost does not grow
+with the crowd.
 
-Every matcher instance reads the whole set with strongly consistent queries before it decides
-who talks to whom, so no decision rests on what one process happens to remember. The items
-are written and deleted inside the transactions that move a ticket into and out of
-`waiting` (see `matching` and `tickets`); they carry what the pairing core needs to score a
-ticket, including whom its person blocked or met today and their partners (pair rows are written
-both ways, so one side's lists are enough).
+Each waiting ticket has a *home* item (shard `shard_of(ticket id)`, one of `SHARDS`): the
+home shards together are the whole set, which the sweep, the TTL refresher and the stray check
+read. It also has *copies*, filed where its partners look (`partitions`):
+- `T:<s>><l>` per language it speaks (s) and learns (l) (a ticket with both lists; the first
+  `MAX_PAIRS` pairs): its tandem partners look in their mirror, `T:<l>><s>`;
+- `B:<level>`, its base level (tandem, one_sided, anyone): whoever accepts one-sided pairs or
+  anyone looks in all three, taking the tandem-base ones only once they are old enough.
+A look (`Waitlist.look`) reads the oldest `PAGE` items of each partition the ticket may take
+a partner from, strongly consistent (the `byAge` local index: every instance reads the same
+snapshot): a handful of one-page queries, whatever the number waiting. What a page cannot
+show (a partner past the oldest `PAGE`, a pair past `MAX_PAIRS`) the sweep pairs, which reads
+the whole set every `pool_sweep_s` (docs/design-matching-and-healing.md).
+
+All of a ticket's items are written and deleted inside the transactions that move it into and
+out of `waiting` (see `matching` and `tickets`); they carry what the pairing core needs to
+score it, including whom its person blocked or met today and their partners (pair rows are
+written both ways, so one side's lists are enough).
 """
 
 from __future__ import annotations
 
 import asyncio
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from services.matcher.clock import epoch
 from services.matcher.items import TICKET_TTL, Entry
-from services.matcher.waiting import Waiting
+from services.matcher.waiting import Level, Relax, Waiting, base_level
 from services.runtime.dynamo import from_item, is_condition_failure, to_item, values
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
-# Partitions of the waiting set. A reader queries all of them, so more shards spread the
-# read units (docs/capacity.md) at the price of one more concurrent query per look. Changing
-# the number needs every instance to read the union of the old and new shards first.
-SHARDS: tuple[str, ...] = ("0",)
+# Home partitions (the whole set, by ticket id). Only the sweep, the TTL refresher and the
+# stray check read them all, so more shards spread their load and writes (docs/capacity.md)
+# at no cost to a look. Changing the number needs every instance to read the union of the
+# old and new shards first.
+SHARDS: tuple[str, ...] = ("0", "1", "2", "3")
+PAGE = 25  # items a look reads per partition: a Limit, one page however many wait
+MAX_PAIRS = 8  # tandem copies per ticket (8 x 8 languages would be 64): the rest, the sweep
+BY_AGE = "byAge"  # the local index (shard, sinceMs): oldest first, strongly consistent
+_BASES = (Level.TANDEM, Level.ONE_SIDED, Level.ANYONE)  # what `base_level` gives
 
 
 def shard_of(ticket_id: str) -> str:
+    """A ticket's home partition."""
     return SHARDS[zlib.crc32(ticket_id.encode()) % len(SHARDS)]
+
+
+def pairs_of(speaks: Sequence[str], learns: Sequence[str]) -> list[tuple[str, str]]:
+    """The (speaks, learns) pairs a ticket is filed under as a tandem partner."""
+    if not (speaks and learns):
+        return []
+    return [(s, lang) for s in speaks for lang in learns][:MAX_PAIRS]
+
+
+def tandem_partition(speaks: str, learns: str) -> str:
+    return f"T:{speaks}>{learns}"
+
+
+def base_partition(level: Level) -> str:
+    return f"B:{level.looking_for}"
+
+
+def partitions(speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
+    """Where a ticket's copies are filed (its home apart)."""
+    tandem = [tandem_partition(s, lang) for s, lang in pairs_of(speaks, learns)]
+    return [*tandem, base_partition(base_level(tuple(speaks), tuple(learns)))]
+
+
+def searched(
+    speaks: Sequence[str], learns: Sequence[str], accepts: Level, now: float, relax: Relax
+) -> list[tuple[str, int | None]]:
+    """The partitions a ticket accepting `accepts` now finds its partners in, each with the
+    newest `sinceMs` a partner filed there may have (None: any), since a ticket whose base is
+    tandem takes one-sided pairs only once it has waited long enough."""
+    out: list[tuple[str, int | None]] = [
+        (tandem_partition(lang, s), None) for s, lang in pairs_of(speaks, learns)
+    ]
+    if accepts >= Level.ONE_SIDED:
+        newest = round((now - relax.threshold(Level.ONE_SIDED)) * 1000)
+        out += [(base_partition(b), newest if b < Level.ONE_SIDED else None) for b in _BASES]
+    return out
 
 
 @dataclass(frozen=True)
@@ -51,6 +106,10 @@ class Entrant:
     partners: frozenset[str] = frozenset()
     looking_for: str = ""  # the level last announced to the person
     expires_at: int = 0  # the item's TTL (epoch seconds), kept fresh while it waits
+    # Self-rated CEFR level per language learnt, and the lowest level of learners welcomed
+    # (items written before levels have neither: unrated, welcoming everyone).
+    levels: Mapping[str, str] = field(default_factory=dict)
+    welcomes_from: str = "A1"
 
     def waiting(self, today: str) -> Waiting:
         """A fresh pairing-core ticket (the core keeps per-pool heap positions in it, so
@@ -66,6 +125,8 @@ class Entrant:
             avoid=self.avoid,
             met=self.met if self.met_day == today else frozenset(),
             partners=self.partners,
+            levels=self.levels,
+            welcomes_from=self.welcomes_from,
         )
 
     @classmethod
@@ -84,10 +145,13 @@ class Entrant:
             partners=frozenset(d.get("partners", ())),
             looking_for=d.get("lookingFor", ""),
             expires_at=int(d.get("expiresAt", 0)),
+            levels={str(k): str(v) for k, v in (d.get("levels") or {}).items()},
+            welcomes_from=str(d.get("welcomesFrom") or "A1"),
         )
 
 
-def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> Entry:
+def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> list[Entry]:
+    """Put a ticket's home item and its copies (`partitions`)."""
     item: dict[str, Any] = {
         "shard": shard_of(w.ticket_id),
         "ticketId": w.ticket_id,
@@ -103,20 +167,28 @@ def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> 
         "partners": set(w.partners) or None,
         "lookingFor": looking_for,
         "expiresAt": epoch(now + TICKET_TTL),
+        "levels": dict(w.levels) or None,  # absent: unrated (as items before levels)
+        "welcomesFrom": w.welcomes_from if w.welcomes_from != "A1" else None,
     }
-    return {
-        "Put": {
-            "TableName": table,
-            "Item": to_item(item),
-            "ConditionExpression": "attribute_not_exists(ticketId)",
+    return [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item(item | {"shard": shard}),
+                "ConditionExpression": "attribute_not_exists(ticketId)",
+            }
         }
-    }
+        for shard in (item["shard"], *partitions(w.speaks, w.learns))
+    ]
 
 
-def delete(table: str, ticket_id: str) -> Entry:
+def delete(table: str, ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[Entry]:
+    """Delete a ticket's home item and copies (its languages say where they are)."""
     # No condition: the ticket's own status condition in the same transaction is the judge.
-    key = {"shard": shard_of(ticket_id), "ticketId": ticket_id}
-    return {"Delete": {"TableName": table, "Key": to_item(key)}}
+    return [
+        {"Delete": {"TableName": table, "Key": to_item({"shard": shard, "ticketId": ticket_id})}}
+        for shard in (shard_of(ticket_id), *partitions(speaks, learns))
+    ]
 
 
 class Waitlist:
@@ -125,11 +197,30 @@ class Waitlist:
         self.table = table
 
     async def read(self) -> list[Entrant]:
-        """Every waiting ticket, oldest first, as of now (strongly consistent)."""
+        """Every waiting ticket, oldest first, as of now (strongly consistent): the home
+        shards, page by page. Its cost grows with the crowd: for the sweep and the
+        reconciler, never per join."""
         parts = await asyncio.gather(*(self._shard(s) for s in SHARDS))
         return sorted((e for part in parts for e in part), key=lambda e: e.since)
 
-    async def _shard(self, shard: str) -> list[Entrant]:
+    async def look(
+        self, speaks: Sequence[str], learns: Sequence[str], accepts: Level, now: float, relax: Relax
+    ) -> list[Entrant]:
+        """The oldest waiting tickets of every partition where a ticket with these languages,
+        accepting `accepts`, finds its partners, oldest first: one page each (`searched`),
+        strongly consistent, so instances looking at once see the same tickets."""
+        parts = await asyncio.gather(
+            *(
+                self._shard(shard, newest=newest, limit=PAGE)
+                for shard, newest in searched(speaks, learns, accepts, now, relax)
+            )
+        )
+        unique = {e.ticket_id: e for part in parts for e in part}
+        return sorted(unique.values(), key=lambda e: e.since)
+
+    async def _shard(
+        self, shard: str, *, newest: int | None = None, limit: int | None = None
+    ) -> list[Entrant]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "#shard = :s",
@@ -137,11 +228,16 @@ class Waitlist:
             "ExpressionAttributeValues": values(s=shard),
             "ConsistentRead": True,
         }
+        if limit is not None:
+            kwargs |= {"IndexName": BY_AGE, "Limit": limit}
+        if newest is not None:
+            kwargs["KeyConditionExpression"] += " AND sinceMs <= :newest"
+            kwargs["ExpressionAttributeValues"] |= values(newest=newest)
         out: list[Entrant] = []
         while True:
             resp = await self._db.query(**kwargs)
             out.extend(Entrant.from_item(from_item(i)) for i in resp.get("Items", []))
-            if "LastEvaluatedKey" not in resp:
+            if limit is not None or "LastEvaluatedKey" not in resp:
                 return out
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
@@ -175,28 +271,43 @@ class Waitlist:
             vals |= values(m={met})
         if not sets:
             return
-        try:
-            await self._db.update_item(
-                TableName=self.table,
-                Key=to_item({"shard": shard_of(ticket_id), "ticketId": ticket_id}),
-                UpdateExpression="ADD " + ", ".join(sets) + " SET metDay = :d",
-                ConditionExpression="attribute_exists(ticketId)",
-                ExpressionAttributeValues=vals | values(d=day),
-            )
-        except Exception as exc:
-            if not is_condition_failure(exc):
-                raise
+        await self._update_all(
+            ticket_id, "ADD " + ", ".join(sets) + " SET metDay = :d", vals | values(d=day)
+        )
 
     async def learn_partner(self, ticket_id: str, other: str, partners: bool) -> None:
         """A partnership formed or ended while its person waits."""
+        update = ("ADD" if partners else "DELETE") + " partners :p"
+        await self._update_all(ticket_id, update, values(p={other}))
+
+    async def _update_all(self, ticket_id: str, update: str, vals: dict[str, Any]) -> None:
+        """Apply `update` to a waiting ticket's home item, then to its copies (the home item
+        says where they are); nothing if it no longer waits."""
+        home = await self._update(shard_of(ticket_id), ticket_id, update, vals, "ALL_NEW")
+        if home is not None:
+            copies = partitions(home.get("speaks", ()), home.get("learns", ()))
+            await asyncio.gather(*(self._update(c, ticket_id, update, vals) for c in copies))
+
+    async def _update(
+        self,
+        shard: str,
+        ticket_id: str,
+        update: str,
+        vals: dict[str, Any],
+        returns: Literal["NONE", "ALL_NEW"] = "NONE",
+    ) -> dict[str, Any] | None:
+        """One conditional update; the item as it is now (`returns`), None if it is gone."""
         try:
-            await self._db.update_item(
+            resp = await self._db.update_item(
                 TableName=self.table,
-                Key=to_item({"shard": shard_of(ticket_id), "ticketId": ticket_id}),
-                UpdateExpression=("ADD" if partners else "DELETE") + " partners :p",
+                Key=to_item({"shard": shard, "ticketId": ticket_id}),
+                UpdateExpression=update,
                 ConditionExpression="attribute_exists(ticketId)",
-                ExpressionAttributeValues=values(p={other}),
+                ExpressionAttributeValues=vals,
+                ReturnValues=returns,
             )
         except Exception as exc:
             if not is_condition_failure(exc):
                 raise
+            return None
+        return from_item(resp.get("Attributes", {}))

@@ -113,7 +113,9 @@ def grants(svc: Service, topo: Topology) -> list[Grant]:
     if read:
         out.append(Grant("ReadModels", TABLE_READ, tuple(Ref("table", t.logical) for t in read)))
     # An index is only ever queried: item reads and writes name the table, not the index.
-    indexed = tuple(Ref("table-indexes", t.logical) for t in (*written, *read) if t.indexes)
+    indexed = tuple(
+        Ref("table-indexes", t.logical) for t in (*written, *read) if t.indexes or t.local_indexes
+    )
     if indexed:
         out.append(Grant("QueryIndexes", INDEX_READ, indexed))
     if svc in MANAGES_CONNECTIONS:

@@ -171,7 +171,7 @@ def _expected(svc: Service, topo: Topology, built: Built) -> dict[str, set[str]]
         if t.writer == svc or svc in t.readers:
             for action in ("GetItem", "BatchGetItem", "Query"):
                 want[f"dynamodb:{action}"] |= arns
-            if t.indexes:  # indexes are only queried
+            if t.indexes or t.local_indexes:  # indexes are only queried
                 want["dynamodb:Query"].add(f"{table(t)}/index/*")
         if t.writer == svc and t.logical.endswith("-outbox"):  # swept for unpublished events
             want["dynamodb:Scan"].add(table(t))

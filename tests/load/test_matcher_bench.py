@@ -9,6 +9,13 @@ same choice made by a plain linear scan over the same pool (the baseline, measur
 same run) as a ratio.
 Goal: >= 100k ops/s.
 
+A second run does the same with levels (the ladder of `waiting`): the waiting people rated
+the language they learn and welcome learners from a level of their own, the joins that match
+rated theirs and welcome from a level too, so a search walks several heaps of a tandem family
+and often takes a tandem that does not fit after finding none that does; the joins that wait
+gave no level (rated ones would be peers of each other, and a pool of 100k such people could
+not exist: they would have talked).
+
     .venv/bin/pytest tests/load/test_matcher_bench.py -q -s
 """
 
@@ -23,7 +30,7 @@ from contextlib import contextmanager
 import pytest
 
 from services.matcher.pairing import Pools
-from services.matcher.waiting import Relax, Waiting, compatibility
+from services.matcher.waiting import CEFR, Relax, Waiting, compatibility
 
 WAITING = 100_000
 OPS = 200_000  # per pass; one pass for throughput, one for latencies
@@ -34,8 +41,28 @@ KINDS = ("match", "wait", "wait", "leave")
 pytestmark = pytest.mark.benchmark
 
 
-def _ticket(n: int, speaks: str, learns: str, since: float) -> Waiting:
-    return Waiting(f"t{n}", f"u{n}", (speaks,), (learns,), since=since)
+def _ticket(
+    n: int, speaks: str, learns: str, since: float, rng: random.Random | None = None
+) -> Waiting:
+    """A ticket; with `rng`, with a level in what it learns and a level it welcomes from."""
+    if rng is None:
+        return Waiting(f"t{n}", f"u{n}", (speaks,), (learns,), since=since)
+    level, welcomes = rng.choice(CEFR), rng.choice(CEFR[:4])
+    return Waiting(
+        f"t{n}",
+        f"u{n}",
+        (speaks,),
+        (learns,),
+        since=since,
+        levels={learns: level},
+        welcomes_from=welcomes,
+    )
+
+
+def _unrated(n: int, speaks: str, learns: str, since: float, rng: random.Random) -> Waiting:
+    return Waiting(
+        f"t{n}", f"u{n}", (speaks,), (learns,), since=since, welcomes_from=rng.choice(CEFR[:4])
+    )
 
 
 def _percentile(samples: list[int], q: float) -> float:
@@ -59,12 +86,15 @@ def _naive_find(pool: list[Waiting], w: Waiting, relax: Relax, now: float) -> Wa
 class Stream:
     """Pre-built operations, so only the pool's work is inside the timed loop."""
 
-    def __init__(self, rng: random.Random, start: int, count: int) -> None:
+    def __init__(self, rng: random.Random, start: int, count: int, levels: bool) -> None:
         self.ops: list[tuple[str, Waiting | None]] = []
+        rated = rng if levels else None
         for i in range(count):
             kind, n = KINDS[i % len(KINDS)], start + i
             if kind == "match":  # speaks X, learns English: a tandem partner is waiting
-                self.ops.append((kind, _ticket(n, rng.choice(LEARNS), "en", NOW)))
+                self.ops.append((kind, _ticket(n, rng.choice(LEARNS), "en", NOW, rated)))
+            elif kind == "wait" and levels:
+                self.ops.append((kind, _unrated(n, "en", rng.choice(LEARNS), NOW, rng)))
             elif kind == "wait":
                 self.ops.append((kind, _ticket(n, "en", rng.choice(LEARNS), NOW)))
             else:
@@ -84,14 +114,23 @@ def _settled() -> Iterator[None]:
 
 
 def test_pairing_core_with_100k_waiting(capsys: pytest.CaptureFixture[str]) -> None:
+    _bench(capsys, levels=False)
+
+
+def test_pairing_core_with_100k_waiting_with_levels(capsys: pytest.CaptureFixture[str]) -> None:
+    _bench(capsys, levels=True)
+
+
+def _bench(capsys: pytest.CaptureFixture[str], levels: bool) -> None:
     rng = random.Random(7)
     relax = Relax(10, 30)
     pools = Pools(relax)
     # 100k people who speak English and learn something else: none of them suits another
     # (and nobody has waited long enough to accept "anyone").
+    rated = rng if levels else None
     gc.disable()  # building 100k objects is set-up, not the measured work
     for n in range(WAITING):
-        pools.add(_ticket(n, "en", rng.choice(LEARNS), NOW - rng.random()))
+        pools.add(_ticket(n, "en", rng.choice(LEARNS), NOW - rng.random(), rated))
     gc.enable()
     ids = [w.ticket_id for w in pools]
     matched = 0
@@ -107,7 +146,7 @@ def test_pairing_core_with_100k_waiting(capsys: pytest.CaptureFixture[str]) -> N
 
     # Pass 1: throughput.
     gc.disable()
-    stream = Stream(rng, WAITING, OPS)
+    stream = Stream(rng, WAITING, OPS, levels)
     gc.enable()
     with _settled():
         wall, cpu = time.perf_counter(), time.process_time()
@@ -123,9 +162,10 @@ def test_pairing_core_with_100k_waiting(capsys: pytest.CaptureFixture[str]) -> N
 
     # Pass 2: latency of each operation.
     gc.disable()
-    stream = Stream(rng, WAITING + OPS, OPS)
+    stream = Stream(rng, WAITING + OPS, OPS, levels)
     gc.enable()
     samples: dict[str, list[int]] = {"match": [], "wait": [], "leave": []}
+    found: dict[str, int] = {}  # matches at each level
     clock = time.perf_counter_ns
     with _settled():
         for kind, w in stream.ops:
@@ -136,9 +176,12 @@ def test_pairing_core_with_100k_waiting(capsys: pytest.CaptureFixture[str]) -> N
                 samples[kind].append(clock() - t0)
                 continue
             t0 = clock()
-            if pools.find(w, NOW) is None:  # type: ignore[arg-type]
+            pairing = pools.find(w, NOW)  # type: ignore[arg-type]
+            if pairing is None:
                 pools.add(w)  # type: ignore[arg-type]
             samples[kind].append(clock() - t0)
+            if pairing is not None:
+                found[pairing.level.label] = found.get(pairing.level.label, 0) + 1
             if kind == "wait":
                 ids.append(w.ticket_id)  # type: ignore[union-attr]
     everything = [s for k in samples for s in samples[k]]
@@ -148,19 +191,24 @@ def test_pairing_core_with_100k_waiting(capsys: pytest.CaptureFixture[str]) -> N
     base_ops = 10
     t0f = time.process_time()
     for i in range(base_ops):
-        _naive_find(flat, _ticket(10**9 + i, rng.choice(LEARNS), "en", NOW), relax, NOW)
+        _naive_find(flat, _ticket(10**9 + i, rng.choice(LEARNS), "en", NOW, rated), relax, NOW)
     naive_cpu = (time.process_time() - t0f) / base_ops
 
     # What the handler adds before a join: building the ticket (heap keys included).
     build_n = 20_000
     t0f = time.process_time()
     for i in range(build_n):
-        _ticket(2 * 10**9 + i, "en", LEARNS[i % len(LEARNS)], NOW)
+        _ticket(2 * 10**9 + i, "en", LEARNS[i % len(LEARNS)], NOW, rated)
     build_us = (time.process_time() - t0f) / build_n * 1e6
 
     ops_wall, ops_cpu = OPS / wall, OPS / cpu
     with capsys.disabled():
-        print(f"\npairing core: {len(pools):,} waiting after {2 * OPS:,} ops, one core")
+        print(
+            f"\npairing core{' with levels' if levels else ''}: {len(pools):,} waiting"
+            f" after {2 * OPS:,} ops, one core"
+        )
+        if levels:
+            print(f"  matches at each level: {dict(sorted(found.items()))}")
         print(f"  throughput   {ops_wall:10,.0f} ops/s wall   {ops_cpu:10,.0f} ops/s CPU")
         print(
             f"  all ops      p50 {_percentile(everything, 0.5):6.2f} µs"

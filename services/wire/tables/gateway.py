@@ -30,9 +30,11 @@ PRESENCE = Table(
     logical="gateway-presence",
     writer=G,
     hash_key=Key("userId"),
-    # Sparse index: only people online carry `shard`; a query per shard lists them newest first.
+    # Sparse index: only people online carry `shard` (one of 16, services/gateway/
+    # presence_sizing.py); a query per shard lists them newest first. `lastSeen` moves at most
+    # once a minute per person, so each shard's partition takes a sixteenth of the renewals.
     indexes=(Index("online", Key("shard"), Key("lastSeen", "N")),),
-    doc="Who is online now, with their languages; expires unless refreshed.",
+    doc="Who is online now; expires unless renewed (at most once a minute per person).",
 )
 
 BLOCKS = Table(

@@ -87,14 +87,22 @@ PAIRS = Table(
 )
 
 # The authoritative waiting set, read with strongly consistent queries by every matcher
-# instance (an index could not be). One item per waiting ticket, written and deleted in the
-# transactions that move the ticket into and out of `waiting`.
+# instance (a global index could not be). Per waiting ticket, a home item (shard `h<n>` by
+# ticket id: the whole set, for the sweep) and copies filed where its partners look (a
+# tandem mirror `T:<speaks>><learns>`, its base level `B:<level>`), all written and deleted in
+# the transactions that move the ticket into and out of `waiting`. A look reads the oldest
+# page of each partition it may take from (`byAge`: local, so strongly consistent): its cost
+# does not grow with the crowd (services/matcher/waitlist.py).
 WAITING = Table(
     logical="matcher-waiting",
     writer=M,
     hash_key=Key("shard"),
     range_key=Key("ticketId"),
-    doc="Waiting tickets with what pairing needs; exists exactly while a ticket waits.",
+    local_indexes=(Index("byAge", Key("shard"), Key("sinceMs", "N")),),
+    doc=(
+        "Waiting tickets with what pairing needs, filed by where partners look; exists exactly "
+        "while a ticket waits."
+    ),
 )
 
 OUTBOX = Table(

@@ -30,10 +30,19 @@ class Table:
     hash_key: Key
     range_key: Key | None = None
     indexes: tuple[Index, ...] = ()
+    # Local secondary indexes: the table's hash key with another sort key. Unlike a global
+    # one they can be read strongly consistent; they exist only from the table's creation
+    # (adding or removing one replaces the table in AWS).
+    local_indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = "expiresAt"
     # Services other than the writer that may read it (the gateway's read models).
     readers: frozenset[Service] = field(default_factory=frozenset)
     doc: str = ""
+
+    def __post_init__(self) -> None:
+        for ix in self.local_indexes:
+            if ix.hash_key != self.hash_key or ix.range_key is None or self.range_key is None:
+                raise ValueError(f"{self.logical}: a local index shares the hash key, sorts anew")
 
     def name(self, prefix: str) -> str:
         return table_name(prefix, self.logical)
@@ -43,7 +52,7 @@ class Table:
         for k in (self.hash_key, self.range_key):
             if k:
                 keys[k.name] = k
-        for ix in self.indexes:
+        for ix in (*self.indexes, *self.local_indexes):
             for k in (ix.hash_key, ix.range_key):
                 if k:
                     if k.name in keys and keys[k.name].type != k.type:
@@ -76,6 +85,15 @@ class Table:
                     "Projection": {"ProjectionType": "ALL"},
                 }
                 for ix in self.indexes
+            ]
+        if self.local_indexes:
+            kwargs["LocalSecondaryIndexes"] = [
+                {
+                    "IndexName": ix.name,
+                    "KeySchema": schema(self.hash_key, ix.range_key),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for ix in self.local_indexes
             ]
         return kwargs
 

@@ -172,6 +172,8 @@ async def test_ping_is_answered_with_pong_and_renews_the_leases(
     edge = gateway.realtime.edge
     assert edge is not None
     edge.refresh_every_s = 0
+    edge.presence.renew_after_s = 0  # presence renews once a minute: here, on this ping
+    edge.connections.renew_after_s = 0  # and so does the connection's lease
     await tab.send({"type": "ping"})
     await tab.send({"type": "something else"})
     await tab.ws.send_str("not json")

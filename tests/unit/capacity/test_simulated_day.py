@@ -23,10 +23,13 @@ def _day(people: int, *profiles: Profile, window: Window = NOON, **kw: object) -
 
 
 def test_a_look_reads_a_unit_per_4kb_of_the_waiting_set() -> None:
+    assert costs.whole_set_read(0) == 1
+    assert costs.whole_set_read(13) == 1  # 3,900 bytes
+    assert costs.whole_set_read(14) == 2
+    assert costs.whole_set_read(10_000) == 733  # 3 MB, in 3 pages of 1 MB
+    # A look reads one page per partition, however many wait there.
     assert costs.waiting_read(0) == 1
-    assert costs.waiting_read(13) == 1  # 3,900 bytes
-    assert costs.waiting_read(14) == 2
-    assert costs.waiting_read(10_000) == 733  # 3 MB, in 3 pages of 1 MB
+    assert costs.waiting_read(10_000) == costs.waiting_read(25) == 2
 
 
 def test_mirrored_learners_are_paired_as_tandems() -> None:

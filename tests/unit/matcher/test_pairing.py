@@ -44,7 +44,9 @@ def partner(p: Pools, w: Waiting, now: float) -> str | None:
 def test_languages_decide_the_best_level_a_pair_can_reach() -> None:
     en_es, es_en = t("a", "en", "es"), t("b", "es", "en")
     en_fr, only_learns_en = t("c", "en", "fr"), t("d", "", "en")
-    assert compatibility(en_es, es_en) == Level.TANDEM
+    # Nobody rated a level and everyone welcomes A1: every tandem fits.
+    assert compatibility(en_es, es_en) == Level.TANDEM_FIT
+    assert compatibility(en_es, es_en, levels=False) == Level.TANDEM
     assert compatibility(en_es, only_learns_en) == Level.ONE_SIDED
     assert compatibility(en_es, en_fr) == Level.ANYONE
     assert base_level((), ()) == Level.ANYONE
@@ -151,7 +153,7 @@ def test_a_found_pair_leaves_the_pools_and_the_older_ticket_offers() -> None:
     me = t("me", "en", "es", since=5)
     pairing = p.find(me, now=5)
     assert pairing is not None
-    assert (pairing.first, pairing.second, pairing.level) == (older, me, Level.TANDEM)
+    assert (pairing.first, pairing.second, pairing.level) == (older, me, Level.TANDEM_FIT)
     assert len(p) == 0
 
 

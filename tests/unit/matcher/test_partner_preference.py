@@ -105,7 +105,7 @@ def test_of_two_waiting_partners_the_better_level_then_the_oldest_wins() -> None
     ana = t("ana", "en", "es", since=0, partners=("old", "new", "tandem"))
     pairing = p.find(ana, now=40)
     assert pairing is not None
-    assert pairing.level == Level.TANDEM
+    assert pairing.level == Level.TANDEM_FIT  # nobody rated: every tandem fits
     p2 = pools(t("old", since=0), t("new", since=1))
     assert partner(p2, t("ana", since=0, partners=("old", "new")), now=40) == "old"
 

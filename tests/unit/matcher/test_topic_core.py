@@ -46,8 +46,22 @@ def test_the_band_is_the_lower_level_and_unknown_counts_as_b() -> None:
     learner, native = sp(("en",), ("es",), es="A2"), sp(("es",))
     assert lib.setting("s", learner, native).band == "A"
     assert lib.setting("s", sp(("en",), ("es",), es="C1"), sp(("es",), es="C2")).band == "C"
-    assert lib.setting("s", sp(("en",), ("es",), es="C1"), native).band == "B"
     assert lib.setting("s", sp(("en",), ("es",)), native).band == "B"
+
+
+def test_someone_who_speaks_the_language_leaves_the_band_to_the_learners_level() -> None:
+    lib = library()
+    native = sp(("es",))
+    assert lib.setting("s", sp(("en",), ("es",), es="C1"), native).band == "C"
+    assert lib.setting("s", sp(("en",), ("es",), es="B2"), native).band == "B"
+    assert lib.setting("s", native, sp(("en",), ("es",), es="A1")).band == "A"
+
+
+def test_peers_practise_the_language_both_learn_at_the_lower_of_their_levels() -> None:
+    a, b = sp(("en",), ("es",), es="B1"), sp(("en",), ("es",), es="A2")
+    assert candidates(a, b, 0) == ["es", "en"]
+    setting = library().setting("s", a, b)
+    assert (setting.language, setting.prompt_language, setting.band) == ("es", "es", "A")
 
 
 PROMPTS = [Prompt(f"x.B.{i:02d}", f"question {i}?", "x", "B") for i in range(10)]
