@@ -25,7 +25,7 @@ GENERATED = ROOT / "frontend" / "src" / "api" / "generated"
 
 def documents() -> dict[str, Any]:
     from services.gateway.api import OPERATIONS
-    from services.gateway.openapi import document
+    from services.gateway.http.openapi import document
     from services.wire.pushes import push_schema
 
     return {"openapi.json": document(OPERATIONS), "pushes.schema.json": push_schema()}

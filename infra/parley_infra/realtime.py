@@ -40,7 +40,7 @@ ROUTES: dict[str, tuple[str, dict[str, str]]] = {
 # normal peak, and together 5,000/s of the account's 10,000 RPS, which leaves the rest to the
 # notifier's `@connections` posts (~300/s at the peak): a flood on one route cannot take the
 # budget every push shares. The gateway's own per-connection and per-person limits
-# (services/gateway/edge_limits.py) are what stop one socket or one person.
+# (services/gateway/http/edge_limits.py) are what stop one socket or one person.
 ROUTE_THROTTLING: dict[str, tuple[int, float]] = {
     "$connect": (1_000, 500.0),
     "$disconnect": (1_000, 500.0),

@@ -44,7 +44,7 @@ class Secrets(pulumi.ComponentResource):
 
     def _pseudonym_key(self, s: Settings) -> pulumi.Output[str]:
         """HMAC-SHA256 key of the pseudonym that replaces an erased person's id in what abuse
-        handling keeps (services/gateway/erasure.py; the gateway wants 32+ characters).
+        handling keeps (services/gateway/people/erasure.py; the gateway wants 32+ characters).
 
         A resource, not `aws.secretsmanager.get_random_password`: that is a lookup run anew on
         every `pulumi up`, so the key would change on each deploy and no pseudonym would match

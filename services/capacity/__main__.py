@@ -27,8 +27,8 @@ from services.capacity.report import (
     figures,
     render,
 )
-from services.gateway.connections import LEASE_SHARDS
-from services.gateway.presence_sizing import (
+from services.gateway.live.connections import LEASE_SHARDS
+from services.gateway.live.presence_sizing import (
     LISTING_FRESH_PER_S,
     RENEW_AFTER_S,
     SHARDS,

@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.gateway.connections import LEASE
+from services.gateway.live.connections import LEASE
 from services.ledger.codec import OPEN_SHARD as HOLDS_OPEN
 from services.matcher.invite_items import OPEN as INVITES_OPEN
 from services.matcher.items import REQUESTED, busy

@@ -27,7 +27,7 @@ from functools import partial
 from services.capacity import costs
 from services.capacity.assumptions import Assumptions
 from services.capacity.meter import Compiled, Meter
-from services.gateway.presence_sizing import (
+from services.gateway.live.presence_sizing import (
     LISTING_FRESH_PER_S,
     MAX_LISTED,
     PER_SHARD,

@@ -6,18 +6,8 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from services.gateway import (
-    routes_admin,
-    routes_invites,
-    routes_me,
-    routes_partners,
-    routes_privacy,
-    routes_queue,
-    routes_safety,
-    routes_sessions,
-    routes_topics,
-    routes_words,
-)
+from services.gateway.http.spec import Operation
+from services.gateway.live.webhooks import livekit_webhook
 from services.gateway.models import (
     AuthConfig,
     Config,
@@ -26,10 +16,18 @@ from services.gateway.models import (
     MediaConfig,
     Presence,
 )
-from services.gateway.safety import NOT_WHILE_SUSPENDED
+from services.gateway.routes import admin as routes_admin
+from services.gateway.routes import invites as routes_invites
+from services.gateway.routes import me as routes_me
+from services.gateway.routes import partners as routes_partners
+from services.gateway.routes import privacy as routes_privacy
+from services.gateway.routes import queue as routes_queue
+from services.gateway.routes import safety as routes_safety
+from services.gateway.routes import sessions as routes_sessions
+from services.gateway.routes import topics as routes_topics
+from services.gateway.routes import words as routes_words
+from services.gateway.safety.gate import NOT_WHILE_SUSPENDED
 from services.gateway.settings import GatewaySettings
-from services.gateway.spec import Operation
-from services.gateway.webhooks import livekit_webhook
 
 SETTINGS = web.AppKey("settings", GatewaySettings)
 OPENAPI_JSON = web.AppKey("openapi_json", bytes)

@@ -16,16 +16,17 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from services.gateway import protocol_log, realtime
 from services.gateway.api import OPENAPI_JSON, OPERATIONS, SETTINGS, config_body, healthz
-from services.gateway.auth import Jwks, TokenVerifier
 from services.gateway.context import CTX, GatewayContext
-from services.gateway.middleware import edge
-from services.gateway.moderation import queue_age_forever
-from services.gateway.openapi import document
-from services.gateway.ratelimit_store import RateLimitCounters
+from services.gateway.http import protocol_log
+from services.gateway.http.auth import Jwks, TokenVerifier
+from services.gateway.http.middleware import edge
+from services.gateway.http.openapi import document
+from services.gateway.http.ratelimit_store import RateLimitCounters
+from services.gateway.http.shared_limits import SharedLimiter
+from services.gateway.live import realtime
+from services.gateway.safety.moderation import queue_age_forever
 from services.gateway.settings import GatewaySettings
-from services.gateway.shared_limits import SharedLimiter
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.wire.names import Service

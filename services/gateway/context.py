@@ -7,13 +7,13 @@ from functools import cached_property
 
 from aiohttp import web
 
-from services.gateway.auth import TokenVerifier
-from services.gateway.erasure import ErasedMarkers
-from services.gateway.readmodels import ReadModels
-from services.gateway.safety import SafetyGate
+from services.gateway.http.auth import TokenVerifier
+from services.gateway.http.shared_limits import SharedLimiter
+from services.gateway.live.socket_expiry import SocketCloser
+from services.gateway.people.erasure import ErasedMarkers
+from services.gateway.people.readmodels import ReadModels
+from services.gateway.safety.gate import SafetyGate
 from services.gateway.settings import GatewaySettings
-from services.gateway.shared_limits import SharedLimiter
-from services.gateway.socket_expiry import SocketCloser
 from services.runtime.aws import Aws
 from services.runtime.publisher import Publisher
 

@@ -20,8 +20,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from services.gateway.names import MAX_CHARS as MAX_NAME_CHARS
-from services.gateway.names import clean as clean_name
+from services.gateway.people.names import MAX_CHARS as MAX_NAME_CHARS
+from services.gateway.people.names import clean as clean_name
 from services.wire.events.common import Cefr, Language, MediaMode
 from services.wire.events.gateway import WORD_MAX_CHARS, SignalKind
 from services.wire.events.matcher import LimitedBy, LookingFor

@@ -10,7 +10,7 @@ import asyncio
 from aiohttp import web
 
 from services.gateway.app import create_app
-from services.gateway.auth import TokenVerifier
+from services.gateway.http.auth import TokenVerifier
 from services.gateway.settings import GatewaySettings
 from services.runtime.logs import get_logger
 

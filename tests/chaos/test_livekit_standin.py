@@ -20,8 +20,8 @@ from livekit import api
 from services.chaos.facts import plain
 from services.chaos.livekit_standin import LiveKitStandIn, Misdelivery
 from services.devstack.embedded_aws import free_port
-from services.gateway.media import livekit_token
-from services.gateway.webhooks import verified_event
+from services.gateway.live.media import livekit_token
+from services.gateway.live.webhooks import verified_event
 from services.loadgen.person import Knobs, room_plan
 from services.loadgen.room import RoomLink, RoomRefused
 

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, expect
 
 from services.devstack.cognito import OPERATORS
 from services.devstack.provision import clients
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from services.runtime.dynamo import to_item
 from tests.e2e.browser import accessibility_violations, person
 from tests.e2e.stack import ROOT, LocalStack, add_people

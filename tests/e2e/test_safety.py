@@ -24,7 +24,7 @@ def _operator(stack: LocalStack, *args: str) -> list[dict[str, object]]:
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     out = subprocess.run(
-        [sys.executable, "-m", "services.gateway.reports", *args],
+        [sys.executable, "-m", "services.gateway.safety.reports", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -49,12 +49,12 @@ def _serve(kind: str, port: int, jwks_port: int, jwks: dict[str, Any]) -> None:
     from aiohttp import web
 
     from services.gateway.app import create_app
-    from services.gateway.auth import Jwks, TokenVerifier
     from services.gateway.context import CTX
+    from services.gateway.http.auth import Jwks, TokenVerifier
+    from services.gateway.http.spec import Call, Operation
     from services.gateway.models import Health
-    from services.gateway.safety_core import Standing
+    from services.gateway.safety.core import Standing
     from services.gateway.settings import GatewaySettings
-    from services.gateway.spec import Call, Operation
     from services.runtime.logs import configure
     from tests.unit.gateway.forge import CLIENT_ID, ISSUER
 

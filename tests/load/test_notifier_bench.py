@@ -33,7 +33,7 @@ import pytest
 from botocore.credentials import ReadOnlyCredentials
 
 from services.devstack.embedded_aws import DUMMY_CREDENTIALS
-from services.gateway.auth import Identity, Jwks, TokenVerifier
+from services.gateway.http.auth import Identity, Jwks, TokenVerifier
 from services.gateway.settings import GatewaySettings
 from services.notifier.connections import ConnectionStore
 from services.notifier.delivery import ConnectionsApi

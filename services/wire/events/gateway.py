@@ -317,7 +317,7 @@ class ConnectionClosed(Event):
         return user_group(self.user_id)
 
 
-# `anon-` and the hex HMAC-SHA256 of the person's id (services/gateway/erasure.py).
+# `anon-` and the hex HMAC-SHA256 of the person's id (services/gateway/people/erasure.py).
 Pseudonym = Annotated[str, StringConstraints(pattern=r"^anon-[0-9a-f]{64}$")]
 
 

@@ -4,7 +4,7 @@ Keyed by keyed hashes of who the person is at their identity provider (its subje
 verified email), never by the Cognito `sub` alone, so a block, a ban or a report history
 outlives the account: someone who deletes their account and signs up again is the same person
 here (docs/privacy.md, "Safety records"). Written only by the gateway's code: its routes and
-the operator's command `python -m services.gateway.moderation`.
+the operator's command `python -m services.gateway.safety.moderation`.
 """
 
 from services.wire.names import Service

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from services.gateway.presence import shard_of
-from services.gateway.views import day_of
+from services.gateway.live.presence import shard_of
+from services.gateway.people.views import day_of
 from services.wire.names import Service
 from tests.integration.gateway.conftest import Gateway, about, new_user
 

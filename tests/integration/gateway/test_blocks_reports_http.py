@@ -8,9 +8,9 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from services.gateway import reports
-from services.gateway.presence import shard_of
-from services.gateway.reports import ReportRecords
+from services.gateway.live.presence import shard_of
+from services.gateway.safety import reports
+from services.gateway.safety.reports import ReportRecords
 from services.wire.names import Service
 from tests.integration.gateway.conftest import Gateway, about, new_user
 from tests.integration.gateway.test_reads_http import live_session

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from services.devstack.provision import clients
-from services.gateway.erasure import ErasedMarkers, pseudonym
+from services.gateway.people.erasure import ErasedMarkers, pseudonym
 from services.wire.names import Service
 from tests.conftest import Stack
 from tests.integration.gateway.conftest import Gateway, about, new_user, running_gateway

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.gateway.export import NOT_INCLUDED, plain
+from services.gateway.people.export import NOT_INCLUDED, plain
 from services.runtime.dynamo import from_item
 from services.wire.names import Service
 from services.wire.tables import ALL_TABLES

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.devstack.provision import clients
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from tests.conftest import Stack
 from tests.integration.gateway.conftest import Gateway, new_user, running_gateway
 from tests.unit.gateway.forge import JwksServer

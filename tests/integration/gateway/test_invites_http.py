@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from services.wire.events import derive_id
 from services.wire.names import Service
 from tests.integration.gateway.conftest import Gateway, about, new_user

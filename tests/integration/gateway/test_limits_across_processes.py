@@ -18,8 +18,8 @@ from contextlib import asynccontextmanager, contextmanager
 import aiohttp
 
 from services.devstack.embedded_aws import free_port
-from services.gateway.ratelimit import RULES
-from services.gateway.shared_limits import Window
+from services.gateway.http.ratelimit import RULES
+from services.gateway.http.shared_limits import Window
 from tests.conftest import Stack
 from tests.integration.gateway.conftest import new_user
 from tests.unit.gateway.forge import CLIENT_ID, ISSUER, JwksServer

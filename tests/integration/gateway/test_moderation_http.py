@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from services.devstack.provision import clients
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from services.runtime.bus import publisher
 from services.wire.names import Service
 from tests.conftest import Stack
@@ -169,7 +169,10 @@ async def test_reports_suspend_an_operator_bans_the_call_ends_and_the_next_reque
 async def test_a_ban_by_the_command_follows_the_person_and_lapses_at_its_end(
     gw: Gateway,
 ) -> None:
-    from services.gateway.moderation import Moderation, run  # (new: the others run on old code)
+    from services.gateway.safety.moderation import (  # (new: the others run on old code)
+        Moderation,
+        run,
+    )
 
     google = {"identities": [{"providerName": "Google", "userId": new_user("g")}]}
     target = new_user("vic")

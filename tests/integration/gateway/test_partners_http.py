@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from services.gateway.presence import shard_of
+from services.gateway.live.presence import shard_of
 from services.wire.names import Service
 from tests.integration.gateway.conftest import Gateway, about, new_user
 

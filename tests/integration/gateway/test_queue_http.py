@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from services.wire.events import derive_id
 from services.wire.names import Service
 from tests.conftest import Stack

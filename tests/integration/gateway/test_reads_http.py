@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from services.runtime.dynamo import from_item, to_item
 from tests.integration.gateway.conftest import Gateway, new_user
 

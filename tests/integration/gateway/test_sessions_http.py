@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from livekit.api import TokenVerifier
 
-from services.gateway.views import iso
+from services.gateway.people.views import iso
 from services.wire.names import Service
 from tests.integration.gateway.conftest import (
     LIVEKIT_KEY,

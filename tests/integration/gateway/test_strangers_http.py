@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from livekit.api import TokenVerifier
 
-from services.gateway.presence import shard_of
+from services.gateway.live.presence import shard_of
 from services.wire.names import Service
 from tests.conftest import Stack
 from tests.integration.gateway.conftest import (

@@ -1,7 +1,7 @@
 """People pay only for time they were really in the room together, by the media's own stamps.
 
 The room log comes from LiveKit's webhooks exactly as the gateway turns them into events
-(signed, verified, converted by `services.gateway.webhooks`), then travels to the running
+(signed, verified, converted by `services.gateway.live.webhooks`), then travels to the running
 matcher through SNS → its SQS inbox. LiveKit stamps webhooks in whole seconds; each test
 places its stamps at whole seconds after the session's start.
 """
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from livekit.api import AccessToken
 
-from services.gateway.webhooks import media_event, verified_event
+from services.gateway.live.webhooks import media_event, verified_event
 from services.matcher.records import Session
 from services.matcher.settings import MatcherSettings
 from services.runtime.aws import Aws

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestServer
 
 from services.devstack.cognito import UserPool, sign_in
 from services.gateway.app import create_app
-from services.gateway.auth import TokenVerifier
-from services.gateway.realtime import REALTIME, Realtime
+from services.gateway.http.auth import TokenVerifier
+from services.gateway.live.realtime import REALTIME, Realtime
 from services.gateway.settings import GatewaySettings
 from services.notifier.handlers import Notifier
 from services.notifier.service import run as run_notifier

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from services.gateway.auth import Identity
-from services.gateway.connections import ConnectionRecords
-from services.gateway.leases import sweep_once
-from services.gateway.presence import PresenceRecords
-from services.gateway.ws_edge import Edge
+from services.gateway.http.auth import Identity
+from services.gateway.live.connections import ConnectionRecords
+from services.gateway.live.leases import sweep_once
+from services.gateway.live.presence import PresenceRecords
+from services.gateway.live.ws_edge import Edge
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.runtime.publisher import Publisher

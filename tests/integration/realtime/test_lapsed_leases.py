@@ -13,8 +13,8 @@ import json
 import time
 from typing import Any
 
-from services.gateway.connections import ConnectionRecords
-from services.gateway.presence import PresenceRecords
+from services.gateway.live.connections import ConnectionRecords
+from services.gateway.live.presence import PresenceRecords
 from services.runtime.aws import Aws
 from services.wire.names import Service
 from tests.conftest import Stack

@@ -13,7 +13,7 @@ import asyncio
 import time
 from typing import Any
 
-from services.gateway.connections import LEASE, LEASE_SHARDS, ConnectionRecords
+from services.gateway.live.connections import LEASE, LEASE_SHARDS, ConnectionRecords
 from services.runtime.aws import Aws
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from services.gateway.presence import PER_SHARD, SHARDS, shard_of
+from services.gateway.live.presence import PER_SHARD, SHARDS, shard_of
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item
 from tests.integration.realtime.helpers import Gateway, People, eventually

@@ -14,8 +14,8 @@ import asyncio
 import time
 from typing import Any
 
-from services.gateway.presence import PresenceRecords
-from services.gateway.presence_sizing import (
+from services.gateway.live.presence import PresenceRecords
+from services.gateway.live.presence_sizing import (
     LISTING_BURST,
     LISTING_FRESH_PER_S,
     LISTING_READS,

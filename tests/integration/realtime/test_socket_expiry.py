@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.gateway.auth import Jwks, TokenVerifier
+from services.gateway.http.auth import Jwks, TokenVerifier
 from services.runtime.aws import Aws
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import (

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.gateway.auth import (
+from services.gateway.http.auth import (
     AuthError,
     Jwks,
     KeysUnavailable,

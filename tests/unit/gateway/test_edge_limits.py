@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from services.gateway.auth import Identity
-from services.gateway.edge_limits import CLOSE_POLICY, EdgeLimits, FrameGate
-from services.gateway.problems import Problem
-from services.gateway.ratelimit import RULES, Rate
-from services.gateway.shared_limits import Window
-from services.gateway.ws_edge import Edge
+from services.gateway.http.auth import Identity
+from services.gateway.http.edge_limits import CLOSE_POLICY, EdgeLimits, FrameGate
+from services.gateway.http.problems import Problem
+from services.gateway.http.ratelimit import RULES, Rate
+from services.gateway.http.shared_limits import Window
+from services.gateway.live.ws_edge import Edge
 
 
 class Clock:

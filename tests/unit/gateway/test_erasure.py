@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.gateway.erasure import pseudonym
+from services.gateway.people.erasure import pseudonym
 from services.gateway.settings import GatewaySettings
 from services.runtime.erasure import pseudonymised
 from services.wire.events.gateway import UserErased

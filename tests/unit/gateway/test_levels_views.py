@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.gateway.models import PreferencesIn
-from services.gateway.views import levels, levels_for, preferences, welcomes_from
+from services.gateway.people.views import levels, levels_for, preferences, welcomes_from
 
 
 def test_levels_follow_learns_in_its_order_and_drop_the_rest() -> None:

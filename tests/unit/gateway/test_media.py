@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from livekit.api import TokenVerifier
 
-from services.gateway.media import TURN_SLACK_S, ice_servers, livekit_token, turn_credentials
+from services.gateway.live.media import TURN_SLACK_S, ice_servers, livekit_token, turn_credentials
 
 KEY, SECRET = "APIparley", "s" * 40
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from services.gateway.middleware import _transient
+from services.gateway.http.middleware import _transient
 
 
 def client_error(code: str, status: int) -> ClientError:

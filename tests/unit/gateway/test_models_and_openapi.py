@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from services.gateway.api import OPERATIONS
 from services.gateway.app import create_app
+from services.gateway.http.openapi import document
+from services.gateway.http.problems import DEFAULT_CODES
 from services.gateway.models import (
     InviteIn,
     Me,
@@ -21,8 +23,6 @@ from services.gateway.models import (
     SignalIn,
     TicketView,
 )
-from services.gateway.openapi import document
-from services.gateway.problems import DEFAULT_CODES
 from services.gateway.settings import GatewaySettings
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "api.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway.names import NameRefused, clean
+from services.gateway.people.names import NameRefused, clean
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from services.capacity.assumptions import Assumptions
 from services.capacity.day import Day
-from services.gateway import presence_sizing as sizing
+from services.gateway.live import presence_sizing as sizing
 from services.gateway.settings import GatewaySettings
 
 DOC = Path(__file__).parents[3] / "docs" / "capacity.md"

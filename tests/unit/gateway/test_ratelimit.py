@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.gateway.ratelimit import Rate, RateLimiter, retry_after_header
+from services.gateway.http.ratelimit import Rate, RateLimiter, retry_after_header
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""The pure rules of safety that follows the person (services/gateway/safety_core.py)."""
+"""The pure rules of safety that follows the person (services/gateway/safety/core.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.gateway.safety_core import (
+from services.gateway.safety.core import (
     FOREVER,
     Standing,
     identity_keys,

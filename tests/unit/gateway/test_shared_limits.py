@@ -8,8 +8,8 @@ import math
 
 from botocore.exceptions import EndpointConnectionError
 
-from services.gateway.ratelimit import Rate
-from services.gateway.shared_limits import STORE_RETRY_S, SharedLimiter, Window
+from services.gateway.http.ratelimit import Rate
+from services.gateway.http.shared_limits import STORE_RETRY_S, SharedLimiter, Window
 
 
 class Clock:

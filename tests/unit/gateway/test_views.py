@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.gateway.views import (
+from services.gateway.people.views import (
     day_of,
     invite_view,
     is_live,

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from livekit.api import AccessToken
 
-from services.gateway.problems import Problem
-from services.gateway.webhooks import media_event, verified_event
+from services.gateway.http.problems import Problem
+from services.gateway.live.webhooks import media_event, verified_event
 from services.wire.events.gateway import MediaParticipantJoined, MediaParticipantLeft
 
 KEY, SECRET = "APIparley", "w" * 40

@@ -1,0 +1,1 @@
+"""The HTTP edge: checking, limiting and answering a request (problem+json, OpenAPI)."""

@@ -1,0 +1,1 @@
+"""The live side: sockets, presence, connection leases and media (LiveKit, TURN)."""

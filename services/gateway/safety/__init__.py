@@ -1,0 +1,1 @@
+"""Safety with strangers: standing, bans, blocks, reports and the moderation tools."""
