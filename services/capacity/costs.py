@@ -31,6 +31,7 @@ from services.matcher.invite_items import OPEN as INVITES_OPEN
 from services.matcher.items import REQUESTED, busy
 from services.matcher.session_items import AWAITING, LIVE
 from services.matcher.waiting import Level
+from services.matcher.waitlist import PAGE
 from services.runtime.shards import ShardedKey
 
 # Item sizes [A], bytes: what the code writes, rounded up.
@@ -100,14 +101,15 @@ def state_change(was: str | None, now: str) -> list[Op]:
     return [spread("matcher-people.busy", busy(s), 1) for s in (now, was) if s and s != "free"]
 
 
-LOOK_PAGE = 25  # items a look reads per waiting-set partition (`waitlist.PAGE`, a Limit)
+LOOK_PAGE = PAGE  # items a look reads per waiting-set partition (a Limit)
 
 
 def waiting_read(waiting: int) -> float:
     """Read units of one look's strongly consistent Query of a waiting-set partition holding
     `waiting` items: its oldest `LOOK_PAGE` only (services/matcher/waitlist.py), 1 unit per
     4 KB, at least 1 — flat however many wait. A join with one language each way reads one
-    partition (its tandem mirror); one that accepts one-sided pairs also the three base ones."""
+    partition (its tandem mirror); one that accepts one-sided pairs also the base ones
+    (3 levels x `BASE_SPLITS`)."""
     size = min(waiting, LOOK_PAGE) * WAITING_ITEM_B
     return float(max(1, math.ceil(size / 4096)))
 
@@ -157,13 +159,20 @@ def look() -> list[Op]:
     return ops(("rcu:matcher-pairs", 1), ("calls:matcher", 1))
 
 
-def in_or_out(pool: str, shard: str, claims: int = 0) -> list[Op]:
+def in_or_out(pool: str, shard: str, claims: int = 0, copies: tuple[str, ...] = ()) -> list[Op]:
     """A ticket into or out of waiting (or its search widened): the sparse `waiting` index of
-    `matcher-tickets` under its pool, and its `matcher-waiting` item (a transactional put or
-    delete: 2 units; a widening: one claim per instance instead)."""
+    `matcher-tickets` under its pool, and its `matcher-waiting` items, the home and its
+    `copies` (transactional puts or deletes: 2 units each); a widening: one claim per
+    sweeping instance on the home item instead."""
+    if claims:
+        return ops(
+            (f"wcu:matcher-tickets.waiting/{pool}", 1),
+            (f"wcu:matcher-waiting/{shard}", claims),
+        )
     return ops(
         (f"wcu:matcher-tickets.waiting/{pool}", 1),
-        (f"wcu:matcher-waiting/{shard}", claims or 2),
+        (f"wcu:matcher-waiting/{shard}", 2),
+        *((f"wcu:matcher-waiting/{c}", 2) for c in copies),
     )
 
 

@@ -38,6 +38,8 @@ from services.gateway.live.presence_sizing import (
 from services.gateway.settings import GatewaySettings
 from services.matcher.pairing import Pairing, Pools
 from services.matcher.waiting import Level, Relax, Waiting
+from services.matcher.waitlist import SHARDS as WAITING_HOMES
+from services.matcher.waitlist import partitions, searched
 from services.wire.events.common import pool_key
 
 DAY_S = 86_400
@@ -105,7 +107,7 @@ class Day:
         a: Assumptions,
         *,
         window: Window = Window(),
-        waiting_shards: int = 1,
+        waiting_shards: int = len(WAITING_HOMES),
         presence_shards: int = SHARDS,
         presence_ttl_s: float = GatewaySettings.model_fields["connection_ttl_s"].default,
         matcher_instances: int = 4,
@@ -118,9 +120,14 @@ class Day:
         self.design = design
         # "offers": how many waiting tickets each partner heap holds (`Waiting.keys`).
         self._offers: dict[tuple[object, ...], int] = defaultdict(int)
-        self._keyed: dict[tuple[str, str, int], Compiled] = {}
+        self._keyed: dict[tuple[str, str, int, tuple[str, ...]], Compiled] = {}
         self.window = window
-        self.shards = tuple(str(i) for i in range(waiting_shards))
+        # The waiting set's home shards (the code's names when the code's count).
+        self.shards = (
+            WAITING_HOMES
+            if waiting_shards == len(WAITING_HOMES)
+            else tuple(str(i) for i in range(waiting_shards))
+        )
         self.presence_shards = presence_shards
         # A person's presence is renewed by the first ping a minute after the last renewal.
         self.presence_period_s = renewal_period_s(presence_ttl_s, a.ping_s)
@@ -292,12 +299,16 @@ class Day:
                 m.add("cpu:matcher-entrants", sec, head)
                 m.add("calls:matcher", sec, parts)
             return
-        for s in self.shards:
-            n = self.waiting[s]
-            self.out.look_entrants += n
-            m.add(f"rcu:matcher-waiting/{s}", sec, costs.waiting_read(n))
-            m.add("count:waiting-rcu", sec, costs.waiting_read(n))
-            m.add("cpu:matcher-entrants", sec, n)
+        # A look reads the oldest page of each partition its partners are in (the code's
+        # `waitlist.searched`), each at most `LOOK_PAGE` items, however many wait.
+        n = sum(self.waiting.values())
+        accepts = w.accepts(t, self.pools.relax)
+        for part, _ in searched(w.speaks, w.learns, accepts, t, self.pools.relax):
+            units = costs.waiting_read(n)
+            self.out.look_entrants += min(n, costs.LOOK_PAGE)
+            m.add(f"rcu:matcher-waiting/{part}", sec, units)
+            m.add("count:waiting-rcu", sec, units)
+            m.add("cpu:matcher-entrants", sec, min(n, costs.LOOK_PAGE))
 
     def _in_or_out(self, ticket: Ticket, sec: int, claims: int = 0, filed: int = -1) -> None:
         """Its waiting item(s) written or deleted (`filed` +1 into the set, -1 out of it, 0 a
@@ -305,7 +316,8 @@ class Day:
         if claims:
             filed = 0
         if self.design == "today":
-            kept = (ticket.w.pool, ticket.shard, claims)
+            copies = tuple(partitions(ticket.w.ticket_id, ticket.w.speaks, ticket.w.learns))
+            kept = (ticket.w.pool, ticket.shard, claims, copies)
             compiled = self._keyed.get(kept)
             if compiled is None:
                 compiled = self._keyed[kept] = self.meter.step(

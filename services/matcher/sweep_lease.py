@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 log = component_log("sweep_lease")
 
 KEY = {"shard": "lease", "ticketId": "sweeper"}
-LEASE_PERIODS = 3  # a lease lasts this many sweep periods (and at least MIN_LEASE_S)
-MIN_LEASE_S = 3.0
+LEASE_PERIODS = 2  # a lease lasts this many sweep periods (and at least MIN_LEASE_S)
+MIN_LEASE_S = 1.5
 ITEM_TTL_S = 86_400  # the item itself goes once nobody has swept for a day
 
 

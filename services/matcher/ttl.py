@@ -55,6 +55,9 @@ def _refreshed(m: Matcher, e: Entrant, now: datetime) -> list[Entry]:
             "attribute_exists(ticketId)",
             values(e=exp),
         )
-        for shard in (shard_of(e.ticket_id), *partitions(e.speaks, e.learns))  # home, copies
+        for shard in (
+            shard_of(e.ticket_id),
+            *partitions(e.ticket_id, e.speaks, e.learns),
+        )  # home, copies
     ]
     return [ticket, *waiting]

@@ -6,8 +6,9 @@ home shards together are the whole set, which the sweep, the TTL refresher and t
 read. It also has *copies*, filed where its partners look (`partitions`):
 - `T:<s>><l>` per language it speaks (s) and learns (l) (a ticket with both lists; the first
   `MAX_PAIRS` pairs): its tandem partners look in their mirror, `T:<l>><s>`;
-- `B:<level>`, its base level (tandem, one_sided, anyone): whoever accepts one-sided pairs or
-  anyone looks in all three, taking the tandem-base ones only once they are old enough.
+- `B:<level>#<k>`, its base level (tandem, one_sided, anyone), split `BASE_SPLITS` ways by
+  ticket id so no one partition takes every join's writes: whoever accepts one-sided pairs or
+  anyone looks in all of them, taking the tandem-base ones only once they are old enough.
 A look (`Waitlist.look`) reads the oldest `PAGE` items of each partition the ticket may take
 a partner from, strongly consistent (the `byAge` local index: every instance reads the same
 snapshot): a handful of one-page queries, whatever the number waiting. What a page cannot
@@ -64,14 +65,23 @@ def tandem_partition(speaks: str, learns: str) -> str:
     return f"T:{speaks}>{learns}"
 
 
-def base_partition(level: Level) -> str:
-    return f"B:{level.looking_for}"
+# Every ticket has a base-level copy: one partition per level would take every join's put
+# and delete (and its claims of a widened search), so each level is split by ticket id.
+BASE_SPLITS = 4
 
 
-def partitions(speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
+def base_partition(level: Level, ticket_id: str) -> str:
+    return f"B:{level.looking_for}#{zlib.crc32(ticket_id.encode()) % BASE_SPLITS}"
+
+
+def base_partitions(level: Level) -> list[str]:
+    return [f"B:{level.looking_for}#{i}" for i in range(BASE_SPLITS)]
+
+
+def partitions(ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
     """Where a ticket's copies are filed (its home apart)."""
     tandem = [tandem_partition(s, lang) for s, lang in pairs_of(speaks, learns)]
-    return [*tandem, base_partition(base_level(tuple(speaks), tuple(learns)))]
+    return [*tandem, base_partition(base_level(tuple(speaks), tuple(learns)), ticket_id)]
 
 
 def searched(
@@ -85,7 +95,11 @@ def searched(
     ]
     if accepts >= Level.ONE_SIDED:
         newest = round((now - relax.threshold(Level.ONE_SIDED)) * 1000)
-        out += [(base_partition(b), newest if b < Level.ONE_SIDED else None) for b in _BASES]
+        out += [
+            (part, newest if b < Level.ONE_SIDED else None)
+            for b in _BASES
+            for part in base_partitions(b)
+        ]
     return out
 
 
@@ -178,7 +192,7 @@ def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> 
                 "ConditionExpression": "attribute_not_exists(ticketId)",
             }
         }
-        for shard in (item["shard"], *partitions(w.speaks, w.learns))
+        for shard in (item["shard"], *partitions(w.ticket_id, w.speaks, w.learns))
     ]
 
 
@@ -187,7 +201,7 @@ def delete(table: str, ticket_id: str, speaks: Sequence[str], learns: Sequence[s
     # No condition: the ticket's own status condition in the same transaction is the judge.
     return [
         {"Delete": {"TableName": table, "Key": to_item({"shard": shard, "ticketId": ticket_id})}}
-        for shard in (shard_of(ticket_id), *partitions(speaks, learns))
+        for shard in (shard_of(ticket_id), *partitions(ticket_id, speaks, learns))
     ]
 
 
@@ -285,7 +299,7 @@ class Waitlist:
         says where they are); nothing if it no longer waits."""
         home = await self._update(shard_of(ticket_id), ticket_id, update, vals, "ALL_NEW")
         if home is not None:
-            copies = partitions(home.get("speaks", ()), home.get("learns", ()))
+            copies = partitions(ticket_id, home.get("speaks", ()), home.get("learns", ()))
             await asyncio.gather(*(self._update(c, ticket_id, update, vals) for c in copies))
 
     async def _update(

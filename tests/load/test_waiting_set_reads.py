@@ -116,7 +116,9 @@ def _waiting_items(n: int, now_ms: int) -> list[dict[str, Any]]:
     """A ticket's waiting items as `waitlist.put` writes them (its home and its copies)."""
     item = _waiting_item(n, now_ms)
     home = str(item["ticketId"]["S"])
-    return [item | to_item({"shard": s}) for s in (shard_of(home), *partitions(["en"], ["es"]))]
+    return [
+        item | to_item({"shard": s}) for s in (shard_of(home), *partitions(home, ["en"], ["es"]))
+    ]
 
 
 def _waiting_item(n: int, now_ms: int) -> dict[str, Any]:

@@ -21,13 +21,13 @@ async def test_one_instance_holds_the_sweep_and_another_takes_over_once_it_lapse
     a, b = (SweepLease(aws.dynamodb, table, period_s=1.0) for _ in range(2))
     t = time.time()
     assert await a.turn(t)
-    assert not await b.turn(t + 0.5)  # a holds it until t + 3
-    assert await a.turn(t + 1.0)  # a renews: until t + 4
-    assert not await b.turn(t + 3.5)
+    assert not await b.turn(t + 0.5)  # a holds it until t + 2
+    assert await a.turn(t + 1.0)  # a renews: until t + 3
+    assert not await b.turn(t + 2.5)
     # a stops renewing (it died): once the lease has lapsed, b takes over, and a, were it
     # still running, would find it lost at its next turn.
-    assert await b.turn(t + 4.5)
-    assert not await a.turn(t + 4.6)
+    assert await b.turn(t + 3.5)
+    assert not await a.turn(t + 3.6)
     assert not a.holds()
     assert b.holds()
 
@@ -38,7 +38,7 @@ async def test_a_released_lease_is_taken_at_the_next_turn(stack: Stack, aws: Aws
     t = time.time()
     assert await a.turn(t)
     await a.release()
-    assert await b.turn(t + 0.1)  # not 3 s later
+    assert await b.turn(t + 0.1)  # not once the lease lapses
 
 
 async def test_of_two_running_matchers_one_reads_the_whole_waiting_set(
