@@ -3,32 +3,9 @@ waiting time still decides when someone may talk, and what they are told they lo
 
 from __future__ import annotations
 
-import itertools
-
 from services.matcher.pairing import Pools
-from services.matcher.waiting import Level, Relax, Waiting, compatibility, fits, peers
-
-RELAX = Relax(one_sided_s=10, anyone_s=30)
-_ids = itertools.count()
-
-
-def t(
-    user: str,
-    speaks: str = "",
-    learns: str = "",
-    since: float = 0.0,
-    welcomes: str = "A1",
-    **levels: str,
-) -> Waiting:
-    return Waiting(
-        ticket_id=f"t{next(_ids)}-{user}",
-        user_id=user,
-        speaks=tuple(speaks.split()),
-        learns=tuple(learns.split()),
-        since=since,
-        levels=levels,
-        welcomes_from=welcomes,
-    )
+from services.matcher.waiting import Level, Waiting, compatibility, fits, peers
+from tests.unit.matcher.tickets import RELAX, t
 
 
 def pools(*waiting: Waiting, by_levels: bool = True) -> Pools:

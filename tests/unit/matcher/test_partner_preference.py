@@ -4,32 +4,9 @@ in place of someone who came after them."""
 
 from __future__ import annotations
 
-import itertools
-
 from services.matcher.pairing import Pools
-from services.matcher.waiting import Level, Relax, Waiting
-
-RELAX = Relax(one_sided_s=10, anyone_s=30)
-_ids = itertools.count()
-
-
-def t(
-    user: str,
-    speaks: str = "",
-    learns: str = "",
-    since: float = 0.0,
-    minutes: int = 15,
-    partners: tuple[str, ...] = (),
-) -> Waiting:
-    return Waiting(
-        ticket_id=f"t{next(_ids)}-{user}",
-        user_id=user,
-        speaks=tuple(speaks.split()),
-        learns=tuple(learns.split()),
-        since=since,
-        minutes=minutes,
-        partners=frozenset(partners),
-    )
+from services.matcher.waiting import Level, Waiting
+from tests.unit.matcher.tickets import RELAX, t
 
 
 def pools(*waiting: Waiting) -> Pools:
