@@ -19,6 +19,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from services.loadgen.aws import admin_client
+from services.matcher.sweep_lease import KEY as LEASE_KEY
 from services.wire.names import table_name
 from services.wire.topology import topology
 
@@ -93,7 +94,14 @@ def open_things(tables: Mapping[str, list[dict[str, Any]]]) -> list[str]:
         "people not free",
         (i for i in tables["matcher-people"] if i.get("state", "free") != "free"),
     )
-    flag("matcher-waiting", "waiting items", tables["matcher-waiting"])
+    # One per ticket (a ticket's home item and its copies share its id); the sweep lease is
+    # the one item there that is no ticket (services/matcher/sweep_lease).
+    waiting = {
+        str(i["ticketId"]): i
+        for i in tables["matcher-waiting"]
+        if i.get("shard") != LEASE_KEY["shard"]
+    }
+    flag("matcher-waiting", "waiting tickets", waiting.values())
     flag("matcher-outbox", "unpublished events", tables["matcher-outbox"])
     return out
 

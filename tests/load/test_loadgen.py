@@ -128,7 +128,7 @@ def test_the_books_check_sees_someone_left_waiting(load_stack: LocalStack) -> No
         problems = reader.check([]).problems
         assert any(p.startswith("ledger-holds: 1 open holds") for p in problems), problems
         assert any(p.startswith("matcher-tickets: 1 tickets not closed") for p in problems)
-        assert any(p.startswith("matcher-waiting: 1 waiting items") for p in problems)
+        assert any(p.startswith("matcher-waiting: 1 waiting tickets") for p in problems)
     finally:
         _call(load_stack, "DELETE", "/v1/queue", person.token)
 

@@ -331,6 +331,9 @@ export function useController(config: AppConfig) {
     };
     return {
       async signInWithPassword(username: string, password: string) {
+        // A new attempt: why the last sign-in ended is no longer the news (the form shows
+        // this attempt's own refusal, if any).
+        dispatch({ type: 'refusal.dismissed' });
         auth.set(await passwordSignIn(config.auth, username, password));
         endedRef.current = null;
         dispatch({ type: 'signed-in' });
