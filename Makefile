@@ -11,8 +11,8 @@ export PIP_NO_WARN_SCRIPT_LOCATION := 1
 dev: install-run frontend ## Start the whole stack on 127.0.0.1:8080 (installs what running needs)
 	$(PY) -m services.devstack
 
-# The browser and chaos tests mostly wait on a running stack: they run beside the rest
-# (tests/side_by_side.py), which keeps both cores busy; `PYTEST_ARGS` go to both halves.
+# The browser and chaos tests and the integration tests mostly wait: they run beside the rest
+# (tests/side_by_side.py), which keeps both cores busy; `PYTEST_ARGS` go to all three parts.
 test: install system-deps frontend lint ## Install everything and run every test
 	cd frontend && npm test --silent
 	$(PY) -m tests.side_by_side $(PYTEST_ARGS)

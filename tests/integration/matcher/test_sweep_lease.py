@@ -4,6 +4,7 @@ in the waiting table, taken over when its holder stops or dies (sweep_lease)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -48,18 +49,24 @@ async def test_of_two_running_matchers_one_reads_the_whole_waiting_set(
     reads: list[str] = []
     original = waitlist.Waitlist.read
 
+    ten = asyncio.Event()
+
     async def counted(self: Any) -> Any:
         reads.append(str(id(self)))
+        if len(reads) >= 10:
+            ten.set()
         return await original(self)
 
     waitlist.Waitlist.read = counted  # type: ignore[method-assign]
     try:
         async with matcher(aws, settings, watch=False), matcher(aws, settings, watch=False):
-            await asyncio.sleep(3.0)
+            # Both started (slowly, on a busy machine), then sweeping every 0.2 s.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ten.wait(), 30)
             seen = list(reads)  # as both run (the first to stop hands the lease over)
     finally:
         waitlist.Waitlist.read = original  # type: ignore[method-assign]
     by_instance = {r: seen.count(r) for r in set(seen)}
-    # Every 0.2 s for 3 s: about 15 sweeps, all by one of the two.
+    # Ten sweeps, all by one of the two.
     assert len(by_instance) == 1, by_instance
-    assert max(by_instance.values()) >= 5
+    assert max(by_instance.values()) >= 10

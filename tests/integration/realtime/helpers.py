@@ -62,7 +62,16 @@ class Gateway:
     async def tab(self, token: str) -> Tab:
         """A browser tab, once the edge has run its connect (record, presence, event)."""
         before = set(self.realtime.sockets)
-        ws = await self.http.ws_connect(f"{self.url}/v1/ws", params={"token": token})
+        for attempt in range(5):
+            try:
+                ws = await self.http.ws_connect(f"{self.url}/v1/ws", params={"token": token})
+                break
+            except aiohttp.WSServerHandshakeError as exc:
+                # 503 + Retry-After: the signing keys could not be fetched just now (a busy
+                # machine); a browser tries again, and so does this tab.
+                if exc.status != 503 or attempt == 4:
+                    raise
+                await asyncio.sleep(1.0)
         tab = Tab(ws).start()
 
         def recorded() -> bool:
