@@ -271,7 +271,11 @@ class _Referee:
         for r in self.requests:
             if r["person"] != person or micros(r["sentAt"]) > s.starts_at:
                 continue
-            if not 200 <= int(r["status"]) < 300 or r["method"] != "POST":
+            # A request whose answer never came (status 0: the gateway died mid-reply) may
+            # have been carried out all the same: it may have funded the session too.
+            if not (200 <= int(r["status"]) < 300 or int(r["status"]) == 0):
+                continue
+            if r["method"] != "POST":
                 continue
             answer = r.get("answer") or {}
             if s.invite_id is None and r["path"] == "/v1/queue":
