@@ -5,9 +5,11 @@ through its `@connections` API. On this machine the gateway plays that part itse
 notifier's code is the same in both places and only its endpoint setting differs:
 - `GET /v1/ws?token=<ID token>` accepts a socket after the token verifies (401 problem+json
   before the upgrade otherwise) and runs the same connect/disconnect code as API Gateway's
-  `$connect`/`$disconnect`, with the same limits (`edge_limits.py`): a connect refused for a
-  limit is upgraded and closed at once with a close code a browser can read (4409, 4429), and
-  every frame the socket sends (pings included, control frames too) is counted;
+  `$connect`/`$disconnect` (the upgrade is answered once the connect has run, as API
+  Gateway answers it once `$connect` has), with the same limits (`edge_limits.py`): a
+  connect refused for a limit is upgraded and closed at once with a close code a browser
+  can read (4409, 4429), and every frame the socket sends (pings included, control frames
+  too) is counted;
 - `POST|GET|DELETE /@connections/{id}` answers in the wire format of boto3's
   `apigatewaymanagementapi` client (a 410 `GoneException` for a connection that is not open),
   only to callers on this machine (loopback).
@@ -34,6 +36,7 @@ from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 
 from services.gateway import api
 from services.gateway.context import CTX, GatewayContext
+from services.gateway.http.auth import Identity
 from services.gateway.http.edge_limits import CLOSE_CODES
 from services.gateway.http.problems import Problem
 from services.gateway.live import leases
@@ -60,6 +63,8 @@ class LocalSocket:
     connected_at: float = field(default_factory=time.time)
     last_active_at: float = field(default_factory=time.time)
     recorded: bool = False  # the connect has run: record, presence, connection.opened
+    # Set once the upgrade is answered: a post that comes before waits for it.
+    upgraded: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -85,6 +90,9 @@ def _parts(request: web.Request) -> tuple[Realtime, Edge, GatewayContext]:
     return rt, rt.edge_for(c), c
 
 
+_UPGRADE_WAIT_S = 5.0
+
+
 def new_connection_id() -> str:
     # Shaped like API Gateway's (base64, 16 characters, often ending in "="), URL-safe.
     return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
@@ -105,26 +113,24 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     )
     if not ws.can_prepare(request).ok:
         raise Problem(400, "bad-request", "expected a WebSocket upgrade")
-    await ws.prepare(request)
     connection_id = new_connection_id()
     log = get_logger(component="local_edge", connection_id=connection_id, user_id=me.user_id)
     task = asyncio.current_task()
     if task is not None:
         rt.handlers.add(task)
-    # Open for posts before `connection.opened` is published: the notifier may post at once.
+    # Open for posts before `connection.opened` is published: the notifier may post at once
+    # (a post waits for the upgrade below).
     sock = LocalSocket(ws, me.user_id, request.remote or "", request.headers.get("User-Agent", ""))
     rt.sockets[connection_id] = sock
     try:
-        try:
-            await edge.open(connection_id, me)
-        except Problem as refused:
+        # As API Gateway does: the browser's upgrade is answered only once `$connect` has run,
+        # so a socket the browser sees open is already counted in presence.
+        refusal = await _connect(edge, connection_id, me, log)
+        await ws.prepare(request)
+        sock.upgraded.set()
+        if refusal is not None:
             # Past a limit: a close code the browser can read (a refused upgrade has none).
-            code = CLOSE_CODES.get(refused.code, int(WSCloseCode.TRY_AGAIN_LATER))
-            await ws.close(code=code, message=refused.code.encode())
-            return ws
-        except Exception:
-            log.exception("local_edge.connect_failed")
-            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+            await ws.close(code=refusal[0], message=refusal[1])
             return ws
         sock.recorded = True
         async for msg in ws:
@@ -141,6 +147,21 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         closing.add_done_callback(lambda t: _closed(rt, t, log))
         await asyncio.shield(closing)
     return ws
+
+
+async def _connect(
+    edge: Edge, connection_id: str, me: Identity, log: Any
+) -> tuple[int, bytes] | None:
+    """Run the connect; the close code and reason to answer with when it was refused."""
+    try:
+        await edge.open(connection_id, me)
+    except Problem as refused:
+        code = CLOSE_CODES.get(refused.code, int(WSCloseCode.TRY_AGAIN_LATER))
+        return code, refused.code.encode()
+    except Exception:
+        log.exception("local_edge.connect_failed")
+        return int(WSCloseCode.TRY_AGAIN_LATER), b"try again"
+    return None
 
 
 async def _received(
@@ -213,9 +234,15 @@ def _refusal(request: web.Request) -> web.Response | None:
     return None
 
 
-def _open_socket(request: web.Request) -> LocalSocket | None:
+async def _open_socket(request: web.Request) -> LocalSocket | None:
     sock = request.app[REALTIME].sockets.get(request.match_info["connection_id"])
-    return None if sock is None or sock.ws.closed else sock
+    if sock is None:
+        return None
+    # Connected but its upgrade not yet answered (a moment): wait for it rather than lose
+    # the post.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(sock.upgraded.wait(), _UPGRADE_WAIT_S)
+    return None if sock.ws.closed or not sock.upgraded.is_set() else sock
 
 
 def _gone() -> web.Response:
@@ -228,7 +255,7 @@ async def post_to_connection(request: web.Request) -> web.Response:
     data = await request.read()
     if len(data) > MAX_POST_BYTES:
         return _amz_error(413, "PayloadTooLargeException", "Message too long")
-    if (sock := _open_socket(request)) is None:
+    if (sock := await _open_socket(request)) is None:
         return _gone()
     try:
         text = data.decode()
@@ -244,7 +271,7 @@ async def post_to_connection(request: web.Request) -> web.Response:
 async def get_connection(request: web.Request) -> web.Response:
     if (refused := _refusal(request)) is not None:
         return refused
-    if (sock := _open_socket(request)) is None:
+    if (sock := await _open_socket(request)) is None:
         return _gone()
     # The wire names of boto3's ConnectedAt, LastActiveAt, Identity.SourceIp/UserAgent.
     return web.json_response(
@@ -259,7 +286,7 @@ async def get_connection(request: web.Request) -> web.Response:
 async def delete_connection(request: web.Request) -> web.Response:
     if (refused := _refusal(request)) is not None:
         return refused
-    if (sock := _open_socket(request)) is None:
+    if (sock := await _open_socket(request)) is None:
         return _gone()
     # The socket's own handler then runs the disconnect, as API Gateway's $disconnect would.
     await sock.ws.close(code=WSCloseCode.OK, message=b"closed by the server")
@@ -277,7 +304,11 @@ async def _close_local(
     reason: str = "token expired",
 ) -> None:
     sock = rt.sockets.get(connection_id)
-    if sock is None or sock.ws.closed:
+    if sock is None:
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(sock.upgraded.wait(), _UPGRADE_WAIT_S)
+    if sock.ws.closed or not sock.upgraded.is_set():
         return
     with contextlib.suppress(ConnectionError, RuntimeError):
         await sock.ws.send_json(message)

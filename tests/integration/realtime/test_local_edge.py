@@ -156,6 +156,31 @@ async def test_connect_records_the_connection_and_presence_and_disconnect_remove
     assert {e["payload"]["userId"] for e in events} == {alice}
 
 
+async def test_a_socket_opens_in_the_browser_only_once_it_counts_in_presence(
+    gateway: Gateway, people: People, aws: Aws
+) -> None:
+    """As API Gateway answers the upgrade only after `$connect`: someone whose tab is open
+    can be invited at once (a slow presence write must hold the upgrade, not race it)."""
+    await gateway.tab(people.token("bob"))  # the edge exists once a first socket opened
+    edge = gateway.realtime.edge
+    assert edge is not None
+    connected = edge.presence.connected
+
+    async def slowly(*args: Any) -> Any:
+        await asyncio.sleep(0.5)
+        return await connected(*args)
+
+    edge.presence.connected = slowly  # type: ignore[method-assign]
+    ws = await gateway.http.ws_connect(
+        f"{gateway.url}/v1/ws", params={"token": people.token("dave")}
+    )
+    try:
+        presence = await _presence_item(aws, people.id("dave"))
+        assert presence is not None and presence["connections"]["N"] == "1", presence
+    finally:
+        await ws.close()
+
+
 async def test_ping_is_answered_with_pong_and_renews_the_leases(
     gateway: Gateway, people: People, aws: Aws
 ) -> None:
