@@ -176,7 +176,8 @@ async def test_a_socket_opens_in_the_browser_only_once_it_counts_in_presence(
     )
     try:
         presence = await _presence_item(aws, people.id("dave"))
-        assert presence is not None and presence["connections"]["N"] == "1", presence
+        assert presence is not None
+        assert presence["connections"]["N"] == "1", presence
     finally:
         await ws.close()
 
