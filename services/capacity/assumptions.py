@@ -80,7 +80,7 @@ class Assumptions:
     invite_wait_s: float = 60.0  # an invite nobody accepts expires
     page_before_s: float = 120.0  # the page (and its socket) is open before the first join
     page_after_s: float = 180.0  # and after the last conversation
-    ping_s: float = 25.0  # PING_INTERVAL_MS (frontend/src/api/ws.ts)
+    ping_s: float = 45.0  # PING_INTERVAL_MS (frontend/src/api/ws.ts)
     sweep_s: float = 1.0  # PARLEY_POOL_SWEEP_S
     no_show_s: float = 45.0  # PARLEY_NO_SHOW_S
     relax_one_sided_s: float = 10.0

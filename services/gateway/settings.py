@@ -80,14 +80,15 @@ class GatewaySettings(BaseServiceSettings):
     # In AWS: the WebSocket API's `@connections` endpoint (`https://{api}.execute-api.{region}.
     # amazonaws.com/{stage}`), through which a socket whose token expired is closed.
     connections_endpoint_url: str = Field("", pattern=r"^(https?://\S+)?$")
-    # A connection, and its person's presence, lasts this long after its last ping.
-    connection_ttl_s: int = Field(120, ge=30, le=7200)
+    # A connection, and its person's presence, lasts this long after its last renewal: at
+    # least two of the SPA's pings (45 s), so a lost ping does not end it.
+    connection_ttl_s: int = Field(180, ge=90, le=7200)
     # How often the gateway looks for connections whose lease lapsed (leases.py).
     lease_sweep_s: float = Field(30.0, gt=0, le=3600)
     # The local edge's WebSocket-level ping, to notice a browser that vanished.
     ws_heartbeat_s: float = Field(30.0, ge=1, le=300)
     # Frames one socket may send (edge_limits.py): a token bucket per connection, and a size
-    # cap. The SPA pings every 25 s; past either the socket is closed (1008 locally).
+    # cap. The SPA pings every 45 s; past either the socket is closed (1008 locally).
     ws_frames_per_s: float = Field(10.0, gt=0, le=1000)
     ws_frame_burst: int = Field(20, ge=1, le=10_000)
     ws_max_frame_chars: int = Field(4096, ge=64, le=32 * 1024)

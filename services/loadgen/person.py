@@ -27,7 +27,7 @@ from services.loadgen.stats import Recorder
 END_WAIT_S = 15.0
 # An invite that nobody answers is withdrawn after this long.
 INVITE_WAIT_S = 10.0
-PING_EVERY_S = 30.0
+PING_EVERY_S = 45.0  # as the SPA (PING_INTERVAL_MS, frontend/src/api/ws.ts)
 INVITE_ENDS = frozenset(
     {"invite.declined", "invite.expired", "invite.cancelled", "invite.rejected"}
 )

@@ -120,7 +120,7 @@ describe('PushSocket', () => {
     expect(h.sockets).toHaveLength(3);
   });
 
-  it('pings every 25 s while open', async () => {
+  it('pings every 45 s while open', async () => {
     vi.useFakeTimers();
     const h = harness();
     h.socket.start();

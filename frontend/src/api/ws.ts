@@ -1,4 +1,4 @@
-// The WebSocket that carries pushed hints. Reconnects with backoff, pings every 25 s, and tells
+// The WebSocket that carries pushed hints. Reconnects with backoff, pings every 45 s, and tells
 // its owner on every (re)connect so that it re-reads `GET /v1/me`, the truth. A socket lives
 // no longer than the token it opened with: told `auth.expired` (or closed with 4001), it
 // reconnects at once with the current token, which the auth session refreshed ahead of time.
@@ -10,7 +10,10 @@
 
 import { parsePush, type PushMessage } from './types';
 
-export const PING_INTERVAL_MS = 25_000;
+// Under the 60 s idle timeout of common proxies (nginx, load balancers) with room to spare;
+// API Gateway's own is 10 min. Every ping is a request against API Gateway's account
+// throttle, so not more often than that (docs/capacity.md).
+export const PING_INTERVAL_MS = 45_000;
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_TOKEN_EXPIRED = 4001;
 const CLOSE_BANNED = 4403;

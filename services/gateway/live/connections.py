@@ -10,7 +10,7 @@ within that index (`expiresAt` is its sort key: 2 index writes), so:
 - a lease is renewed at most once a minute (`renew_after_s`), however many pings and gateway
   tasks it sees: the renewal is a conditional write that only a lease older than that passes,
   and a refused one changes neither the item nor the index. With the SPA's pings every 25 s
-  the lease (`connection_ttl_s`, 120 s) still outlasts the gap between renewals by a lost ping;
+  the lease (`connection_ttl_s`, 180 s) still outlasts the gap between renewals by a lost ping;
 - `leaseShard` is one of `LEASE_SHARDS` values by a hash of the connection id, so the renewals
   spread over that many partitions, and the sweep queries them all at once.
 

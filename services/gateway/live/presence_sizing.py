@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 import zlib
 
-# The SPA pings every 25 s (PING_INTERVAL_MS, frontend/src/api/ws.ts); a ping is what renews.
-PING_S = 25.0
+# The SPA pings every 45 s (PING_INTERVAL_MS, frontend/src/api/ws.ts); a ping is what renews.
+PING_S = 45.0
 # A person's presence is renewed at most once a minute, however many sockets (tabs, gateway
-# tasks) their pings come through. With pings every 25 s the renewal happens on every third
-# ping: every 75 s (`renewal_period_s`).
+# tasks) their pings come through. With pings every 45 s the renewal happens on every second
+# ping: every 90 s (`renewal_period_s`), and the lease (180 s) outlives that by a lost ping.
 RENEW_AFTER_S = 60
 SHARDS = 16
 MAX_LISTED = 50
@@ -62,7 +62,7 @@ def renew_after_s(ttl_s: float, ping_s: float = PING_S) -> float:
     return max(0.0, min(float(RENEW_AFTER_S), ttl_s - 2 * ping_s))
 
 
-def renewal_period_s(ttl_s: float = 120, ping_s: float = PING_S) -> float:
+def renewal_period_s(ttl_s: float = 180, ping_s: float = PING_S) -> float:
     """The gap between a live person's renewals: the first ping `renew_after_s` after the last."""
     after = renew_after_s(ttl_s, ping_s)
     return max(1, math.ceil(after / ping_s)) * ping_s
@@ -71,7 +71,7 @@ def renewal_period_s(ttl_s: float = 120, ping_s: float = PING_S) -> float:
 def index_wcu_per_shard(
     sockets: float,
     shards: int = SHARDS,
-    ttl_s: float = 120,
+    ttl_s: float = 180,
     ping_s: float = PING_S,
     membership_per_s: float = 0.0,
 ) -> float:

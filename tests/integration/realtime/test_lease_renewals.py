@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from services.gateway.live.connections import LEASE, LEASE_SHARDS, ConnectionRecords
+from services.gateway.live.presence_sizing import PING_S
+from services.gateway.settings import GatewaySettings
 from services.runtime.aws import Aws
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import (
@@ -23,8 +25,7 @@ from tests.integration.realtime.helpers import (
     running_gateway,
 )
 
-TTL_S = 120
-PING_S = 25
+TTL_S = GatewaySettings.model_fields["connection_ttl_s"].default
 
 
 async def _item(aws: Aws, connection_id: str) -> Any:
@@ -57,7 +58,7 @@ async def test_a_ping_storm_through_two_tasks_writes_the_lease_at_most_once_a_mi
     assert await two.refresh("no-such-connection", start) is None
 
 
-async def test_a_socket_pinging_every_25_s_never_lapses_and_a_silent_one_lapses_within_its_lease(
+async def test_a_socket_pinging_as_the_spa_does_never_lapses_and_a_silent_one_lapses_in_its_lease(
     stack: Stack, aws: Aws
 ) -> None:
     records = ConnectionRecords(aws.dynamodb, stack.prefix, TTL_S)

@@ -23,15 +23,17 @@ from services.gateway.live.presence_sizing import (
     PER_SHARD,
     PING_S,
     SHARDS,
+    renewal_period_s,
     shard_name,
     shard_of,
 )
+from services.gateway.settings import GatewaySettings
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item
 from tests.conftest import Stack
 from tests.integration.realtime.helpers import Gateway, People, eventually
 
-TTL_S = 120
+TTL_S = GatewaySettings.model_fields["connection_ttl_s"].default
 
 
 class Counting:
@@ -139,8 +141,8 @@ async def test_someone_whose_sockets_all_died_leaves_the_list_within_the_lease(
     records = PresenceRecords(aws.dynamodb, stack.prefix, TTL_S, fresh_per_s=None)
     t0 = int(time.time())
     await records.connected("bob", "Bob", t0)
-    # Alive for ten minutes, a ping every 25 s: listed at every moment, never lapsing
-    # (renewals every 75 s, the lease 120 s).
+    # Alive for ten minutes, a ping every 45 s: listed at every moment, never lapsing
+    # (renewals every 90 s, the lease 180 s).
     died = t0 + 600
     for at in range(t0, died + 1, int(PING_S)):
         await records.refreshed("bob", at)
@@ -148,7 +150,7 @@ async def test_someone_whose_sockets_all_died_leaves_the_list_within_the_lease(
     # Then the sockets die without a word: gone once the lease ends, within TTL_S of death.
     item = await _item(aws, "bob")
     renewed = int(item["lastSeen"]["N"]) // 1000
-    assert died - 75 < renewed <= died
+    assert died - renewal_period_s(TTL_S) - PING_S < renewed <= died
     assert [o.user_id for o in await records.online(renewed + TTL_S - 1)] == ["bob"]
     assert await records.online(renewed + TTL_S) == []
     assert renewed + TTL_S <= died + TTL_S

@@ -38,18 +38,20 @@ def test_the_shards_are_the_fewest_that_keep_the_peak_under_half_a_partition() -
     )
     assert halved > 0.5 * sizing.PARTITION_WCU
     assert sizing.shards_needed() == sizing.SHARDS == 16
-    # 160,000 / 75 s x 2 + 1,000 x 2 over 16 partitions.
-    assert round(at_peak) == round((160_000 / 75 * 2 + 2_000) / 16) == 392
+    # 160,000 / 90 s x 2 + 1,000 x 2 over 16 partitions.
+    assert round(at_peak) == round((160_000 / 90 * 2 + 2_000) / 16) == 347
 
 
-def test_a_person_is_renewed_at_most_once_a_minute_every_third_ping() -> None:
+def test_a_person_is_renewed_at_most_once_a_minute_every_second_ping() -> None:
     ttl = GatewaySettings.model_fields["connection_ttl_s"].default
-    assert ttl == 120
+    assert ttl == 180
     assert sizing.renew_after_s(ttl) == 60
-    assert sizing.renewal_period_s(ttl) == 75  # pings at 25 s: the third after a renewal
+    assert sizing.renewal_period_s(ttl) == 90  # pings at 45 s: the second after a renewal
 
 
 def test_the_lease_outlives_a_renewal_and_a_lost_ping_for_every_allowed_lease() -> None:
+    shortest = GatewaySettings.model_fields["connection_ttl_s"].metadata
+    assert any(getattr(m, "ge", None) == 2 * sizing.PING_S for m in shortest)
     for ttl in range(int(2 * sizing.PING_S), 7201):
         after = sizing.renew_after_s(ttl)
         assert 0 <= after <= 60
@@ -66,4 +68,13 @@ def test_a_listing_reads_a_bounded_slice_of_every_shard() -> None:
 def test_the_capacity_model_simulates_the_gateways_shards_and_renewals() -> None:
     day = Day(Assumptions(people=10))
     assert day.presence_shards == sizing.SHARDS
-    assert day.presence_period_s == sizing.renewal_period_s(120, Assumptions().ping_s)
+    assert day.presence_period_s == sizing.renewal_period_s(180, Assumptions().ping_s)
+
+
+def test_the_sizing_uses_the_ping_interval_the_spa_really_has() -> None:
+    source = (DOC.parents[1] / "frontend" / "src" / "api" / "ws.ts").read_text()
+    found = re.search(r"export const PING_INTERVAL_MS = ([\d_]+);", source)
+    assert found is not None
+    assert (
+        int(found.group(1).replace("_", "")) == sizing.PING_S * 1000 == Assumptions().ping_s * 1000
+    )
