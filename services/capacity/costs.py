@@ -109,7 +109,7 @@ def waiting_read(waiting: int) -> float:
     `waiting` items: its oldest `LOOK_PAGE` only (services/matcher/waitlist.py), 1 unit per
     4 KB, at least 1 — flat however many wait. A join with one language each way reads one
     partition (its tandem mirror); one that accepts one-sided pairs also the base ones
-    (3 levels x `BASE_SPLITS`)."""
+    (3 levels x the layout's splits)."""
     size = min(waiting, LOOK_PAGE) * WAITING_ITEM_B
     return float(max(1, math.ceil(size / 4096)))
 

@@ -19,7 +19,6 @@ import heapq
 import itertools
 import math
 import random
-import zlib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,14 +37,25 @@ from services.gateway.live.presence_sizing import (
 from services.gateway.settings import GatewaySettings
 from services.matcher.pairing import Pairing, Pools
 from services.matcher.waiting import Level, Relax, Waiting
-from services.matcher.waitlist import SHARDS as WAITING_HOMES
-from services.matcher.waitlist import partitions, searched
+from services.matcher.waitlist import Layout
 from services.wire.events.common import pool_key
 
 DAY_S = 86_400
 CONNECT_S = 5.0  # from session.started to both connected
 ARRIVE, RELAX, ABANDON, END, INVITE_EXPIRE, CLOSE = range(6)
 TOP_OF_HOUR = (0.15, 300.0)  # 15 % of an hour's first joins in its first 5 minutes [A]
+# The waiting set's splits a stack needs: one per this many people a day, in powers of two.
+# Simulated [Sim]: at 10 M with 4 the busiest waiting-set partition takes 22 % of its limit
+# (a home shard's writes), at 1 M with 1 about 17 %: 2.5 M people a split keeps each near a
+# quarter, half with the top-of-hour burst twice the model's (`PARLEY_WAITING_PARTITIONS`).
+PEOPLE_PER_WAITING_SPLIT = 2_500_000
+
+
+def waiting_layout_for(people: int) -> Layout:
+    splits = 1
+    while splits * PEOPLE_PER_WAITING_SPLIT < people:
+        splits *= 2
+    return Layout(splits)
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ class Day:
         a: Assumptions,
         *,
         window: Window = Window(),
-        waiting_shards: int = len(WAITING_HOMES),
+        waiting: Layout | None = None,
         presence_shards: int = SHARDS,
         presence_ttl_s: float = GatewaySettings.model_fields["connection_ttl_s"].default,
         matcher_instances: int = 4,
@@ -122,12 +132,9 @@ class Day:
         self._offers: dict[tuple[object, ...], int] = defaultdict(int)
         self._keyed: dict[tuple[str, str, int, tuple[str, ...]], Compiled] = {}
         self.window = window
-        # The waiting set's home shards (the code's names when the code's count).
-        self.shards = (
-            WAITING_HOMES
-            if waiting_shards == len(WAITING_HOMES)
-            else tuple(str(i) for i in range(waiting_shards))
-        )
+        # The waiting set split as a stack of this size is (`waiting_layout_for`).
+        self.layout = waiting or waiting_layout_for(a.people)
+        self.shards = self.layout.homes
         self.presence_shards = presence_shards
         # A person's presence is renewed by the first ping a minute after the last renewal.
         self.presence_period_s = renewal_period_s(presence_ttl_s, a.ping_s)
@@ -258,7 +265,7 @@ class Day:
             pool=p.pool,
             met=p.met,
         )
-        ticket = Ticket(w, p, t, self.shards[zlib.crc32(w.ticket_id.encode()) % len(self.shards)])
+        ticket = Ticket(w, p, t, self.layout.home_of(w.ticket_id))
         m.count("request", sec, costs.request)
         self._look(sec, w, t)
         pairing = self.pools.find(w, t)
@@ -303,7 +310,7 @@ class Day:
         # `waitlist.searched`), each at most `LOOK_PAGE` items, however many wait.
         n = sum(self.waiting.values())
         accepts = w.accepts(t, self.pools.relax)
-        for part, _ in searched(w.speaks, w.learns, accepts, t, self.pools.relax):
+        for part, _ in self.layout.searched(w.speaks, w.learns, accepts, t, self.pools.relax):
             units = costs.waiting_read(n)
             self.out.look_entrants += min(n, costs.LOOK_PAGE)
             m.add(f"rcu:matcher-waiting/{part}", sec, units)
@@ -316,7 +323,7 @@ class Day:
         if claims:
             filed = 0
         if self.design == "today":
-            copies = tuple(partitions(ticket.w.ticket_id, ticket.w.speaks, ticket.w.learns))
+            copies = tuple(self.layout.copies(ticket.w.ticket_id, ticket.w.speaks, ticket.w.learns))
             kept = (ticket.w.pool, ticket.shard, claims, copies)
             compiled = self._keyed.get(kept)
             if compiled is None:

@@ -129,10 +129,14 @@ async def commit_pairing(
         ticket_matched(m.tables, partner, plan.session_id, now, fresh=False),
         person_to(m.tables, partner_person, "in_session", now, session_id=plan.session_id),
         *start_entries(m, plan, now, rematch=rematch),
-        *waitlist.delete(m.tables.waiting, partner.ticket_id, partner.speaks, partner.learns),
+        *waitlist.delete(
+            m.tables.waiting, m.waitlist.layout, partner.ticket_id, partner.speaks, partner.learns
+        ),
     ]
     if not fresh:
-        items += waitlist.delete(m.tables.waiting, w.ticket_id, w.speaks, w.learns)
+        items += waitlist.delete(
+            m.tables.waiting, m.waitlist.layout, w.ticket_id, w.speaks, w.learns
+        )
     try:
         done = await m.commit(marker or pair_marker(plan.session_id), items, start_actions(plan))
     except TransactionConflict as exc:

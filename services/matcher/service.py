@@ -60,7 +60,7 @@ async def build(aws: Aws, settings: MatcherSettings, clock: Clock, rooms: Rooms)
             aws.dynamodb, tables.outbox, publisher(aws, Service.MATCHER), timers, rooms, clock
         ),
         timers=timers,
-        waitlist=Waitlist(aws.dynamodb, tables.waiting),
+        waitlist=Waitlist(aws.dynamodb, tables.waiting, settings.waiting_layout),
         clock=clock,
     )
 

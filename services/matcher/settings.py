@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from services.matcher.waiting import Relax
+from services.matcher.waitlist import Layout
 from services.runtime.settings import BaseServiceSettings
 
 
@@ -48,6 +49,15 @@ class MatcherSettings(BaseServiceSettings):
     # Publish outbox entries a crashed or failed handler left behind, this often.
     outbox_sweep_s: float = Field(5.0, gt=0, le=600)
     history_days: int = Field(90, ge=1, le=3650)
+    # How many ways the waiting set is split (`waitlist.Layout`): sized to the load, 1 to a
+    # few million people a day, 4 at ten million (docs/capacity.md). `_ALSO_READ`: the other
+    # count while a resize rolls out (docs/deploy.md): reads and deletes cover both.
+    waiting_partitions: int = Field(1, ge=1, le=64)
+    waiting_partitions_also_read: int = Field(0, ge=0, le=64)
+
+    @property
+    def waiting_layout(self) -> Layout:
+        return Layout(self.waiting_partitions, self.waiting_partitions_also_read)
 
     @property
     def relax(self) -> Relax:

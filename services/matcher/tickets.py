@@ -101,7 +101,7 @@ async def on_cancel_requested(m: Matcher, event: TicketCancelRequested) -> None:
         items = [ticket_final(m.tables, event.ticket_id, event.user_id, was, "cancelled", now)]
         if ticket is not None and ticket.status == "waiting":
             items += waitlist.delete(
-                m.tables.waiting, event.ticket_id, ticket.speaks, ticket.learns
+                m.tables.waiting, m.waitlist.layout, event.ticket_id, ticket.speaks, ticket.learns
             )
             person = await m.store.person(event.user_id)
             if person.state == "waiting" and person.ticket_id == event.ticket_id:
@@ -212,7 +212,7 @@ async def _wait(m: Matcher, w: Waiting, person: Person, marker: str, now: dateti
     items = [
         ticket_waiting(m.tables, w, level.looking_for, now),
         person_to(m.tables, person, "waiting", now, ticket_id=w.ticket_id),
-        *waitlist.put(m.tables.waiting, w, m.today(now), now, level.looking_for),
+        *waitlist.put(m.tables.waiting, m.waitlist.layout, w, m.today(now), now, level.looking_for),
     ]
     actions = [_waiting_event(w, level.looking_for)]
     try:
@@ -248,7 +248,7 @@ async def announce_wider(m: Matcher, e: Entrant, looking_for: LookingFor) -> Non
     many instances notice)."""
     # Every instance's sweep notices at the same moment: one cheap conditional write decides
     # which of them announces, so the others cost no transaction.
-    if not await m.waitlist.claim_level(e.ticket_id, looking_for):
+    if not await m.waitlist.claim_level(e, looking_for):
         return
     now = m.now()
     items = [ticket_looking_for(m.tables, e.ticket_id, looking_for, now)]
@@ -272,7 +272,7 @@ async def _unclaim(m: Matcher, e: Entrant, looking_for: LookingFor) -> None:
     try:
         await m.store.db.update_item(
             TableName=m.waitlist.table,
-            Key=to_item({"shard": waitlist.shard_of(e.ticket_id), "ticketId": e.ticket_id}),
+            Key=to_item({"shard": e.where(m.waitlist.layout)[0], "ticketId": e.ticket_id}),
             UpdateExpression="SET lookingFor = :was",
             ConditionExpression="lookingFor = :lf",
             ExpressionAttributeValues=attr_values(was=e.looking_for, lf=looking_for),

@@ -14,7 +14,7 @@ from datetime import datetime
 from services.matcher.clock import epoch
 from services.matcher.context import Matcher, component_log
 from services.matcher.items import TICKET_TTL, Entry, update_entry
-from services.matcher.waitlist import Entrant, partitions, shard_of
+from services.matcher.waitlist import Entrant
 from services.runtime.dynamo import TransactionConflict, transact, values
 
 log = component_log("ttl")
@@ -55,9 +55,6 @@ def _refreshed(m: Matcher, e: Entrant, now: datetime) -> list[Entry]:
             "attribute_exists(ticketId)",
             values(e=exp),
         )
-        for shard in (
-            shard_of(e.ticket_id),
-            *partitions(e.ticket_id, e.speaks, e.learns),
-        )  # home, copies
+        for shard in e.where(m.waitlist.layout)  # home, copies
     ]
     return [ticket, *waiting]

@@ -1,14 +1,21 @@
 """The authoritative waiting set in `matcher-waiting`, filed so that a look's cost does not grow
 with the crowd.
 
-Each waiting ticket has a *home* item (shard `shard_of(ticket id)`, one of `SHARDS`): the
-home shards together are the whole set, which the sweep, the TTL refresher and the stray check
-read. It also has *copies*, filed where its partners look (`partitions`):
+How many ways the set is split is the deployment's `Layout` (`PARLEY_WAITING_PARTITIONS`),
+sized to its load: every split is one more query per look and per sweep, so a stack that
+serves a million people a day has 1 and one that serves ten million has 4 (docs/capacity.md).
+
+Each waiting ticket has a *home* item (shard `Layout.home_of(ticket id)`, one of the layout's
+`homes`): the home shards together are the whole set, which the sweep, the TTL refresher and
+the stray check read. It also has *copies*, filed where its partners look (`Layout.copies`):
 - `T:<s>><l>` per language it speaks (s) and learns (l) (a ticket with both lists; the first
   `MAX_PAIRS` pairs): its tandem partners look in their mirror, `T:<l>><s>`;
-- `B:<level>#<k>`, its base level (tandem, one_sided, anyone), split `BASE_SPLITS` ways by
-  ticket id so no one partition takes every join's writes: whoever accepts one-sided pairs or
-  anyone looks in all of them, taking the tandem-base ones only once they are old enough.
+- `B:<level>#<k>`, its base level (tandem, one_sided, anyone), split as many ways by ticket id
+  so no one partition takes every join's writes: whoever accepts one-sided pairs or anyone
+  looks in all of them, taking the tandem-base ones only once they are old enough.
+Every item names all of its ticket's partitions (`filed`), so a ticket is found and refreshed
+where it was put even after the layout changed; while a resize is under way
+(`Layout.also_read`, the other count) reads and deletes cover both counts.
 A look (`Waitlist.look`) reads the oldest `PAGE` items of each partition the ticket may take
 a partner from, strongly consistent (the `byAge` local index: every instance reads the same
 snapshot): a handful of one-page queries, whatever the number waiting. What a page cannot
@@ -38,20 +45,10 @@ from services.runtime.dynamo import from_item, is_condition_failure, to_item, va
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
-# Home partitions (the whole set, by ticket id). Only the sweep, the TTL refresher and the
-# stray check read them all, so more shards spread their load and writes (docs/capacity.md)
-# at no cost to a look. Changing the number needs every instance to read the union of the
-# old and new shards first.
-SHARDS: tuple[str, ...] = ("0", "1", "2", "3")
 PAGE = 25  # items a look reads per partition: a Limit, one page however many wait
 MAX_PAIRS = 8  # tandem copies per ticket (8 x 8 languages would be 64): the rest, the sweep
 BY_AGE = "byAge"  # the local index (shard, sinceMs): oldest first, strongly consistent
 _BASES = (Level.TANDEM, Level.ONE_SIDED, Level.ANYONE)  # what `base_level` gives
-
-
-def shard_of(ticket_id: str) -> str:
-    """A ticket's home partition."""
-    return SHARDS[zlib.crc32(ticket_id.encode()) % len(SHARDS)]
 
 
 def pairs_of(speaks: Sequence[str], learns: Sequence[str]) -> list[tuple[str, str]]:
@@ -65,42 +62,75 @@ def tandem_partition(speaks: str, learns: str) -> str:
     return f"T:{speaks}>{learns}"
 
 
-# Every ticket has a base-level copy: one partition per level would take every join's put
-# and delete (and its claims of a widened search), so each level is split by ticket id.
-BASE_SPLITS = 4
+MAX_SPLITS = 64
 
 
-def base_partition(level: Level, ticket_id: str) -> str:
-    return f"B:{level.looking_for}#{zlib.crc32(ticket_id.encode()) % BASE_SPLITS}"
+@dataclass(frozen=True)
+class Layout:
+    """How many ways the waiting set is split: its home shards, and each base level's copies
+    (one partition per level would take every join's put and delete, and the claims of a
+    widened search). `also_read`: the other count while a resize rolls out, so that every
+    running instance reads whatever count any of them writes, and the tickets put under the
+    old count are found until they are gone (an hour, their TTL): reads and deletes cover both,
+    new tickets go by `splits`."""
 
+    splits: int = 1
+    also_read: int = 0
 
-def base_partitions(level: Level) -> list[str]:
-    return [f"B:{level.looking_for}#{i}" for i in range(BASE_SPLITS)]
+    def __post_init__(self) -> None:
+        if not (1 <= self.splits <= MAX_SPLITS and 0 <= self.also_read <= MAX_SPLITS):
+            raise ValueError(f"a waiting-set layout of {self.splits} ({self.also_read} also read)")
 
+    @property
+    def _read(self) -> range:
+        return range(max(self.splits, self.also_read))
 
-def partitions(ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
-    """Where a ticket's copies are filed (its home apart)."""
-    tandem = [tandem_partition(s, lang) for s, lang in pairs_of(speaks, learns)]
-    return [*tandem, base_partition(base_level(tuple(speaks), tuple(learns)), ticket_id)]
+    @property
+    def homes(self) -> tuple[str, ...]:
+        """Every home shard a waiting ticket may be in: together, the whole set."""
+        return tuple(str(i) for i in self._read)
 
+    def home_of(self, ticket_id: str) -> str:
+        """Where a new ticket's home item goes."""
+        return str(zlib.crc32(ticket_id.encode()) % self.splits)
 
-def searched(
-    speaks: Sequence[str], learns: Sequence[str], accepts: Level, now: float, relax: Relax
-) -> list[tuple[str, int | None]]:
-    """The partitions a ticket accepting `accepts` now finds its partners in, each with the
-    newest `sinceMs` a partner filed there may have (None: any), since a ticket whose base is
-    tandem takes one-sided pairs only once it has waited long enough."""
-    out: list[tuple[str, int | None]] = [
-        (tandem_partition(lang, s), None) for s, lang in pairs_of(speaks, learns)
-    ]
-    if accepts >= Level.ONE_SIDED:
-        newest = round((now - relax.threshold(Level.ONE_SIDED)) * 1000)
-        out += [
-            (part, newest if b < Level.ONE_SIDED else None)
-            for b in _BASES
-            for part in base_partitions(b)
+    def copies(self, ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
+        """Where a new ticket's copies are filed (its home apart)."""
+        tandem = [tandem_partition(s, lang) for s, lang in pairs_of(speaks, learns)]
+        base = base_level(tuple(speaks), tuple(learns)).looking_for
+        return [*tandem, f"B:{base}#{zlib.crc32(ticket_id.encode()) % self.splits}"]
+
+    def filed(self, ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
+        """Every partition a new ticket is put in, its home first."""
+        return [self.home_of(ticket_id), *self.copies(ticket_id, speaks, learns)]
+
+    def anywhere(self, ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[str]:
+        """Every partition a waiting ticket may be in, under this count or the one before."""
+        out = self.filed(ticket_id, speaks, learns)
+        if self.also_read:
+            out += Layout(self.also_read).filed(ticket_id, speaks, learns)
+        return list(dict.fromkeys(out))
+
+    def base_partitions(self, level: Level) -> list[str]:
+        return [f"B:{level.looking_for}#{i}" for i in self._read]
+
+    def searched(
+        self, speaks: Sequence[str], learns: Sequence[str], accepts: Level, now: float, relax: Relax
+    ) -> list[tuple[str, int | None]]:
+        """The partitions a ticket accepting `accepts` now finds its partners in, each with
+        the newest `sinceMs` a partner filed there may have (None: any), since a ticket whose
+        base is tandem takes one-sided pairs only once it has waited long enough."""
+        out: list[tuple[str, int | None]] = [
+            (tandem_partition(lang, s), None) for s, lang in pairs_of(speaks, learns)
         ]
-    return out
+        if accepts >= Level.ONE_SIDED:
+            newest = round((now - relax.threshold(Level.ONE_SIDED)) * 1000)
+            out += [
+                (part, newest if b < Level.ONE_SIDED else None)
+                for b in _BASES
+                for part in self.base_partitions(b)
+            ]
+        return out
 
 
 @dataclass(frozen=True)
@@ -124,6 +154,12 @@ class Entrant:
     # (items written before levels have neither: unrated, welcoming everyone).
     levels: Mapping[str, str] = field(default_factory=dict)
     welcomes_from: str = "A1"
+    # Every partition its ticket is in, home first (empty for items written before they said).
+    filed: tuple[str, ...] = ()
+
+    def where(self, layout: Layout) -> list[str]:
+        """Where this ticket's items are: as they say, or (older items) as `layout` puts them."""
+        return list(self.filed) or layout.filed(self.ticket_id, self.speaks, self.learns)
 
     def waiting(self, today: str) -> Waiting:
         """A fresh pairing-core ticket (the core keeps per-pool heap positions in it, so
@@ -161,13 +197,16 @@ class Entrant:
             expires_at=int(d.get("expiresAt", 0)),
             levels={str(k): str(v) for k, v in (d.get("levels") or {}).items()},
             welcomes_from=str(d.get("welcomesFrom") or "A1"),
+            filed=tuple(str(s) for s in d.get("filed") or ()),
         )
 
 
-def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> list[Entry]:
-    """Put a ticket's home item and its copies (`partitions`)."""
+def put(
+    table: str, layout: Layout, w: Waiting, today: str, now: datetime, looking_for: str
+) -> list[Entry]:
+    """Put a ticket's home item and its copies (`Layout.filed`), each naming them all."""
+    filed = layout.filed(w.ticket_id, w.speaks, w.learns)
     item: dict[str, Any] = {
-        "shard": shard_of(w.ticket_id),
         "ticketId": w.ticket_id,
         "userId": w.user_id,
         "speaks": list(w.speaks),
@@ -183,6 +222,7 @@ def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> 
         "expiresAt": epoch(now + TICKET_TTL),
         "levels": dict(w.levels) or None,  # absent: unrated (as items before levels)
         "welcomesFrom": w.welcomes_from if w.welcomes_from != "A1" else None,
+        "filed": filed,
     }
     return [
         {
@@ -192,29 +232,34 @@ def put(table: str, w: Waiting, today: str, now: datetime, looking_for: str) -> 
                 "ConditionExpression": "attribute_not_exists(ticketId)",
             }
         }
-        for shard in (item["shard"], *partitions(w.ticket_id, w.speaks, w.learns))
+        for shard in filed
     ]
 
 
-def delete(table: str, ticket_id: str, speaks: Sequence[str], learns: Sequence[str]) -> list[Entry]:
-    """Delete a ticket's home item and copies (its languages say where they are)."""
-    # No condition: the ticket's own status condition in the same transaction is the judge.
+def delete(
+    table: str, layout: Layout, ticket_id: str, speaks: Sequence[str], learns: Sequence[str]
+) -> list[Entry]:
+    """Delete a ticket's home item and copies wherever they may be (its languages and the
+    layout, or the one before, say where)."""
+    # No condition: the ticket's own status condition in the same transaction is the judge
+    # (and deleting a key that is not there is no error).
     return [
         {"Delete": {"TableName": table, "Key": to_item({"shard": shard, "ticketId": ticket_id})}}
-        for shard in (shard_of(ticket_id), *partitions(ticket_id, speaks, learns))
+        for shard in layout.anywhere(ticket_id, speaks, learns)
     ]
 
 
 class Waitlist:
-    def __init__(self, db: DynamoDBClient, table: str) -> None:
+    def __init__(self, db: DynamoDBClient, table: str, layout: Layout | None = None) -> None:
         self._db = db
         self.table = table
+        self.layout = layout or Layout()
 
     async def read(self) -> list[Entrant]:
         """Every waiting ticket, oldest first, as of now (strongly consistent): the home
         shards, page by page. Its cost grows with the crowd: for the sweep and the
         reconciler, never per join."""
-        parts = await asyncio.gather(*(self._shard(s) for s in SHARDS))
+        parts = await asyncio.gather(*(self._shard(s) for s in self.layout.homes))
         return sorted((e for part in parts for e in part), key=lambda e: e.since)
 
     async def look(
@@ -226,7 +271,7 @@ class Waitlist:
         parts = await asyncio.gather(
             *(
                 self._shard(shard, newest=newest, limit=PAGE)
-                for shard, newest in searched(speaks, learns, accepts, now, relax)
+                for shard, newest in self.layout.searched(speaks, learns, accepts, now, relax)
             )
         )
         unique = {e.ticket_id: e for part in parts for e in part}
@@ -255,13 +300,20 @@ class Waitlist:
                 return out
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
-    async def claim_level(self, ticket_id: str, level: str) -> bool:
+    def homes_of(self, ticket_id: str) -> list[str]:
+        """Where a waiting ticket's home item may be: under the layout, or the one before."""
+        homes = [self.layout.home_of(ticket_id)]
+        if self.layout.also_read:
+            homes.append(Layout(self.layout.also_read).home_of(ticket_id))
+        return list(dict.fromkeys(homes))
+
+    async def claim_level(self, e: Entrant, level: str) -> bool:
         """Record that `level` is being announced for a waiting ticket; False if it was already
         (or the ticket no longer waits)."""
         try:
             await self._db.update_item(
                 TableName=self.table,
-                Key=to_item({"shard": shard_of(ticket_id), "ticketId": ticket_id}),
+                Key=to_item({"shard": e.where(self.layout)[0], "ticketId": e.ticket_id}),
                 UpdateExpression="SET lookingFor = :lf",
                 ConditionExpression="attribute_exists(ticketId) AND lookingFor <> :lf",
                 ExpressionAttributeValues=values(lf=level),
@@ -297,10 +349,12 @@ class Waitlist:
     async def _update_all(self, ticket_id: str, update: str, vals: dict[str, Any]) -> None:
         """Apply `update` to a waiting ticket's home item, then to its copies (the home item
         says where they are); nothing if it no longer waits."""
-        home = await self._update(shard_of(ticket_id), ticket_id, update, vals, "ALL_NEW")
-        if home is not None:
-            copies = partitions(ticket_id, home.get("speaks", ()), home.get("learns", ()))
-            await asyncio.gather(*(self._update(c, ticket_id, update, vals) for c in copies))
+        for shard in self.homes_of(ticket_id):
+            home = await self._update(shard, ticket_id, update, vals, "ALL_NEW")
+            if home is not None:
+                copies = Entrant.from_item(home).where(self.layout)[1:]
+                await asyncio.gather(*(self._update(c, ticket_id, update, vals) for c in copies))
+                return
 
     async def _update(
         self,

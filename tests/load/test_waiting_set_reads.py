@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from services.capacity.costs import waiting_read
-from services.matcher.waitlist import partitions, shard_of
+from services.matcher.waitlist import Layout
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item
 from services.wire.tables.matcher import WAITING
@@ -115,10 +115,8 @@ def units(monkeypatch: pytest.MonkeyPatch) -> Units:
 def _waiting_items(n: int, now_ms: int) -> list[dict[str, Any]]:
     """A ticket's waiting items as `waitlist.put` writes them (its home and its copies)."""
     item = _waiting_item(n, now_ms)
-    home = str(item["ticketId"]["S"])
-    return [
-        item | to_item({"shard": s}) for s in (shard_of(home), *partitions(home, ["en"], ["es"]))
-    ]
+    filed = Layout().filed(str(item["ticketId"]["S"]), ["en"], ["es"])  # the matcher's default
+    return [item | to_item({"shard": s, "filed": filed}) for s in filed]
 
 
 def _waiting_item(n: int, now_ms: int) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from services.matcher.waitlist import shard_of
+from services.matcher.waitlist import Layout
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item, values
 from services.wire.tables import matcher as tables
@@ -23,7 +23,7 @@ async def test_the_reconciler_keeps_a_waiting_tickets_ttl_fresh(stack: Stack, aw
         soon = int(time.time()) + 60
         for table, key in (
             (tables.TICKETS, {"ticketId": "t1"}),
-            (tables.WAITING, {"shard": shard_of("t1"), "ticketId": "t1"}),
+            (tables.WAITING, {"shard": Layout().home_of("t1"), "ticketId": "t1"}),
         ):
             await aws.dynamodb.update_item(
                 TableName=aws.table(table.logical),
@@ -34,7 +34,7 @@ async def test_the_reconciler_keeps_a_waiting_tickets_ttl_fresh(stack: Stack, aw
 
         async def fresh() -> bool:
             ticket = await m.item(tables.TICKETS, ticketId="t1")
-            waiting = await m.item(tables.WAITING, shard=shard_of("t1"), ticketId="t1")
+            waiting = await m.item(tables.WAITING, shard=Layout().home_of("t1"), ticketId="t1")
             return all(i and int(i["expiresAt"]) > time.time() + DAY for i in (ticket, waiting))
 
         await eventually(fresh, 10)

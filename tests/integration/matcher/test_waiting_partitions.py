@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from services.matcher import waitlist
 from services.matcher.waiting import Level, Relax, Waiting
-from services.matcher.waitlist import PAGE, Waitlist
+from services.matcher.waitlist import PAGE, Layout, Waitlist
 from services.runtime.aws import Aws
 from services.runtime.dynamo import transact
 from services.wire.tables import matcher as tables
@@ -20,12 +20,17 @@ RELAX = Relax(one_sided_s=10, anyone_s=30)
 
 
 async def _wait(
-    aws: Aws, ticket: str, speaks: tuple[str, ...], learns: tuple[str, ...], since: float
+    aws: Aws,
+    ticket: str,
+    speaks: tuple[str, ...],
+    learns: tuple[str, ...],
+    since: float,
 ) -> None:
     w = Waiting(ticket, f"u-{ticket}", speaks, learns, since)
     now = datetime.now(UTC)
     await transact(
-        aws.dynamodb, waitlist.put(aws.table(tables.WAITING.logical), w, "d", now, "tandem")
+        aws.dynamodb,
+        waitlist.put(aws.table(tables.WAITING.logical), Layout(), w, "d", now, "tandem"),
     )
 
 
@@ -71,3 +76,41 @@ async def test_someone_with_one_list_is_paired_at_once_with_a_ticket_whose_searc
         await m.send(*join("bob", "t-bob", ("es",), ()))
         (started,) = await m.notifier.wait_for("session.started", timeout_s=15)
         assert users_of(started.participants) == {"ana", "bob"}
+
+
+def _filed_away_from_split_0(layout: Layout) -> str:
+    """A ticket id whose home and base copy are both past split 0 under `layout`."""
+    return next(
+        t
+        for t in (f"t-ana-{i}" for i in range(100))
+        if all(not p.endswith("0") for p in layout.filed(t, (), ()))
+    )
+
+
+async def test_those_waiting_when_the_split_count_changes_are_still_found_and_paired(
+    stack: Stack, aws: Aws
+) -> None:
+    """A stack resized from 4 splits to 1 with the old count named (`waiting_partitions_also_read`):
+    someone who waited under 4 is found by the next join's own look (no sweep), paired, and
+    every item of theirs, wherever it was filed, leaves the waiting set with the pairing."""
+    wide = Layout(4)
+    ana = _filed_away_from_split_0(wide)
+    before = settings_for(stack, pool_sweep_s=0, waiting_partitions=4)
+    async with matcher(aws, before) as m:
+        await m.send(*join("ana", ana))
+        await m.notifier.wait_for("ticket.waiting", ticket_id=ana)
+    table = aws.table(tables.WAITING.logical)
+    items = (await aws.dynamodb.scan(TableName=table, ConsistentRead=True))["Items"]
+    assert {i["shard"]["S"] for i in items if i["ticketId"]["S"] == ana} == set(
+        wide.filed(ana, (), ())
+    )
+
+    after = settings_for(
+        stack, pool_sweep_s=0, waiting_partitions=1, waiting_partitions_also_read=4
+    )
+    async with matcher(aws, after) as m:
+        await m.send(*join("bob", "t-bob"))
+        (started,) = await m.notifier.wait_for("session.started", timeout_s=15)
+        assert users_of(started.participants) == {"ana", "bob"}
+    left = (await aws.dynamodb.scan(TableName=table, ConsistentRead=True))["Items"]
+    assert [i for i in left if i["ticketId"]["S"] in (ana, "t-bob")] == []

@@ -12,7 +12,6 @@ from services.capacity.assumptions import Assumptions, Profile
 from services.capacity.day import DAY_S, Day, Window
 from services.capacity.meter import Meter
 from services.capacity.report import figures, render
-from services.matcher.waitlist import BASE_SPLITS
 
 NOON = Window(12 * 3600, 14 * 3600)
 EN_ES, ES_EN = Profile(("en",), ("es",), 1.0), Profile(("es",), ("en",), 1.0)
@@ -100,6 +99,6 @@ def test_a_look_reads_heads_not_the_crowd_in_either_design() -> None:
     offers = _day(1_000_000, EN_ES, window=minutes, design="offers")
     assert today.out.max_waiting > 500
     per_look = [d.out.look_entrants / d.out.looks for d in (today, offers)]
-    assert per_look[0] <= (1 + 3 * BASE_SPLITS) * costs.LOOK_PAGE
+    assert per_look[0] <= (1 + 3 * today.layout.splits) * costs.LOOK_PAGE
     assert per_look[0] < today.out.max_waiting / 5
     assert per_look[1] < 2 * costs.OFFER_PAGE
