@@ -64,10 +64,21 @@ KEYS: dict[str, tuple[bool, bool, str]] = {
     "sessionMinutes": (False, False, "longest session in minutes (default 15)"),
     "inviteTimeoutS": (False, False, "seconds to answer an invite (default 60)"),
     "dayTimezone": (False, False, "the timezone whose midnight resets points (default UTC)"),
+    "waitingPartitions": (
+        False,
+        False,
+        "ways the matcher's waiting set is split, 1..64 (default 1; docs/capacity.md)",
+    ),
+    "waitingPartitionsAlsoRead": (
+        False,
+        False,
+        "during a resize, the count before it (default 0: no resize under way)",
+    ),
 }
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")  # what the services accept
 ARCHITECTURES = ("X86_64", "ARM64")  # Fargate's; the image is built for both
+MAX_WAITING_PARTITIONS = 64  # what the matcher accepts (PARLEY_WAITING_PARTITIONS)
 
 WORKERS = (Service.MATCHER, Service.LEDGER, Service.NOTIFIER)  # scale on their inbox
 DEFAULT_SCALE: dict[Service, dict[str, int]] = {
@@ -137,6 +148,10 @@ class Settings:
     session_minutes: int
     invite_timeout_s: int
     day_timezone: str
+    # The matcher's waiting set, split this many ways; while a resize's old tickets may still
+    # wait (their TTL, an hour), also the count before it (0: none), which it reads too.
+    waiting_partitions: int
+    waiting_partitions_also_read: int
 
     @property
     def public_url(self) -> str:
@@ -219,6 +234,30 @@ def check_turn_domain(turn_domain: str | None, livekit_domain: str) -> None:
         )
 
 
+def check_waiting_partitions(count: int, also_read: int) -> None:
+    """The matcher refuses to start outside these bounds; an `also_read` equal to the count
+    would name no resize at all (most likely the new count was not set)."""
+    top = MAX_WAITING_PARTITIONS
+    if not 1 <= count <= top:
+        raise ValueError(f"parley:waitingPartitions must be within 1..{top} (got {count})")
+    if not 0 <= also_read <= top:
+        raise ValueError(
+            f"parley:waitingPartitionsAlsoRead must be within 0..{top}"
+            f" (got {also_read}; 0: no resize)"
+        )
+    if also_read == count:
+        raise ValueError(
+            f"parley:waitingPartitionsAlsoRead ({also_read}) must differ from"
+            " parley:waitingPartitions: it is the other count while a resize rolls out"
+        )
+
+
+def _int_or(cfg: pulumi.Config, key: str, default: int) -> int:
+    """An int key that may be 0 (`get_int(...) or default` would take 0 for unset)."""
+    value = cfg.get_int(key)
+    return default if value is None else value
+
+
 def load() -> Settings:
     cfg = pulumi.Config(PROJECT)
     stack = pulumi.get_stack()
@@ -246,6 +285,9 @@ def load() -> Settings:
     livekit_domain = cfg.require("livekitDomain")
     turn_domain = lk.get("turnDomain") or None
     check_turn_domain(turn_domain, livekit_domain)
+    waiting = _int_or(cfg, "waitingPartitions", 1)
+    waiting_also_read = _int_or(cfg, "waitingPartitionsAlsoRead", 0)
+    check_waiting_partitions(waiting, waiting_also_read)
     drain = int(lk.get("drainSeconds", 1200))
     if not 300 <= drain <= 3600:  # the NLB's deregistration delay tops out at an hour
         raise ValueError("parley:livekit.drainSeconds must be within 300..3600")
@@ -295,4 +337,6 @@ def load() -> Settings:
         session_minutes=cfg.get_int("sessionMinutes") or 15,
         invite_timeout_s=cfg.get_int("inviteTimeoutS") or 60,
         day_timezone=cfg.get("dayTimezone") or "UTC",
+        waiting_partitions=waiting,
+        waiting_partitions_also_read=waiting_also_read,
     )

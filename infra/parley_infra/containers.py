@@ -69,6 +69,9 @@ def environment(svc: Service, s: Settings, e: Endpoints) -> dict[str, pulumi.Inp
         env |= {
             "PARLEY_MEDIA_MODE": MEDIA_MODE,
             "PARLEY_LIVEKIT_URL": s.livekit_https_url,
+            # Only the matcher keeps the waiting set; during a resize it reads both counts.
+            "PARLEY_WAITING_PARTITIONS": str(s.waiting_partitions),
+            "PARLEY_WAITING_PARTITIONS_ALSO_READ": str(s.waiting_partitions_also_read),
         }
     elif svc == Service.NOTIFIER:
         env |= {"PARLEY_CONNECTIONS_ENDPOINT_URL": e.connections_url}

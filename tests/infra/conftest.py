@@ -55,11 +55,14 @@ def build_with(stack: str, overrides: dict[str, Any]) -> tuple[Built | None, str
 
 
 # Dev with what a stack may change and the committed ones do not show: another gateway name,
-# and Container Insights off with every worker fixed (then no policy may need it).
+# Container Insights off with every worker fixed (then no policy may need it), and the
+# waiting set in the middle of a resize from 1 to 4 partitions.
 VARIANT: dict[str, Any] = {
     "parley:apiDomain": "api2.dev.parley.example.com",
     "parley:containerInsights": "false",
     "parley:services": {w: {"min": 1, "max": 1} for w in ("matcher", "ledger", "notifier")},
+    "parley:waitingPartitions": "4",
+    "parley:waitingPartitionsAlsoRead": "1",
 }
 
 

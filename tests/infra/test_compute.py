@@ -89,6 +89,21 @@ def test_each_service_gets_its_settings(infra_stack: Built) -> None:
     assert gateway["PARLEY_CONNECTIONS_ENDPOINT_URL"] == connections
 
 
+WAITING_ENV = ("PARLEY_WAITING_PARTITIONS", "PARLEY_WAITING_PARTITIONS_ALSO_READ")
+
+
+def test_only_the_matcher_is_told_how_its_waiting_set_is_split(
+    infra_stack: Built, dev_variant: Built
+) -> None:
+    # dev: 1 partition, no resize; the variant: resizing from 1 to 4 (conftest.VARIANT).
+    for built, told in ((infra_stack, ("1", "0")), (dev_variant, ("4", "1"))):
+        envs = {svc: _env(_container(built, svc)) for svc in Service}
+        matcher = envs.pop(Service.MATCHER)
+        assert tuple(matcher.get(k) for k in WAITING_ENV) == told
+        for svc, env in envs.items():
+            assert not set(WAITING_ENV) & set(env), svc
+
+
 def test_secrets_reach_tasks_from_secrets_manager_only(infra_stack: Built) -> None:
     secrets = {
         svc: {s["name"]: s["valueFrom"] for s in _container(infra_stack, svc)["secrets"]}
