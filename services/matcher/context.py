@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -21,6 +21,9 @@ from services.runtime.logs import metric
 from services.runtime.publisher import TimerScheduler
 from services.wire.events.base import derive_id
 from services.wire.events.common import MediaMode
+
+if TYPE_CHECKING:
+    from services.matcher.sweep_lease import SweepLease
 
 # Read-decide-commit rounds when another handler changed what we read. Only real conflicts
 # count: throttled and crossed transactions are retried inside `dynamo.transact`.
@@ -44,6 +47,8 @@ class Matcher:
     timers: TimerScheduler
     waitlist: Waitlist
     clock: Clock
+    # Whether this instance sweeps (`sweep_lease.lease_of` makes it on first use).
+    sweep_lease: SweepLease | None = field(default=None, repr=False)
 
     @property
     def relax(self) -> Relax:

@@ -107,17 +107,11 @@ def epoch_in(now_s: float, seconds: float) -> int:
     return int(now_s + seconds)
 
 
-_LEASES: dict[int, SweepLease] = {}
-
-
 def lease_of(m: Matcher) -> SweepLease:
-    """This matcher instance's lease (one per waiting set it was built with)."""
-    lease = _LEASES.get(id(m.waitlist))
-    if lease is None or lease._table != m.tables.waiting:
-        lease = _LEASES[id(m.waitlist)] = SweepLease(
-            m.store.db, m.tables.waiting, m.settings.pool_sweep_s
-        )
-    return lease
+    """This matcher instance's lease."""
+    if m.sweep_lease is None:
+        m.sweep_lease = SweepLease(m.store.db, m.tables.waiting, m.settings.pool_sweep_s)
+    return m.sweep_lease
 
 
 __all__ = ["SweepLease", "lease_of"]
