@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 from services.gateway.live.connections import LEASE
 from services.ledger.codec import OPEN_SHARD as HOLDS_OPEN
-from services.matcher.invite_items import OPEN as INVITES_OPEN
-from services.matcher.items import REQUESTED, busy
-from services.matcher.session_items import AWAITING, LIVE
-from services.matcher.waiting import Level
-from services.matcher.waitlist import PAGE
+from services.matcher.core.waiting import Level
+from services.matcher.tables.invite_items import OPEN as INVITES_OPEN
+from services.matcher.tables.items import REQUESTED, busy
+from services.matcher.tables.session_items import AWAITING, LIVE
+from services.matcher.tables.waitlist import PAGE
 from services.runtime.shards import ShardedKey
 
 # Item sizes [A], bytes: what the code writes, rounded up.
@@ -106,7 +106,7 @@ LOOK_PAGE = PAGE  # items a look reads per waiting-set partition (a Limit)
 
 def waiting_read(waiting: int) -> float:
     """Read units of one look's strongly consistent Query of a waiting-set partition holding
-    `waiting` items: its oldest `LOOK_PAGE` only (services/matcher/waitlist.py), 1 unit per
+    `waiting` items: its oldest `LOOK_PAGE` only (services/matcher/tables/waitlist.py), 1 unit per
     4 KB, at least 1 — flat however many wait. A join with one language each way reads one
     partition (its tandem mirror); one that accepts one-sided pairs also the base ones
     (3 levels x the layout's splits)."""

@@ -35,9 +35,9 @@ from services.gateway.live.presence_sizing import (
     shard_of,
 )
 from services.gateway.settings import GatewaySettings
-from services.matcher.pairing import Pairing, Pools
-from services.matcher.waiting import Level, Relax, Waiting
-from services.matcher.waitlist import Layout
+from services.matcher.core.pairing import Pairing, Pools
+from services.matcher.core.waiting import Level, Relax, Waiting
+from services.matcher.tables.waitlist import Layout
 from services.wire.events.common import pool_key
 
 DAY_S = 86_400

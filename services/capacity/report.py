@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.capacity.day import DAY_S, Day
-from services.matcher.pairing import Pools
-from services.matcher.waitlist import Entrant
+from services.matcher.core.pairing import Pools
+from services.matcher.tables.waitlist import Entrant
 from services.runtime.dynamo import from_item, to_item
 
 RCU_LIMIT, WCU_LIMIT = 3000.0, 1000.0  # per partition per second

@@ -19,7 +19,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from services.loadgen.aws import admin_client
-from services.matcher.sweep_lease import KEY as LEASE_KEY
+from services.matcher.repair.sweep_lease import KEY as LEASE_KEY
 from services.wire.names import table_name
 from services.wire.topology import topology
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from services.matcher.clock import Clock, day_of, next_midnight
-from services.matcher.items import Entry, Tables
-from services.matcher.outbox import Action, Outbox
+from services.matcher.core.waiting import Relax
 from services.matcher.settings import MatcherSettings
-from services.matcher.store import Store
-from services.matcher.waiting import Relax
-from services.matcher.waitlist import Waitlist
+from services.matcher.tables.items import Entry, Tables
+from services.matcher.tables.outbox import Action, Outbox
+from services.matcher.tables.store import Store
+from services.matcher.tables.waitlist import Waitlist
 from services.runtime.idempotency import Idempotency
 from services.runtime.logs import metric
 from services.runtime.publisher import TimerScheduler
@@ -23,7 +23,7 @@ from services.wire.events.base import derive_id
 from services.wire.events.common import MediaMode
 
 if TYPE_CHECKING:
-    from services.matcher.sweep_lease import SweepLease
+    from services.matcher.repair.sweep_lease import SweepLease
 
 # Read-decide-commit rounds when another handler changed what we read. Only real conflicts
 # count: throttled and crossed transactions are retried inside `dynamo.transact`.

@@ -7,7 +7,8 @@ from typing import Any
 
 import structlog
 
-from services.matcher import (
+from services.matcher.context import Matcher
+from services.matcher.flows import (
     blocks,
     erasure,
     feedback,
@@ -21,7 +22,6 @@ from services.matcher import (
     topics,
     words,
 )
-from services.matcher.context import Matcher
 from services.runtime.consumer import Delivery, Handler
 
 _IDS = ("user_id", "ticket_id", "session_id", "invite_id")

@@ -16,14 +16,14 @@ from collections.abc import Awaitable, Callable
 from services.matcher.clock import Clock, SystemClock
 from services.matcher.context import Matcher, component_log
 from services.matcher.handlers import inbox_handlers, timer_handlers
-from services.matcher.items import Tables
-from services.matcher.leftovers import sweep_forever
-from services.matcher.outbox import Outbox
-from services.matcher.reconcile import reconcile
+from services.matcher.repair.leftovers import sweep_forever
+from services.matcher.repair.reconcile import reconcile
 from services.matcher.rooms import LiveKitRooms, NoRooms, Rooms
 from services.matcher.settings import MatcherSettings
-from services.matcher.store import Store
-from services.matcher.waitlist import Waitlist
+from services.matcher.tables.items import Tables
+from services.matcher.tables.outbox import Outbox
+from services.matcher.tables.store import Store
+from services.matcher.tables.waitlist import Waitlist
 from services.runtime.aws import Aws
 from services.runtime.bus import (
     idempotency,

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from services.matcher.waiting import Relax
-from services.matcher.waitlist import Layout
+from services.matcher.core.waiting import Relax
+from services.matcher.tables.waitlist import Layout
 from services.runtime.settings import BaseServiceSettings
 
 

@@ -29,8 +29,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from services.matcher.pairing import Pools
-from services.matcher.waiting import CEFR, Relax, Waiting, compatibility
+from services.matcher.core.pairing import Pools
+from services.matcher.core.waiting import CEFR, Relax, Waiting, compatibility
 
 WAITING = 100_000
 OPS = 200_000  # per pass; one pass for throughput, one for latencies

@@ -30,7 +30,7 @@ from services.ledger.service import store as ledger_store
 from services.ledger.settings import LedgerSettings
 from services.matcher.context import Matcher
 from services.matcher.handlers import inbox_handlers, timer_handlers
-from services.matcher.reconcile import reconcile
+from services.matcher.repair.reconcile import reconcile
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
 from services.matcher.settings import MatcherSettings

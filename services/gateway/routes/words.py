@@ -21,7 +21,7 @@ from services.gateway.people.views import iso, kept_words, parse_iso, participan
 from services.wire.events import derive_id
 from services.wire.events.gateway import WordStarred
 
-# The same figures the matcher's write enforces (services/matcher/words.py).
+# The same figures the matcher's write enforces (services/matcher/flows/words.py).
 MAX_WORDS = 50
 STAR_AFTER_END = timedelta(minutes=10)
 PAGE_LIMIT = 100

@@ -92,7 +92,7 @@ PAIRS = Table(
 # tandem mirror `T:<speaks>><learns>`, its base level `B:<level>`), all written and deleted in
 # the transactions that move the ticket into and out of `waiting`. A look reads the oldest
 # page of each partition it may take from (`byAge`: local, so strongly consistent): its cost
-# does not grow with the crowd (services/matcher/waitlist.py).
+# does not grow with the crowd (services/matcher/tables/waitlist.py).
 WAITING = Table(
     logical="matcher-waiting",
     writer=M,

@@ -12,9 +12,10 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
-from services.matcher import outbox, service
+from services.matcher import service
 from services.matcher.__main__ import main
-from services.matcher.outbox import Action
+from services.matcher.tables import outbox
+from services.matcher.tables.outbox import Action
 
 _perform = outbox.Outbox.perform
 _inbox_consumer = getattr(service, "inbox_consumer")  # noqa: B009

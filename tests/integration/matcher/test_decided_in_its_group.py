@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.matcher import sessions, tickets
 from services.matcher.clock import ShiftedClock
 from services.matcher.context import Matcher as Core
+from services.matcher.flows import sessions, tickets
 from services.matcher.handlers import timer_handlers
-from services.matcher.reconcile import reconcile
-from services.matcher.records import Session
+from services.matcher.repair.reconcile import reconcile
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
+from services.matcher.tables.records import Session
 from services.runtime.aws import Aws
 from services.runtime.bus import publisher
 from services.runtime.dynamo import from_item

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.matcher import invites
 from services.matcher.clock import ShiftedClock
 from services.matcher.context import Matcher
+from services.matcher.flows import invites
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
 from services.runtime.aws import Aws

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services.matcher import sessions, tickets
 from services.matcher.clock import ShiftedClock, iso
 from services.matcher.context import Matcher
+from services.matcher.flows import sessions, tickets
 from services.matcher.handlers import inbox_handlers
-from services.matcher.reconcile import reconcile
-from services.matcher.records import Session
+from services.matcher.repair.reconcile import reconcile
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
+from services.matcher.tables.records import Session
 from services.runtime.aws import Aws
 from services.runtime.dynamo import from_item, to_item
 from services.wire.events import REGISTRY, Event

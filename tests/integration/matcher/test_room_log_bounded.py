@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.matcher.room_log import IN, MAX_MARKS, OUT, Mark
+from services.matcher.core.room_log import IN, MAX_MARKS, OUT, Mark
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item, values
 from services.wire.events.gateway import MediaParticipantJoined

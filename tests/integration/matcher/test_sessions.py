@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from services.matcher.records import Session
 from services.matcher.settings import MatcherSettings
+from services.matcher.tables.records import Session
 from services.runtime.aws import Aws
 from services.wire.events.gateway import (
     MediaParticipantJoined,

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services.matcher import reconcile, stale_requests, tickets
 from services.matcher.clock import ShiftedClock, iso
-from services.matcher.invite_items import OPEN
-from services.matcher.items import REQUESTED
+from services.matcher.flows import stale_requests, tickets
+from services.matcher.repair import reconcile
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
-from services.matcher.session_items import AWAITING, LIVE
+from services.matcher.tables.invite_items import OPEN
+from services.matcher.tables.items import REQUESTED
+from services.matcher.tables.session_items import AWAITING, LIVE
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item
 from services.runtime.shards import ShardedKey

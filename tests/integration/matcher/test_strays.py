@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.matcher import strays, tickets
 from services.matcher.clock import ShiftedClock, iso
 from services.matcher.context import Matcher
-from services.matcher.items import busy_key
-from services.matcher.records import Person
+from services.matcher.flows import tickets
+from services.matcher.repair import strays
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
+from services.matcher.tables.items import busy_key
+from services.matcher.tables.records import Person
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item
 from tests.conftest import Stack

@@ -8,8 +8,8 @@ import contextlib
 import time
 from typing import Any
 
-from services.matcher import waitlist
-from services.matcher.sweep_lease import SweepLease
+from services.matcher.repair.sweep_lease import SweepLease
+from services.matcher.tables import waitlist
 from services.runtime.aws import Aws
 from tests.conftest import Stack
 from tests.integration.matcher.helpers import matcher, settings_for

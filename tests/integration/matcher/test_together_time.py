@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from livekit.api import AccessToken
 
 from services.gateway.live.webhooks import media_event, verified_event
-from services.matcher.records import Session
 from services.matcher.settings import MatcherSettings
+from services.matcher.tables.records import Session
 from services.runtime.aws import Aws
 from services.wire.events import Event
 from services.wire.events.gateway import SessionStopRequested

@@ -4,8 +4,9 @@ answered is never touched, and a funding that comes after the close does not rev
 
 from __future__ import annotations
 
-from services.matcher import reconcile, stale_requests, tickets
 from services.matcher.clock import ShiftedClock
+from services.matcher.flows import stale_requests, tickets
+from services.matcher.repair import reconcile
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
 from services.runtime.aws import Aws

@@ -10,8 +10,8 @@ from typing import Any, cast
 
 from services.ledger.erasure import Eraser
 from services.matcher.context import Matcher
-from services.matcher.erasure import on_erased
-from services.matcher.items import Tables
+from services.matcher.flows.erasure import on_erased
+from services.matcher.tables.items import Tables
 from services.notifier.connections import ConnectionStore
 from services.runtime.aws import Aws
 from services.runtime.dynamo import from_item, to_item

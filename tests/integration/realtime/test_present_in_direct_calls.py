@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.matcher.records import Session
-from services.matcher.room_log import OUT, marks
+from services.matcher.core.room_log import OUT, marks
+from services.matcher.tables.records import Session
 from services.runtime.aws import Aws
 from services.wire.events.matcher import SessionEnded, SessionStarted
 from services.wire.tables import matcher as tables

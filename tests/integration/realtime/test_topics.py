@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.matcher.topic_core import library
+from services.matcher.core.topic_core import library
 from services.notifier.handlers import Notifier
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item

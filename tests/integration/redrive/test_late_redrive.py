@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from services.matcher import tickets
 from services.matcher.clock import SystemClock
+from services.matcher.flows import tickets
 from services.matcher.rooms import NoRooms
 from services.matcher.service import build
 from services.runtime.aws import Aws

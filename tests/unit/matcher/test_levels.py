@@ -3,8 +3,8 @@ waiting time still decides when someone may talk, and what they are told they lo
 
 from __future__ import annotations
 
-from services.matcher.pairing import Pools
-from services.matcher.waiting import Level, Waiting, compatibility, fits, peers
+from services.matcher.core.pairing import Pools
+from services.matcher.core.waiting import Level, Waiting, compatibility, fits, peers
 from tests.unit.matcher.tickets import RELAX, t
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.matcher.pairing import Pools
-from services.matcher.waiting import Level, Relax, Waiting, base_level, compatibility
+from services.matcher.core.pairing import Pools
+from services.matcher.core.waiting import Level, Relax, Waiting, base_level, compatibility
 from tests.unit.matcher.tickets import RELAX, t
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from services.matcher.pairing import Pools
-from services.matcher.preference import no_one_passed_over
-from services.matcher.waiting import Level, Relax, Waiting, compatibility
+from services.matcher.core.pairing import Pools
+from services.matcher.core.preference import no_one_passed_over
+from services.matcher.core.waiting import Level, Relax, Waiting, compatibility
 
 RELAX = Relax(one_sided_s=10, anyone_s=30)
 LANGS = ("en", "es", "fr")

@@ -4,8 +4,8 @@ in place of someone who came after them."""
 
 from __future__ import annotations
 
-from services.matcher.pairing import Pools
-from services.matcher.waiting import Level, Waiting
+from services.matcher.core.pairing import Pools
+from services.matcher.core.waiting import Level, Waiting
 from tests.unit.matcher.tickets import RELAX, t
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from services.matcher.topic_core import BANDS, data_files, library
+from services.matcher.core.topic_core import BANDS, data_files, library
 
 LANGUAGES = {"en", "es", "de", "ja", "pt-BR", "ar"}
 AT_LEAST = 40

@@ -8,9 +8,9 @@ from typing import Literal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.matcher.records import Session
-from services.matcher.room_log import IN, OUT, Kind, Mark, marks, view
-from services.matcher.rules import due_ending, ended_event
+from services.matcher.core.room_log import IN, OUT, Kind, Mark, marks, view
+from services.matcher.core.rules import due_ending, ended_event
+from services.matcher.tables.records import Session
 from services.wire.events.common import Participant
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -199,7 +199,7 @@ def test_the_charge_is_the_started_minutes_together(raw: list[tuple[int, str, Ki
 
 
 def test_a_mark_that_only_repeats_its_connections_state_changes_nothing() -> None:
-    from services.matcher.room_log import changes_nothing
+    from services.matcher.core.room_log import changes_nothing
 
     t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     first = Mark(t0, "ann", IN, "c1", "e1")

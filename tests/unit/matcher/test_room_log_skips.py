@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matcher.room_log import IN, OUT, Mark, changes_nothing, view
+from services.matcher.core.room_log import IN, OUT, Mark, changes_nothing, view
 
 T0 = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)  # a minute before midnight, for good measure
 END = T0 + timedelta(minutes=15)

@@ -7,12 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.matcher import outbox
 from services.matcher.clock import iso, next_midnight, parse_iso
-from services.matcher.items import Tables, person_to
-from services.matcher.pairing import Pairing
-from services.matcher.records import Invite, Person, Session
-from services.matcher.rules import (
+from services.matcher.core.pairing import Pairing
+from services.matcher.core.rules import (
     end_time,
     ended_event,
     minutes_used,
@@ -20,8 +17,11 @@ from services.matcher.rules import (
     plan_match,
     session_length,
 )
+from services.matcher.core.waiting import Level, Waiting
 from services.matcher.settings import MatcherSettings
-from services.matcher.waiting import Level, Waiting
+from services.matcher.tables import outbox
+from services.matcher.tables.items import Tables, person_to
+from services.matcher.tables.records import Invite, Person, Session
 from services.wire.events import REGISTRY
 from services.wire.events.common import Profile
 from services.wire.events.timers import SessionEndDue

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.matcher.rules import invite_deadline
-from services.matcher.session_checks import check_due
+from services.matcher.core.rules import invite_deadline
+from services.matcher.flows.session_checks import check_due
 from services.wire.events.common import session_group
 from services.wire.events.gateway import SessionStopRequested
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.matcher.topic_core import Library, Prompt, Speaker, candidates, library, pick
+from services.matcher.core.topic_core import Library, Prompt, Speaker, candidates, library, pick
 
 
 def sp(speaks: tuple[str, ...] = (), learns: tuple[str, ...] = (), **levels: str) -> Speaker:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.capacity.day import waiting_layout_for
-from services.matcher.waitlist import Layout
+from services.matcher.tables.waitlist import Layout
 
 
 def test_one_split_is_one_home_and_one_base_partition_per_level() -> None:
@@ -54,6 +54,6 @@ def test_a_stack_is_split_as_its_daily_people_need() -> None:
 
 
 def _anyone() -> tuple[object, ...]:
-    from services.matcher.waiting import Level, Relax
+    from services.matcher.core.waiting import Level, Relax
 
     return (Level.ANYONE, 1_000.0, Relax(10, 30))

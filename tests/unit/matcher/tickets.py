@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from services.matcher.waiting import Relax, Waiting
+from services.matcher.core.waiting import Relax, Waiting
 
 RELAX = Relax(one_sided_s=10, anyone_s=30)
 _ids = itertools.count()

@@ -13,11 +13,11 @@ import pytest
 
 from services.ledger import codec
 from services.ledger.model import Hold
-from services.matcher.invite_items import invite_opened
-from services.matcher.items import Tables, person_to, ticket_requested
-from services.matcher.records import Person
-from services.matcher.rules import SessionPlan
-from services.matcher.session_items import session_start
+from services.matcher.core.rules import SessionPlan
+from services.matcher.tables.invite_items import invite_opened
+from services.matcher.tables.items import Tables, person_to, ticket_requested
+from services.matcher.tables.records import Person
+from services.matcher.tables.session_items import session_start
 from services.runtime.dynamo import from_item
 from services.runtime.shards import ShardedKey, shard_of
 from services.wire.events.common import Participant, Profile

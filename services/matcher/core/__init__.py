@@ -1,0 +1,1 @@
+"""The pure core: who should talk to whom, a session's arithmetic, prompts. No I/O."""

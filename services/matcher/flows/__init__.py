@@ -1,0 +1,1 @@
+"""The matcher's handlers, one module per subject (tickets, invites, sessions, ...)."""

@@ -1,0 +1,1 @@
+"""What the matcher's tables hold, and how it reads and writes them."""
