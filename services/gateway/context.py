@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from aiohttp import web
 
@@ -27,6 +28,9 @@ class GatewayContext:
     limiter: SharedLimiter
     # Pushes a message to a socket and closes it (set by the real-time edge once it runs).
     socket_closer: SocketCloser | None = None
+    # The presence listings' shared index reads and lookups (live/presence.py `SharedReads`):
+    # one per gateway task, so the crowd polling the list through it shares them.
+    presence_reads: dict[str, Any] = field(default_factory=dict)
 
     def table(self, logical: str) -> str:
         return self.aws.table(logical)

@@ -116,8 +116,9 @@ class _Reads:
 
 _LookedUp = tuple[str, dict[str, Any], dict[str, Any] | None]
 
-# Per table, this task's reads of its `online` index, shared by all its listings.
-_LISTINGS: dict[str, _Reads] = {}
+# Per table, a task's reads of its `online` index, shared by all its listings: one per
+# gateway task (`GatewayContext.presence_reads`), handed to each listing's records.
+SharedReads = dict[str, _Reads]
 
 
 class PresenceRecords:
@@ -127,6 +128,7 @@ class PresenceRecords:
         prefix: str,
         ttl_s: int,
         fresh_per_s: float | None = LISTING_FRESH_PER_S,
+        shared: SharedReads | None = None,
     ) -> None:
         self._db = dynamodb
         self.table = PRESENCE.name(prefix)
@@ -137,6 +139,7 @@ class PresenceRecords:
         # A lease younger than this is not renewed (the lease outlasts it by two pings).
         self.renew_after_s = renew_after_s(ttl_s)
         self._fresh_per_s = fresh_per_s  # None: every listing reads afresh
+        self._reads: SharedReads = {} if shared is None else shared
         # The task's shared index read this listing used, and whether it reused it (then it
         # reuses that read's lookups too: `_looked_up`).
         self._shared: _Reads | None = None
@@ -255,7 +258,7 @@ class PresenceRecords:
         """People with a live lease, newest first (at most PER_SHARD from each shard): a fresh
         read of the index, or this task's latest when it is past its rate of fresh reads."""
         self._shared, self._reuse = None, False
-        reads = _LISTINGS.get(self.table) if self._fresh_per_s else None
+        reads = self._reads.get(self.table) if self._fresh_per_s else None
         if reads is not None and self._fresh_per_s:
             reads.tokens = min(
                 LISTING_BURST, reads.tokens + max(0.0, now - reads.at) * self._fresh_per_s
@@ -272,7 +275,7 @@ class PresenceRecords:
             reads.latest = latest
             reads.looked_up = {}  # a fresh read: its listing looks people up afresh
         elif self._fresh_per_s:
-            reads = _LISTINGS[self.table] = _Reads(LISTING_BURST - 1, now, latest)
+            reads = self._reads[self.table] = _Reads(LISTING_BURST - 1, now, latest)
         self._shared = reads
         return latest
 
@@ -407,7 +410,7 @@ class PresenceRecords:
 async def list_presence(call: Call) -> Presence:
     """`GET /v1/presence` (declared in `api.PRESENCE`: signed in, rate-limited)."""
     s, db, me = call.ctx.settings, call.ctx.aws.dynamodb, call.me.user_id
-    records = PresenceRecords(db, s.name_prefix, s.connection_ttl_s)
+    records = PresenceRecords(db, s.name_prefix, s.connection_ttl_s, shared=call.ctx.presence_reads)
     hidden, partners = await asyncio.gather(
         BlockList(db, s.name_prefix).hidden_from(me), PartnerRecords(db, s.name_prefix).of(me)
     )

@@ -14,6 +14,7 @@ import asyncio
 import time
 from typing import Any
 
+from services.gateway.context import CTX
 from services.gateway.live.presence import PresenceRecords
 from services.gateway.live.presence_sizing import (
     LISTING_BURST,
@@ -287,3 +288,38 @@ async def test_pings_through_the_edge_within_the_minute_leave_presence_untouched
     assert after["lastSeen"] == before["lastSeen"]
     assert after["expiresAt"] == before["expiresAt"]
     assert after["connections"] == {"N": "3"}
+
+
+async def test_listings_through_one_gateway_task_share_its_index_reads(
+    gateway: Gateway, people: People, aws: Aws
+) -> None:
+    """The shared read belongs to the gateway task (its context), not to one request: once the
+    task has read the index, a dozen people listing at once read it at most a burst's worth
+    of times more."""
+    await _online(aws, [f"r{i}" for i in range(20)], int(time.time()))
+    db = gateway.server.app[CTX].aws.dynamodb
+    original = db.query
+    presence_queries = 0
+
+    async def counted(**kwargs: Any) -> Any:
+        nonlocal presence_queries
+        presence_queries += kwargs.get("IndexName") == "online"
+        return await original(**kwargs)
+
+    db.query = counted  # type: ignore[method-assign]
+    try:
+
+        async def listing(name: str) -> int:
+            headers = {"Authorization": f"Bearer {people.token(name)}"}
+            async with gateway.http.get(f"{gateway.url}/v1/presence", headers=headers) as resp:
+                return resp.status
+
+        first = await listing("dave")  # the task's first read, which the others then share
+        statuses = await asyncio.gather(
+            *(listing(n) for n in ("alice", "bob", "carol") for _ in range(4))
+        )
+    finally:
+        db.query = original  # type: ignore[method-assign]
+    assert [first, *statuses] == [200] * 13
+    # The first read and at most a burst of fresh ones, not one per listing (13 x SHARDS).
+    assert SHARDS <= presence_queries <= LISTING_BURST * SHARDS < 13 * SHARDS
