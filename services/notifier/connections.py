@@ -3,10 +3,7 @@
 The gateway owns the connection records; the notifier learns of each connection from the
 gateway's `connection.opened` / `connection.closed` events and keeps one item per person
 with a string set of connection ids. Adding or removing an id twice changes nothing, so
-redelivered events are harmless. A connection API answer of 410 removes an id as well
-(`gone`) — unless the connection opened a moment ago: API Gateway publishes nothing after
-`$connect`, and a post made while `$connect` is still running (the event crossed the bus
-faster than the upgrade was answered) is answered 410 too, for a socket about to open.
+redelivered events are harmless. A connection API answer of 410 removes an id as well.
 Lookups of many people at once share one BatchGetItem (see `batching.Batcher`), and so does
 the other question every event asks — was it pushed before? — when the store is given the
 notifier's idempotency table: one call per event instead of two, side by side.
@@ -30,11 +27,6 @@ if TYPE_CHECKING:
 # API Gateway ends every connection after 2 hours; a day covers every open id with room to
 # spare. Only a clean-up for ids whose `connection.closed` was never seen.
 ITEM_TTL_S = 24 * 3600
-# A 410 for a connection the notifier learned of less than this long ago is a socket whose
-# upgrade is not answered yet, not a closed one: kept (a closed one's `connection.closed`
-# removes it all the same). The page re-reads the truth on every connect, so the push that
-# met the 410 is not lost to the person.
-GONE_GRACE_S = 10.0
 _BATCH_GET_MAX = 100
 _ATTEMPTS = 5
 
@@ -58,58 +50,35 @@ class ConnectionStore:
     ) -> ConnectionStore:
         return cls(dynamodb, CONNECTIONS.name(prefix), handled_table)
 
-    async def add(self, user_id: str, connection_id: str, now: float | None = None) -> None:
-        now = time.time() if now is None else now
+    async def add(self, user_id: str, connection_id: str) -> None:
+        now = time.time()
         await self._db.update_item(
             TableName=self.table,
             Key={"userId": {"S": user_id}},
-            UpdateExpression="ADD connectionIds :c SET updatedAt = :u, expiresAt = :x, #o = :n",
-            ExpressionAttributeNames={"#o": _opened(connection_id)},
+            UpdateExpression="ADD connectionIds :c SET updatedAt = :u, expiresAt = :x",
             ExpressionAttributeValues={
                 ":c": {"SS": [connection_id]},
                 ":u": {"S": _iso(now)},
                 ":x": {"N": str(int(now) + ITEM_TTL_S)},
-                ":n": {"N": str(now)},
             },
         )
 
     async def remove(self, user_id: str, connection_id: str) -> None:
-        """The connection closed (`connection.closed`)."""
-        await self._drop(user_id, connection_id, "attribute_exists(userId)", {})
-
-    async def gone(self, user_id: str, connection_id: str, now: float | None = None) -> bool:
-        """A post to the connection was answered 410: drop it, unless it opened less than
-        `GONE_GRACE_S` ago. Whether it was dropped."""
-        now = time.time() if now is None else now
-        return await self._drop(
-            user_id,
-            connection_id,
-            "attribute_exists(userId) AND (attribute_not_exists(#o) OR #o < :young)",
-            {":young": {"N": str(now - GONE_GRACE_S)}},
-        )
-
-    async def _drop(
-        self, user_id: str, connection_id: str, condition: str, values: dict[str, dict[str, str]]
-    ) -> bool:
         try:
             await self._db.update_item(
                 TableName=self.table,
                 Key={"userId": {"S": user_id}},
-                UpdateExpression="DELETE connectionIds :c REMOVE #o SET updatedAt = :u",
+                UpdateExpression="DELETE connectionIds :c SET updatedAt = :u",
                 # Never create an item just to remove something from it.
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#o": _opened(connection_id)},
+                ConditionExpression="attribute_exists(userId)",
                 ExpressionAttributeValues={
                     ":c": {"SS": [connection_id]},
                     ":u": {"S": _iso(time.time())},
-                    **values,
                 },
             )
         except Exception as exc:
             if not is_condition_failure(exc):
                 raise
-            return False
-        return True
 
     async def forget(self, user_id: str) -> None:
         """The person deleted their account: drop their item (idempotent)."""
@@ -159,11 +128,6 @@ class ConnectionStore:
                 return found
         left = sum(len(v["Keys"]) for v in pending.values())
         raise RuntimeError(f"{left} connection and marker keys left unread")
-
-
-def _opened(connection_id: str) -> str:
-    """The attribute holding when the notifier learned of a connection."""
-    return f"opened:{connection_id}"
 
 
 def _iso(epoch_s: float) -> str:

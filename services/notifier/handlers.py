@@ -39,7 +39,6 @@ class Connections(Protocol):
     async def of(self, user_id: str) -> tuple[str, ...]: ...
     async def add(self, user_id: str, connection_id: str) -> None: ...
     async def remove(self, user_id: str, connection_id: str) -> None: ...
-    async def gone(self, user_id: str, connection_id: str) -> bool: ...
     async def forget(self, user_id: str) -> None: ...
 
 
@@ -168,7 +167,7 @@ class Notifier:
         finally:
             turn.end()
         for connection_id in sorted(gone):
-            await self._store.gone(user_id, connection_id)
+            await self._store.remove(user_id, connection_id)
         return outcomes
 
     def _account(self, event: Event, outcomes: list[Outcome]) -> None:

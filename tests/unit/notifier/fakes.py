@@ -16,7 +16,6 @@ class FakeConnections:
         for user, ids in people.items():
             self.by_user[user] |= set(ids)
         self.lookups = 0
-        self.young: set[str] = set()
 
     async def of(self, user_id: str) -> tuple[str, ...]:
         self.lookups += 1
@@ -28,12 +27,6 @@ class FakeConnections:
 
     async def remove(self, user_id: str, connection_id: str) -> None:
         self.by_user[user_id].discard(connection_id)
-
-    async def gone(self, user_id: str, connection_id: str) -> bool:
-        if connection_id in self.young:  # opened a moment ago: its upgrade is not answered yet
-            return False
-        self.by_user[user_id].discard(connection_id)
-        return True
 
     async def forget(self, user_id: str) -> None:
         self.by_user.pop(user_id, None)

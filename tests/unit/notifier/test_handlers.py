@@ -81,18 +81,6 @@ async def test_a_gone_connection_is_removed_and_counted_while_the_others_are_ser
     assert (notifier.tally.sent, notifier.tally.gone) == (2, 1)
 
 
-async def test_a_410_for_a_connection_opened_a_moment_ago_keeps_it_for_later_pushes() -> None:
-    # In AWS `connection.opened` is published inside `$connect`: a post that beats the
-    # upgrade's answer is told 410 for a socket about to open. It must not be forgotten.
-    connections = FakeConnections(ann=("a-opening",), ben=("b1",))
-    connections.young.add("a-opening")
-    poster = FakePoster(gone=frozenset({"a-opening"}))
-    notifier = Notifier(connections, poster, FakeHandled())
-    await notifier.notify(_started())
-    assert connections.by_user["ann"] == {"a-opening"}
-    assert notifier.tally.gone == 1
-
-
 async def test_when_nothing_could_be_delivered_and_something_failed_the_event_is_retried() -> None:
     handled = FakeHandled()
     notifier = Notifier(
