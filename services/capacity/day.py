@@ -37,7 +37,7 @@ from services.gateway.live.presence_sizing import (
 from services.gateway.settings import GatewaySettings
 from services.matcher.core.pairing import Pairing, Pools
 from services.matcher.core.waiting import Level, Relax, Waiting
-from services.matcher.tables.waitlist import Layout
+from services.matcher.tables.waiting_layout import Layout
 from services.wire.events.common import pool_key
 
 DAY_S = 86_400

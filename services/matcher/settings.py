@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from services.matcher.core.waiting import Relax
-from services.matcher.tables.waitlist import Layout
+from services.matcher.tables.waiting_layout import Layout
 from services.runtime.settings import BaseServiceSettings
 
 

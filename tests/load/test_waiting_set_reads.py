@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from services.capacity.costs import waiting_read
-from services.matcher.tables.waitlist import Layout
+from services.matcher.tables.waiting_layout import Layout
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item
 from services.wire.tables.matcher import WAITING

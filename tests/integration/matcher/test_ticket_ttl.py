@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from services.matcher.tables.waitlist import Layout
+from services.matcher.tables.waiting_layout import Layout
 from services.runtime.aws import Aws
 from services.runtime.dynamo import to_item, values
 from services.wire.tables import matcher as tables

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from services.matcher.core.waiting import Level, Relax, Waiting
 from services.matcher.tables import waitlist
-from services.matcher.tables.waitlist import PAGE, Layout, Waitlist
+from services.matcher.tables.waiting_layout import Layout
+from services.matcher.tables.waitlist import PAGE, Waitlist
 from services.runtime.aws import Aws
 from services.runtime.dynamo import transact
 from services.wire.tables import matcher as tables

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.capacity.day import waiting_layout_for
-from services.matcher.tables.waitlist import Layout
+from services.matcher.tables.waiting_layout import Layout
 
 
 def test_one_split_is_one_home_and_one_base_partition_per_level() -> None:
