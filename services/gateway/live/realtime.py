@@ -10,7 +10,7 @@ notifier's code is the same in both places and only its endpoint setting differs
   connect refused for a limit is upgraded and closed at once with a close code a browser
   can read (4409, 4429), and every frame the socket sends (pings included, control frames
   too) is counted;
-- `POST|GET|DELETE /@connections/{id}` answers in the wire format of boto3's
+- `POST|GET|DELETE /@connections/{id}` (`connections_api.py`) answers in the wire format of boto3's
   `apigatewaymanagementapi` client (a 410 `GoneException` for a connection that is not open),
   only to callers on this machine (loopback).
 The local edge serves while no `PARLEY_EDGE_SECRET` is set, i.e. while API Gateway is not the
@@ -24,11 +24,9 @@ import base64
 import contextlib
 import dataclasses
 import functools
-import ipaddress
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import aioboto3
@@ -40,57 +38,26 @@ from services.gateway.http.auth import Identity
 from services.gateway.http.edge_limits import CLOSE_CODES
 from services.gateway.http.problems import Problem
 from services.gateway.live import leases
-from services.gateway.live.connections import iso
+from services.gateway.live.connections_api import (
+    delete_connection,
+    get_connection,
+    post_to_connection,
+)
+from services.gateway.live.local_sockets import REALTIME, LocalSocket, Realtime
 from services.gateway.live.presence import list_presence
 from services.gateway.live.socket_expiry import CLOSE_TOKEN_EXPIRED, ApiGatewayCloser
 from services.gateway.live.ws_edge import Edge, edge_connect, edge_disconnect, edge_message
 from services.runtime.logs import get_logger
 
-# API Gateway's limit on one message posted to a connection.
-MAX_POST_BYTES = 128 * 1024
 # A character takes at most 4 bytes: a frame past this is past the character cap too, and is
 # refused unread (aiohttp closes with 1009) instead of read whole into memory.
 _BYTES_PER_CHAR = 4
 _CLOSE_WAIT_S = 5.0
 
 
-@dataclass
-class LocalSocket:
-    ws: web.WebSocketResponse
-    user_id: str
-    source_ip: str
-    user_agent: str
-    connected_at: float = field(default_factory=time.time)
-    last_active_at: float = field(default_factory=time.time)
-    recorded: bool = False  # the connect has run: record, presence, connection.opened
-    # Set once the upgrade is answered: a post that comes before waits for it.
-    upgraded: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-@dataclass
-class Realtime:
-    """What the real-time routes share in one gateway process."""
-
-    edge: Edge | None = None
-    sockets: dict[str, LocalSocket] = field(default_factory=dict)
-    handlers: set[asyncio.Task[Any]] = field(default_factory=set)
-    closing: set[asyncio.Future[Any]] = field(default_factory=set)  # disconnects under way
-
-    def edge_for(self, c: GatewayContext) -> Edge:
-        if self.edge is None:
-            self.edge = Edge.from_context(c)
-        return self.edge
-
-
-REALTIME = web.AppKey("realtime", Realtime)
-
-
 def _parts(request: web.Request) -> tuple[Realtime, Edge, GatewayContext]:
     rt, c = request.app[REALTIME], request.app[CTX]
     return rt, rt.edge_for(c), c
-
-
-_UPGRADE_WAIT_S = 5.0
 
 
 def new_connection_id() -> str:
@@ -206,93 +173,6 @@ async def _going_away(app: web.Application) -> None:
         await asyncio.wait(set(rt.closing), timeout=_CLOSE_WAIT_S)
 
 
-# ---- the local edge: the notifier's side (API Gateway's @connections API) ------------------
-
-
-def _amz_error(status: int, code: str, message: str) -> web.Response:
-    # botocore reads the error code from this header (e.g. GoneException on a 410).
-    return web.json_response(
-        {"message": message}, status=status, headers={"x-amzn-ErrorType": code}
-    )
-
-
-def _on_this_machine(request: web.Request) -> bool:
-    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
-        return False  # came through a proxy: someone else's request
-    try:
-        return ipaddress.ip_address(request.remote or "").is_loopback
-    except ValueError:
-        return False
-
-
-def _refusal(request: web.Request) -> web.Response | None:
-    """Why this caller may not use the connections API here, if they may not."""
-    if request.app[CTX].settings.behind_api_gateway:
-        return _amz_error(404, "NotFoundException", "the connections API is API Gateway's here")
-    if not _on_this_machine(request):
-        return _amz_error(403, "ForbiddenException", "Forbidden")
-    return None
-
-
-async def _open_socket(request: web.Request) -> LocalSocket | None:
-    sock = request.app[REALTIME].sockets.get(request.match_info["connection_id"])
-    if sock is None:
-        return None
-    # Connected but its upgrade not yet answered (a moment): wait for it rather than lose
-    # the post.
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(sock.upgraded.wait(), _UPGRADE_WAIT_S)
-    return None if sock.ws.closed or not sock.upgraded.is_set() else sock
-
-
-def _gone() -> web.Response:
-    return _amz_error(410, "GoneException", "Gone")
-
-
-async def post_to_connection(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    data = await request.read()
-    if len(data) > MAX_POST_BYTES:
-        return _amz_error(413, "PayloadTooLargeException", "Message too long")
-    if (sock := await _open_socket(request)) is None:
-        return _gone()
-    try:
-        text = data.decode()
-    except UnicodeDecodeError:
-        return _amz_error(400, "BadRequestException", "Data must be UTF-8 text")
-    try:
-        await sock.ws.send_str(text)  # one text frame
-    except (ConnectionError, RuntimeError):
-        return _gone()
-    return web.Response(status=200)
-
-
-async def get_connection(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    if (sock := await _open_socket(request)) is None:
-        return _gone()
-    # The wire names of boto3's ConnectedAt, LastActiveAt, Identity.SourceIp/UserAgent.
-    return web.json_response(
-        {
-            "connectedAt": iso(sock.connected_at),
-            "lastActiveAt": iso(sock.last_active_at),
-            "identity": {"sourceIp": sock.source_ip, "userAgent": sock.user_agent},
-        }
-    )
-
-
-async def delete_connection(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    if (sock := await _open_socket(request)) is None:
-        return _gone()
-    # The socket's own handler then runs the disconnect, as API Gateway's $disconnect would.
-    await sock.ws.close(code=WSCloseCode.OK, message=b"closed by the server")
-    return web.Response(status=204)
-
-
 # ---- sockets whose token expired -------------------------------------------------------------
 
 
@@ -304,11 +184,7 @@ async def _close_local(
     reason: str = "token expired",
 ) -> None:
     sock = rt.sockets.get(connection_id)
-    if sock is None:
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(sock.upgraded.wait(), _UPGRADE_WAIT_S)
-    if sock.ws.closed or not sock.upgraded.is_set():
+    if sock is None or not await sock.ready():
         return
     with contextlib.suppress(ConnectionError, RuntimeError):
         await sock.ws.send_json(message)

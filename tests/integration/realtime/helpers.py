@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from services.devstack.cognito import UserPool, sign_in
 from services.gateway.app import create_app
 from services.gateway.http.auth import TokenVerifier
-from services.gateway.live.realtime import REALTIME, Realtime
+from services.gateway.live.local_sockets import REALTIME, Realtime
 from services.gateway.settings import GatewaySettings
 from services.notifier.handlers import Notifier
 from services.notifier.service import run as run_notifier
