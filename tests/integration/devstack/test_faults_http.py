@@ -74,7 +74,7 @@ async def test_the_services_clients_absorb_throttling_and_count_each_refusal(
     moto_server: MotoServer, stack: Stack, aws: Aws
 ) -> None:
     table = aws.table("matcher-people")
-    with capture_logs() as logs, faults(moto_server, stack, throttle=0.3, conflict=0.1) as seen:
+    with capture_logs() as logs, faults(moto_server, stack, throttle=0.3, conflict=0.3) as seen:
         puts = [_put(table, f"u{i}")["Put"] for i in range(30)]
         pairs = [[_put(table, f"t{i}"), _put(table, f"s{i}")] for i in range(15)]
         await asyncio.gather(
